@@ -1,0 +1,59 @@
+"""DRF plumbing shared by every app: pagination, the exception handler and the two viewset bases (STYLE.md 5, 9)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from rest_framework import exceptions, status, viewsets
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from gpo.errors import ApplicationError
+
+
+def _validation_detail(error: DjangoValidationError) -> Any:
+    if hasattr(error, "error_dict"):
+        return {field: [str(m) for e in errors for m in e.messages] for field, errors in error.error_dict.items()}
+    return {"detail": error.messages[0] if len(error.messages) == 1 else error.messages}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Map Django ValidationError and ApplicationError to 4xx answers; otherwise DRF's handler."""
+    if isinstance(exc, DjangoValidationError):
+        return Response(_validation_detail(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, ApplicationError):
+        return Response({"detail": exc.message, **exc.extra}, status=exc.status_code)
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    return drf_exception_handler(exc, context)
+
+
+class PracticeScopedViewSet(viewsets.GenericViewSet):
+    """Base of every viewset that returns practice data: the queryset always comes from a scoped selector.
+
+    Subclasses set `selector = staticmethod(<entity>_list)`, a function taking `user=` and returning a queryset
+    already scoped to that user's practices. Overriding `get_queryset` is refused at class definition, so no
+    viewset can forget the scope.
+    """
+
+    selector: ClassVar[Callable[..., QuerySet[Any]]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "get_queryset" in cls.__dict__:
+            raise TypeError(f"{cls.__name__} must not override get_queryset: set `selector` instead.")
+
+    def get_queryset(self) -> QuerySet[Any]:
+        selector = type(self).__dict__.get("selector") or next(
+            klass.__dict__["selector"] for klass in type(self).__mro__ if "selector" in klass.__dict__
+        )
+        function = selector.__func__ if isinstance(selector, staticmethod) else selector
+        return function(user=self.request.user)
+
+
+class CatalogViewSet(viewsets.ReadOnlyModelViewSet):
+    """Base of catalog viewsets: read for everyone signed in; the catalog is shared by every member."""

@@ -1,0 +1,1 @@
+"""Stripe dues billing (filled by the billing issue)."""

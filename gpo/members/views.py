@@ -1,0 +1,39 @@
+"""Pages for signing in and choosing the practice in the header."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from gpo.members import scoping
+
+
+@login_required
+@require_POST
+def practice_pick(request: HttpRequest) -> HttpResponse:
+    """Remember the practice chosen in the header for this session; another practice's slug answers 404."""
+    practice = scoping.practice_get(user=request.user, slug=request.POST.get("practice", ""))
+    request.session[scoping.SESSION_PRACTICE_KEY] = practice.id
+    messages.info(request, f"Now showing {practice.name}.")
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    return HttpResponseRedirect(target)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """`/`: signed-out visitors go to the login page, staff to the coalition dashboard, others to theirs."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    if scoping.is_coalition_staff(request.user):
+        return redirect("/coalition/")
+    return redirect("/dashboard/")
+
+
+def locked_out(request: HttpRequest, credentials: dict | None = None, *args: object, **kwargs: object) -> HttpResponse:
+    """Shown by django-axes after too many failed sign-ins."""
+    return render(request, "registration/locked_out.html", status=429)

@@ -1,0 +1,29 @@
+"""Money helpers: the only place rounding happens (STYLE.md rule 6, DESIGN.md section 4 rule 7)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+UNIT_PRICE_PLACES = Decimal("0.0001")
+ZERO = Decimal("0.00")
+
+
+def cents(amount: Decimal) -> Decimal:
+    """Round an amount to cents, half away from zero."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def unit_price(amount: Decimal) -> Decimal:
+    """Round a unit price to the 4 places it is stored with, half away from zero."""
+    return amount.quantize(UNIT_PRICE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def to_minor_units(amount: Decimal) -> int:
+    """Stripe amount in minor units (cents) of a Decimal dollar amount."""
+    return int(cents(amount) * 100)
+
+
+def money_str(amount: Decimal | None) -> str:
+    """Money as the API shows it: a string with two decimals, zero as "0.00"."""
+    return f"{cents(amount if amount is not None else ZERO):.2f}"

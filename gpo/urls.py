@@ -1,0 +1,33 @@
+"""Root URL configuration: pages, the admin and the REST API (DESIGN.md section 7)."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from gpo.members import api as members_api
+from gpo.members import views as members_views
+
+api_patterns = [
+    path("auth/token/", members_api.TokenObtainView.as_view(), name="api-token"),
+    path("me/", members_api.MeView.as_view(), name="api-me"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("vendors.api_urls")),
+    path("", include("contracts.api_urls")),
+    path("", include("reports.api_urls")),
+]
+
+urlpatterns = [
+    path("", members_views.home, name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("practice/pick/", members_views.practice_pick, name="practice-pick"),
+    path("admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
+    path("billing/", include("gpo.billing.urls")),
+    path("catalog/", include("vendors.urls")),
+    path("catalog/contracts/", include("contracts.urls")),
+    path("", include("reports.urls")),
+]
+
+__all__ = ["auth_views", "urlpatterns"]

@@ -1,0 +1,176 @@
+"""Purchase uploads and their reconciled lines (DESIGN.md sections 3-5)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from gpo.db import TimeStampedModel
+
+
+def upload_storage_path(instance: PurchaseUpload, filename: str) -> str:
+    """Generated storage name (SECURITY.md item 6): practice id + random id; the user's name is metadata only."""
+    import secrets
+
+    return f"uploads/{instance.practice_id}/{secrets.token_hex(16)}"
+
+
+class PurchaseUpload(TimeStampedModel):
+    """One purchase spreadsheet uploaded by a practice, kept for audit and re-processing."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        PARSING = "parsing", "Parsing"
+        RECONCILING = "reconciling", "Reconciling"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    practice = models.ForeignKey("members.Practice", on_delete=models.PROTECT, related_name="uploads")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="uploads"
+    )
+    original_file = models.FileField(upload_to=upload_storage_path, max_length=300)
+    original_filename = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=8, blank=True, help_text="Detected from content: xlsx, xls, ods, csv…")
+    size_bytes = models.BigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    sheet_name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0, help_text="Data rows: accepted + rejected.")
+    rows_accepted = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    rows_skipped = models.PositiveIntegerField(default=0, help_text="Blank and summary rows.")
+    file_total = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    accepted_total = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    header_row = models.PositiveIntegerField(null=True, blank=True)
+    column_mapping = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "sha256"], name="upload_unique_file_per_practice"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="upload_progress_percent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_filename} ({self.practice})"
+
+
+class RejectedRow(models.Model):
+    """A data row of an upload that was not accepted, with where and why (DESIGN.md section 5)."""
+
+    upload = models.ForeignKey(PurchaseUpload, on_delete=models.CASCADE, related_name="rejected_rows")
+    row_number = models.PositiveIntegerField(help_text="As the spreadsheet shows it; for csv, the line in the file.")
+    column = models.CharField(max_length=200, blank=True)
+    reason = models.CharField(max_length=500)
+    values = models.JSONField(default=list, blank=True, help_text="The original cells, for the fix-up download.")
+
+    class Meta:
+        ordering = ["upload", "row_number", "id"]
+
+    def __str__(self) -> str:
+        return f"row {self.row_number}: {self.reason}"
+
+
+class ColumnMappingPreset(TimeStampedModel):
+    """A column mapping a practice corrected, remembered for files with the same header layout."""
+
+    practice = models.ForeignKey("members.Practice", on_delete=models.CASCADE, related_name="column_mappings")
+    header_signature = models.CharField(max_length=64)
+    mapping = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "header_signature"], name="mapping_unique_per_layout"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practice} {self.header_signature[:8]}"
+
+
+class PurchaseLine(models.Model):
+    """One accepted purchase row and the result of reconciling it against the catalog (DESIGN.md section 4)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Not reconciled yet"
+        ON_CONTRACT = "on_contract", "On contract"
+        OVERCHARGED = "overcharged", "Overcharged"
+        NOT_PARTICIPATING = "not_participating", "Not participating"
+        OFF_CONTRACT = "off_contract", "Off contract"
+        UOM_MISMATCH = "uom_mismatch", "UOM mismatch"
+        NON_GPO_VENDOR = "non_gpo_vendor", "Non-GPO vendor"
+
+    class OverchargeCause(models.TextChoices):
+        NONE = "", "—"
+        OLD_PRICE = "old_price", "Old price"
+        WRONG_TIER = "wrong_tier", "Wrong tier"
+        NOT_LOADED = "not_loaded", "Contract price not loaded (list price charged)"
+        PRICE_ERROR = "price_error", "Price error"
+
+    class VendorMatch(models.TextChoices):
+        NONE = "", "Unresolved"
+        EXACT = "exact", "Name"
+        ALIAS = "alias", "Alias"
+        FUZZY = "fuzzy", "Fuzzy (review)"
+        MANUAL = "manual", "Mapped by staff"
+
+    upload = models.ForeignKey(PurchaseUpload, on_delete=models.CASCADE, related_name="lines")
+    practice = models.ForeignKey("members.Practice", on_delete=models.PROTECT, related_name="purchase_lines")
+    row_number = models.PositiveIntegerField()
+    purchase_date = models.DateField()
+    vendor_name = models.CharField(max_length=300)
+    vendor = models.ForeignKey(
+        "vendors.Vendor", on_delete=models.PROTECT, null=True, blank=True, related_name="purchase_lines"
+    )
+    vendor_match = models.CharField(max_length=8, choices=VendorMatch.choices, blank=True, default="")
+    sku = models.CharField(max_length=120, blank=True)
+    sku_normalized = models.CharField(max_length=120, blank=True)
+    mfr_part_number = models.CharField(max_length=120, blank=True)
+    mfr_part_normalized = models.CharField(max_length=120, blank=True)
+    description = models.CharField(max_length=500, blank=True)
+    quantity = models.DecimalField(max_digits=18, decimal_places=4)
+    uom = models.CharField(max_length=40, blank=True)
+    unit_price = models.DecimalField(max_digits=18, decimal_places=4)
+    extended_amount = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    invoice_number = models.CharField(max_length=80, blank=True)
+    po_number = models.CharField(max_length=80, blank=True)
+    spend = models.DecimalField(max_digits=16, decimal_places=2)
+
+    # Reconciliation result (DESIGN.md section 4); amounts rounded once to cents and stored.
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    overcharge_cause = models.CharField(max_length=16, choices=OverchargeCause.choices, blank=True, default="")
+    repeat_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="repeats")
+    contract = models.ForeignKey(
+        "contracts.Contract", on_delete=models.PROTECT, null=True, blank=True, related_name="purchase_lines"
+    )
+    item = models.ForeignKey(
+        "contracts.ContractItem", on_delete=models.PROTECT, null=True, blank=True, related_name="purchase_lines"
+    )
+    price = models.ForeignKey(
+        "contracts.ContractPrice", on_delete=models.PROTECT, null=True, blank=True, related_name="purchase_lines"
+    )
+    category = models.ForeignKey(
+        "vendors.Category", on_delete=models.PROTECT, null=True, blank=True, related_name="purchase_lines"
+    )
+    expected_unit_price = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    list_price = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    savings = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    overcharge = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    missed_savings = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    reconciled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["upload", "row_number", "id"]
+        indexes = [
+            models.Index(fields=["practice", "purchase_date"], name="line_practice_date_idx"),
+            models.Index(fields=["upload", "row_number"], name="line_upload_row_idx"),
+            models.Index(fields=["practice", "invoice_number", "sku_normalized"], name="line_repeat_key_idx"),
+            models.Index(fields=["vendor", "purchase_date"], name="line_vendor_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.upload_id}:{self.row_number} {self.vendor_name} {self.sku}"

@@ -1,0 +1,83 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from gpo.members.models import Membership, Practice, Role
+from tests.factories import MembershipFactory, PracticeFactory, UserFactory
+
+REAL_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "real"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings: Any, tmp_path: Path) -> None:
+    """Every test writes uploaded files to its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def real_data() -> Path:
+    """The folder of real public price lists and purchase histories; skips where it is absent."""
+    if not REAL_DATA.is_dir():
+        pytest.skip(f"real data folder {REAL_DATA} is absent")
+    return REAL_DATA
+
+
+@pytest.fixture
+def practice_a(db: None) -> Practice:
+    return PracticeFactory(name="Alpha Radiology", slug="alpha-radiology")
+
+
+@pytest.fixture
+def practice_b(db: None) -> Practice:
+    return PracticeFactory(name="Beta Imaging", slug="beta-imaging")
+
+
+@pytest.fixture
+def make_member(db: None) -> Callable[..., Any]:
+    """Create a user holding `role` (in `practice` for practice roles)."""
+
+    def make(role: str, practice: Practice | None = None, username: str | None = None) -> Any:
+        user = UserFactory(username=username) if username else UserFactory()
+        Membership.objects.create(user=user, practice=practice, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def api_client_for() -> Callable[[Any], APIClient]:
+    """An API client authenticated with the user's token."""
+
+    def make(user: Any) -> APIClient:
+        client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def finance_a(make_member: Callable[..., Any], practice_a: Practice) -> Any:
+    return make_member(Role.FINANCE, practice_a)
+
+
+@pytest.fixture
+def finance_b(make_member: Callable[..., Any], practice_b: Practice) -> Any:
+    return make_member(Role.FINANCE, practice_b)
+
+
+@pytest.fixture
+def coalition_admin(make_member: Callable[..., Any]) -> Any:
+    return make_member(Role.COALITION_ADMIN)
+
+
+__all__ = ["MembershipFactory"]

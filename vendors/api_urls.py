@@ -1,0 +1,7 @@
+"""REST routes of this app (mounted under /api/)."""
+
+from rest_framework.routers import SimpleRouter
+
+router = SimpleRouter()
+
+urlpatterns = router.urls

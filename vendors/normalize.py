@@ -1,0 +1,79 @@
+"""Normalisers for vendor names, SKUs and units of measure (DESIGN.md section 4, rules 1-3).
+
+Pure functions shared by the catalog (what is stored), the upload pipeline and the reconciliation.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NOISE_WORDS = frozenset({"inc", "llc", "ltd", "corp", "corporation", "co", "company", "the"})
+_SPACES = re.compile(r"\s+")
+
+
+def _is_letter_or_digit(char: str) -> bool:
+    return unicodedata.category(char)[0] in {"L", "N"}
+
+
+def normalize_vendor_name(name: str | None) -> str:
+    """DESIGN §4.1: lower-case, "&" -> " and ", other non letter/digit -> space, drop company words, collapse."""
+    if not name:
+        return ""
+    text = str(name).lower().replace("&", " and ")
+    text = "".join(char if _is_letter_or_digit(char) else " " for char in text)
+    return " ".join(word for word in text.split() if word not in _NOISE_WORDS)
+
+
+def normalize_sku(sku: object) -> str:
+    """DESIGN §4.2: upper-case, letters and digits only, leading zeros dropped (spreadsheets eat them)."""
+    if sku is None:
+        return ""
+    text = "".join(char for char in str(sku).upper() if _is_letter_or_digit(char))
+    stripped = text.lstrip("0")
+    if not stripped and text:
+        return "0"
+    return stripped
+
+
+# DESIGN §4.3: UOM synonyms fold to one code.
+_UOM_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "EA": ("EA", "EACH", "E", "UNIT", "UN", "PC", "PCS", "PIECE", "PIECES", "EACHES"),
+    "BX": ("BX", "BOX", "BOXES", "BXS"),
+    "CS": ("CS", "CASE", "CA", "CASES", "CSE"),
+    "PK": ("PK", "PACK", "PKG", "PACKAGE", "PAK", "PACKS", "PKS"),
+    "DZ": ("DZ", "DOZ", "DOZEN"),
+    "PR": ("PR", "PAIR", "PAIRS"),
+    "RL": ("RL", "ROLL", "ROLLS", "RO"),
+    "BG": ("BG", "BAG", "BAGS"),
+    "BT": ("BT", "BTL", "BOTTLE", "BOTTLES", "BO"),
+    "VL": ("VL", "VIAL", "VIALS", "VI"),
+    "KT": ("KT", "KIT", "KITS"),
+    "ST": ("ST", "SET", "SETS"),
+    "TB": ("TB", "TUBE", "TUBES"),
+    "CT": ("CT", "CTN", "CARTON", "CARTONS"),
+    "SY": ("SY", "SYR", "SYRINGE", "SYRINGES"),
+    "MO": ("MO", "MONTH", "MONTHS", "MTH", "MONTHLY"),
+    "YR": ("YR", "YEAR", "YEARS", "ANNUAL"),
+    "HR": ("HR", "HOUR", "HOURS", "HRS"),
+    "LB": ("LB", "LBS", "POUND", "POUNDS"),
+    "GAL": ("GAL", "GALLON", "GALLONS", "GL"),
+    "ML": ("ML", "MILLILITER", "MILLILITRE"),
+    "L": ("L", "LITER", "LITRE", "LT"),
+    "RM": ("RM", "REAM", "REAMS"),
+    "TR": ("TR", "TRAY", "TRAYS"),
+    "PL": ("PL", "PAIL", "PAILS"),
+    "CN": ("CN", "CAN", "CANS"),
+}
+_UOM_FOLD = {alias: code for code, aliases in _UOM_SYNONYMS.items() for alias in aliases}
+
+
+def fold_uom(uom: object) -> str:
+    """The canonical code of a unit of measure ("each" -> "EA", "Case" -> "CS"); unknown codes upper-cased."""
+    if uom is None:
+        return ""
+    text = "".join(char for char in str(uom).upper() if char.isalnum())
+    return _UOM_FOLD.get(text, text)
+
+
+EACH = "EA"
