@@ -1,7 +1,5 @@
-"""REST routes of this app (mounted under /api/)."""
+"""REST routes of the reports app (mounted under /api/)."""
 
-from rest_framework.routers import SimpleRouter
+from reports.api import review, savings, uploads
 
-router = SimpleRouter()
-
-urlpatterns = router.urls
+urlpatterns = [*uploads.urlpatterns, *savings.urlpatterns, *review.urlpatterns]

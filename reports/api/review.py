@@ -1,0 +1,5 @@
+"""REST API: review."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []

@@ -1,0 +1,5 @@
+"""REST API: uploads."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
