@@ -10,6 +10,8 @@ from django.contrib.auth import get_user_model
 
 from contracts.models import Contract, ContractItem, ContractPrice, Participation
 from gpo.members.models import Membership, Practice, Role
+from gpo.money import cents
+from reports.models import PurchaseLine, PurchaseUpload
 from vendors.models import Category, Vendor, VendorAlias
 from vendors.normalize import normalize_sku, normalize_vendor_name
 
@@ -117,3 +119,35 @@ class ContractPriceFactory(factory.django.DjangoModelFactory):
     effective_to = None
     tier = ""
     min_qty = None
+
+
+class PurchaseUploadFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PurchaseUpload
+
+    practice = factory.SubFactory(PracticeFactory)
+    original_filename = factory.Sequence(lambda n: f"purchases-{n}.csv")
+    original_file = factory.LazyAttribute(lambda o: f"uploads/test/{o.original_filename}")
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    status = PurchaseUpload.Status.DONE
+    progress = 100
+
+
+class PurchaseLineFactory(factory.django.DjangoModelFactory):
+    """A stored purchase line; pass the reconciliation fields a test needs."""
+
+    class Meta:
+        model = PurchaseLine
+
+    upload = factory.SubFactory(PurchaseUploadFactory)
+    practice = factory.LazyAttribute(lambda o: o.upload.practice)
+    row_number = factory.Sequence(lambda n: n + 2)
+    purchase_date = date(2026, 3, 15)
+    vendor_name = "Vendor Medical"
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    sku_normalized = factory.LazyAttribute(lambda o: normalize_sku(o.sku))
+    quantity = Decimal("1")
+    uom = "EA"
+    unit_price = Decimal("10.0000")
+    spend = factory.LazyAttribute(lambda o: cents(o.quantity * o.unit_price))
+    status = PurchaseLine.Status.PENDING
