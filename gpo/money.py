@@ -27,3 +27,14 @@ def to_minor_units(amount: Decimal) -> int:
 def money_str(amount: Decimal | None) -> str:
     """Money as the API shows it: a string with two decimals, zero as "0.00"."""
     return f"{cents(amount if amount is not None else ZERO):.2f}"
+
+
+def unit_price_str(price: Decimal | None) -> str | None:
+    """A unit price as the API shows it: two decimals when exact ("12.50"), else up to the 4 stored ("0.1235")."""
+    if price is None:
+        return None
+    stored = unit_price(price)
+    if stored == cents(stored):
+        return f"{cents(stored):.2f}"
+    text = f"{stored:.4f}".rstrip("0")
+    return text
