@@ -36,5 +36,4 @@ def unit_price_str(price: Decimal | None) -> str | None:
     stored = unit_price(price)
     if stored == cents(stored):
         return f"{cents(stored):.2f}"
-    text = f"{stored:.4f}".rstrip("0")
-    return text
+    return f"{stored:.4f}".rstrip("0")
