@@ -168,9 +168,7 @@ class _RowReader:
             return None
 
 
-def _read_row(
-    reader: _RowReader, *, contract_number: str | None, default_from: date | None
-) -> _PriceRow | None:
+def _read_row(reader: _RowReader, *, contract_number: str | None, default_from: date | None) -> _PriceRow | None:
     contract = contract_number or reader.text("contract")
     vendor = reader.text("vendor")
     if not contract:
