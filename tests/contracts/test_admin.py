@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -142,3 +143,59 @@ def test_vendor_admin_saves_normalised_name_and_aliases(admin_client_logged_in: 
     vendor = Vendor.objects.get()
     assert (vendor.slug, vendor.normalized_name) == ("acme", "acme imaging")
     assert list(vendor.aliases.values_list("normalized_name", flat=True)) == ["acme imaging svcs"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/contracts/contract/{contract}/change/",
+        "/admin/contracts/contract/add/",
+        "/admin/contracts/contractitem/{item}/change/",
+        "/admin/contracts/contractprice/",
+        "/admin/contracts/participation/",
+        "/admin/contracts/catalogchange/",
+        "/admin/vendors/vendor/{vendor}/change/",
+        "/admin/vendors/category/",
+        "/admin/contracts/contract/import-catalog/",
+    ],
+)
+def test_catalog_admin_pages_render(admin_client_logged_in: Client, url: str) -> None:
+    price = ContractPriceFactory()
+    item = price.item
+    target = url.format(contract=item.contract_id, item=item.id, vendor=item.contract.vendor_id)
+
+    assert admin_client_logged_in.get(target).status_code == 200
+
+
+def test_item_inline_edit_in_contract_admin_is_audited(admin_client_logged_in: Client) -> None:
+    item = ContractItemFactory(vendor_sku="A-1", description="Old")
+    contract = item.contract
+    form: dict[str, Any] = {
+        "vendor": contract.vendor_id,
+        "number": contract.number,
+        "title": contract.title,
+        "start_date": "2026-01-01",
+        "end_date": "2026-12-31",
+        "status": "active",
+        "admin_fee_pct": "0",
+        "renewal_notice_days": "90",
+        "open_to_all_members": "on",
+        "items-TOTAL_FORMS": "1",
+        "items-INITIAL_FORMS": "1",
+        "items-0-id": item.id,
+        "items-0-contract": contract.id,
+        "items-0-vendor_sku": "A-1",
+        "items-0-description": "New",
+        "items-0-uom": "each",
+        "items-0-units_per_uom": "1",
+        "items-0-list_price": "100",
+        **{f"{p}-{k}": "0" for p in ("participations", "documents") for k in ("TOTAL_FORMS", "INITIAL_FORMS")},
+    }
+
+    response = admin_client_logged_in.post(f"/admin/contracts/contract/{contract.id}/change/", form)
+
+    assert response.status_code == 302, response.content[:3000]
+    item.refresh_from_db()
+    assert (item.description, item.uom) == ("New", "EA")
+    audit = CatalogChange.objects.get()
+    assert (audit.object_type, audit.detail["description"]) == ("ContractItem", ["Old", "New"])
