@@ -1,0 +1,308 @@
+"""Reads of contracts, items, prices and participation (STYLE.md rule 2)."""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, F, FloatField, Min, Q, QuerySet
+from django.db.models.functions import Cast
+from django.http import Http404
+
+from contracts.models import Contract, ContractItem, ContractPrice, Participation
+from gpo.members.models import Practice
+from gpo.members.scoping import is_coalition_staff
+from vendors.models import Vendor
+from vendors.normalize import normalize_sku
+
+# --- pages ---
+
+# The highest code point: a prefix range [p, p + MAX_CHAR) is what an index can answer (LIKE 'p%' in SQLite is
+# case-insensitive and skips the index).
+_MAX_CHAR = "\U0010ffff"
+
+
+def in_force_q(on: date, prefix: str = "") -> Q:
+    """Contracts in force on a day: not a draft and start <= day <= end (DESIGN §4)."""
+    return Q(**{f"{prefix}start_date__lte": on, f"{prefix}end_date__gte": on}) & ~Q(
+        **{f"{prefix}status": Contract.Status.DRAFT}
+    )
+
+
+def effective_q(on: date, prefix: str = "") -> Q:
+    """Price rows effective on a day (both ends inclusive, open-ended when effective_to is blank)."""
+    return Q(**{f"{prefix}effective_from__lte": on}) & (
+        Q(**{f"{prefix}effective_to__isnull": True}) | Q(**{f"{prefix}effective_to__gte": on})
+    )
+
+
+def catalog_contracts(*, user: Any) -> QuerySet[Contract]:
+    """Contracts the user may browse: every member sees every non-draft contract; staff see drafts too."""
+    contracts = Contract.objects.select_related("vendor")
+    if not is_coalition_staff(user):
+        contracts = contracts.exclude(status=Contract.Status.DRAFT)
+    return contracts
+
+
+def prefix_q(field_name: str, prefix: str) -> Q:
+    """`field` starts with `prefix`, written as a range so a b-tree index answers it on SQLite and PostgreSQL."""
+    return Q(**{f"{field_name}__gte": prefix, f"{field_name}__lt": prefix + _MAX_CHAR})
+
+
+def catalog_item_search(*, user: Any, query: str = "", category_ids: list[int] | None = None) -> QuerySet[ContractItem]:
+    """Items on browsable contracts matching the query by description, manufacturer, vendor SKU or part number.
+
+    SKUs and manufacturer part numbers match by normalised prefix ("00123-45" finds "12345A"), served by their
+    indexes; descriptions match anywhere in the text.
+    """
+    items = ContractItem.objects.select_related("contract__vendor", "category")
+    if not is_coalition_staff(user):
+        items = items.exclude(contract__status=Contract.Status.DRAFT)
+    query = query.strip()
+    if query:
+        condition = Q(description__icontains=query) | Q(manufacturer__icontains=query)
+        normalized = normalize_sku(query)
+        if normalized:
+            condition |= prefix_q("vendor_sku_normalized", normalized) | prefix_q("mfr_part_normalized", normalized)
+        items = items.filter(condition)
+    if category_ids is not None:
+        items = items.filter(
+            Q(category_id__in=category_ids) | Q(category__isnull=True, contract__vendor__category_id__in=category_ids)
+        )
+    return items.order_by("description", "id")
+
+
+def catalog_contract_search(*, user: Any, query: str) -> QuerySet[Contract]:
+    """Browsable contracts whose title or number contains the query."""
+    query = query.strip()
+    return catalog_contracts(user=user).filter(Q(title__icontains=query) | Q(number__icontains=query))
+
+
+def catalog_vendor_list(
+    *, user: Any, query: str = "", category_ids: list[int] | None = None, vendor_q: Q | None = None
+) -> QuerySet[Vendor]:
+    """Vendors for the catalog cards: matching by name, alias or contract title (`vendor_q`), or by an item."""
+    vendors = Vendor.objects.select_related("category")
+    if query.strip():
+        item_vendor_ids = catalog_item_search(user=user, query=query).values("contract__vendor_id")
+        condition = Q(id__in=item_vendor_ids)
+        if vendor_q is not None:
+            condition |= Q(id__in=Vendor.objects.filter(vendor_q).values("id"))
+        vendors = vendors.filter(condition)
+    if category_ids is not None:
+        vendors = vendors.filter(
+            Q(category_id__in=category_ids)
+            | Q(id__in=ContractItem.objects.filter(category_id__in=category_ids).values("contract__vendor_id"))
+        )
+    return vendors.order_by("name")
+
+
+@dataclass
+class VendorHighlights:
+    """Deal highlights of a vendor card."""
+
+    contracts_in_force: int = 0
+    best_discount_pct: Decimal | None = None
+    categories: list[str] = field(default_factory=list)
+
+
+def vendor_highlights(*, vendors: list[Vendor], on: date) -> dict[int, VendorHighlights]:
+    """For each vendor: contracts in force on the day, the best discount off list any member gets, categories.
+
+    Three queries for the whole page of vendors, whatever its size.
+    """
+    ids = [vendor.id for vendor in vendors]
+    highlights = {vendor.id: VendorHighlights() for vendor in vendors}
+    in_force = Contract.objects.filter(in_force_q(on), vendor_id__in=ids)
+    for row in in_force.values("vendor_id").annotate(count=Count("id"), best_pct=Min(-F("discount_pct"))):
+        highlights[row["vendor_id"]].contracts_in_force = row["count"]
+        if row["best_pct"] is not None:
+            highlights[row["vendor_id"]].best_discount_pct = Decimal(str(-row["best_pct"]))
+    ratios = (
+        ContractPrice.objects.filter(
+            effective_q(on),
+            in_force_q(on, "item__contract__"),
+            item__contract__vendor_id__in=ids,
+            item__list_price__isnull=False,
+        )
+        .values("item__contract__vendor_id")
+        # Floats here: SQLite divides two whole-number decimals as integers.
+        .annotate(lowest=Min(Cast("price", FloatField()) / Cast("item__list_price", FloatField())))
+    )
+    for row in ratios:
+        if row["lowest"] is None:
+            continue
+        discount = (Decimal(1) - Decimal(str(row["lowest"]))) * 100
+        best = highlights[row["item__contract__vendor_id"]]
+        if best.best_discount_pct is None or discount > best.best_discount_pct:
+            best.best_discount_pct = discount.quantize(Decimal("0.1"))
+    for vendor in vendors:
+        if vendor.category is not None:
+            highlights[vendor.id].categories.append(vendor.category.name)
+    item_categories = (
+        ContractItem.objects.filter(contract__vendor_id__in=ids, category__isnull=False)
+        .values_list("contract__vendor_id", "category__name")
+        .distinct()
+        .order_by("category__name")
+    )
+    for vendor_id, name in item_categories:
+        if name not in highlights[vendor_id].categories:
+            highlights[vendor_id].categories.append(name)
+    return highlights
+
+
+def contract_get_for_page(*, user: Any, pk: int) -> Contract:
+    """A browsable contract with its vendor; drafts answer 404 to members."""
+    contract = catalog_contracts(user=user).prefetch_related("documents").filter(pk=pk).first()
+    if contract is None:
+        raise Http404("No such contract.")
+    return contract
+
+
+def participation_get(*, practice: Practice | None, contract: Contract) -> Participation | None:
+    """The practice's letter of participation in the contract, if it signed one."""
+    if practice is None:
+        return None
+    return Participation.objects.filter(practice=practice, contract=contract).first()
+
+
+@dataclass(frozen=True)
+class VolumeBreak:
+    """A lower price from a minimum quantity on."""
+
+    min_qty: Decimal
+    price: Decimal
+
+
+@dataclass
+class ItemPriceView:
+    """What one item costs the viewer's practice today, and the rows behind it."""
+
+    item: ContractItem
+    price: Decimal | None = None
+    basis: str = ""
+    discount_pct: Decimal | None = None
+    volume_breaks: list[VolumeBreak] = field(default_factory=list)
+    history: list[ContractPrice] = field(default_factory=list)
+    tier_prices: list[tuple[str, Decimal]] = field(default_factory=list)
+
+
+def _base_and_breaks(rows: list[ContractPrice]) -> tuple[Decimal | None, list[VolumeBreak]]:
+    base = min((row.price for row in rows if row.min_qty is None), default=None)
+    breaks = sorted(
+        (VolumeBreak(row.min_qty, row.price) for row in rows if row.min_qty is not None),
+        key=lambda b: b.min_qty,
+    )
+    return base, breaks
+
+
+def _tier_base(rows: list[ContractPrice], tier: str) -> Decimal:
+    base, _ = _base_and_breaks([row for row in rows if row.tier == tier])
+    return base if base is not None else Decimal(0)
+
+
+def _discount(price: Decimal | None, list_price: Decimal | None) -> Decimal | None:
+    if price is None or not list_price:
+        return None
+    return ((list_price - price) / list_price * 100).quantize(Decimal("0.1"))
+
+
+def contract_item_prices_for_page(
+    *,
+    items: list[ContractItem],
+    contract: Contract,
+    participation: Participation | None,
+    on: date,
+    all_tiers: bool,
+) -> list[ItemPriceView]:
+    """The price each item costs the viewer's practice on a day, per DESIGN §4.4 for one contract.
+
+    A participant's tier rows win over tier-blank rows; a practice that has not joined sees the price any member
+    gets by joining (tier-blank rows, else the highest tier's). Staff viewing no practice (`all_tiers`) see every
+    tier. History lists only rows of the tiers the viewer may see. One query for the whole page.
+    """
+    rows_by_item: dict[int, list[ContractPrice]] = defaultdict(list)
+    for row in ContractPrice.objects.filter(item__in=items).order_by("-effective_from", "tier", "min_qty"):
+        rows_by_item[row.item_id].append(row)
+    in_force = contract.status != Contract.Status.DRAFT and contract.start_date <= on <= contract.end_date
+    tier = participation.tier if participation is not None else ""
+    views = []
+    for item in items:
+        rows = rows_by_item.get(item.id, [])
+        today = [
+            row for row in rows if row.effective_from <= on and (row.effective_to is None or on <= row.effective_to)
+        ]
+        view = ItemPriceView(item=item)
+        if all_tiers:
+            view.history = rows
+            tiers = sorted({row.tier for row in today})
+            for name in tiers:
+                base, _ = _base_and_breaks([row for row in today if row.tier == name])
+                if base is not None:
+                    view.tier_prices.append((name or "All tiers", base))
+            chosen = [row for row in today if not row.tier]
+            view.basis = "all tiers"
+        else:
+            tier_rows = [row for row in today if tier and row.tier == tier]
+            blank_rows = [row for row in today if not row.tier]
+            if tier_rows:
+                chosen, view.basis = tier_rows, f"your tier ({tier})"
+            elif blank_rows:
+                chosen, view.basis = blank_rows, "every tier"
+            elif participation is None and today:
+                # DESIGN §4.6 not_participating: the highest tier's price is what any member gets by joining.
+                highest = max({row.tier for row in today}, key=lambda name: _tier_base(today, name))
+                chosen, view.basis = [row for row in today if row.tier == highest], "on joining"
+            else:
+                chosen = []
+            visible_tiers = {"", tier} if participation is not None else {"", *(row.tier for row in chosen)}
+            view.history = [row for row in rows if row.tier in visible_tiers]
+        if in_force:
+            view.price, view.volume_breaks = _base_and_breaks(chosen)
+            view.discount_pct = _discount(view.price, item.list_price)
+        views.append(view)
+    return views
+
+
+@dataclass(frozen=True)
+class RenewalMonth:
+    """Contracts ending in one calendar month."""
+
+    label: str
+    contracts: list[Any]
+
+
+@dataclass(frozen=True)
+class Renewals:
+    """Contracts to act on now, and the next 12 months of end dates."""
+
+    due_now: list[Any]
+    months: list[RenewalMonth]
+
+
+def _months_ahead(today: date, months: int) -> date:
+    month_index = today.month - 1 + months
+    year, month = today.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(today.day, calendar.monthrange(year, month)[1]))
+
+
+def contract_renewals(*, today: date) -> Renewals:
+    """Non-draft contracts whose end date is within their renewal notice from today, and those ending in 12 months."""
+    horizon = _months_ahead(today, 12)
+    contracts: list[Any] = list(
+        Contract.objects.exclude(status=Contract.Status.DRAFT)
+        .filter(end_date__gte=today)
+        .select_related("vendor")
+        .annotate(member_count=Count("participations"))
+        .order_by("end_date", "number")
+    )
+    due_now = [c for c in contracts if c.end_date - timedelta(days=c.renewal_notice_days) <= today]
+    by_month: dict[str, list[Any]] = defaultdict(list)
+    for contract in contracts:
+        if contract.end_date <= horizon:
+            by_month[contract.end_date.strftime("%B %Y")].append(contract)
+    return Renewals(due_now=due_now, months=[RenewalMonth(label, group) for label, group in by_month.items()])
