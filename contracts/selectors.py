@@ -16,7 +16,7 @@ from django.http import Http404
 from contracts.models import Contract, ContractItem, ContractPrice, Participation
 from gpo.members.models import Practice
 from gpo.members.scoping import is_coalition_staff
-from vendors.models import Vendor
+from vendors.models import Category, Vendor
 from vendors.normalize import normalize_sku
 
 # --- pages ---
@@ -53,15 +53,20 @@ def prefix_q(field_name: str, prefix: str) -> Q:
     return Q(**{f"{field_name}__gte": prefix, f"{field_name}__lt": prefix + _MAX_CHAR})
 
 
+def _draft_contract_ids() -> QuerySet[Contract, Any]:
+    return Contract.objects.filter(status=Contract.Status.DRAFT).values("id")
+
+
 def catalog_item_search(*, user: Any, query: str = "", category_ids: list[int] | None = None) -> QuerySet[ContractItem]:
     """Items on browsable contracts matching the query by description, manufacturer, vendor SKU or part number.
 
     SKUs and manufacturer part numbers match by normalised prefix ("00123-45" finds "12345A"), served by their
-    indexes; descriptions match anywhere in the text.
+    indexes; descriptions match anywhere in the text. Conditions use small contract subqueries instead of joins, and
+    the order (contract, SKU) follows the unique index, so the first page stops early instead of sorting every hit.
     """
     items = ContractItem.objects.select_related("contract__vendor", "category")
     if not is_coalition_staff(user):
-        items = items.exclude(contract__status=Contract.Status.DRAFT)
+        items = items.exclude(contract_id__in=_draft_contract_ids())
     query = query.strip()
     if query:
         condition = Q(description__icontains=query) | Q(manufacturer__icontains=query)
@@ -70,10 +75,11 @@ def catalog_item_search(*, user: Any, query: str = "", category_ids: list[int] |
             condition |= prefix_q("vendor_sku_normalized", normalized) | prefix_q("mfr_part_normalized", normalized)
         items = items.filter(condition)
     if category_ids is not None:
+        vendor_contracts = Contract.objects.filter(vendor__category_id__in=category_ids).values("id")
         items = items.filter(
-            Q(category_id__in=category_ids) | Q(category__isnull=True, contract__vendor__category_id__in=category_ids)
+            Q(category_id__in=category_ids) | Q(category__isnull=True, contract_id__in=vendor_contracts)
         )
-    return items.order_by("description", "id")
+    return items.order_by("contract_id", "vendor_sku_normalized")
 
 
 def catalog_contract_search(*, user: Any, query: str) -> QuerySet[Contract]:
@@ -85,19 +91,24 @@ def catalog_contract_search(*, user: Any, query: str) -> QuerySet[Contract]:
 def catalog_vendor_list(
     *, user: Any, query: str = "", category_ids: list[int] | None = None, vendor_q: Q | None = None
 ) -> QuerySet[Vendor]:
-    """Vendors for the catalog cards: matching by name, alias or contract title (`vendor_q`), or by an item."""
+    """Vendors for the catalog cards: matching by name, alias or contract title (`vendor_q`), or by an item.
+
+    The vendors of matching items are collected once (one scan of the items), so counting and paging the cards
+    stays cheap.
+    """
     vendors = Vendor.objects.select_related("category")
-    if query.strip():
-        item_vendor_ids = catalog_item_search(user=user, query=query).values("contract__vendor_id")
-        condition = Q(id__in=item_vendor_ids)
-        if vendor_q is not None:
-            condition |= Q(id__in=Vendor.objects.filter(vendor_q).values("id"))
+    if query.strip() or category_ids is not None:
+        items = catalog_item_search(user=user, query=query, category_ids=category_ids)
+        vendor_ids = set(items.order_by().values_list("contract__vendor_id", flat=True).distinct())
+        condition = Q(id__in=vendor_ids)
+        if query.strip() and vendor_q is not None:
+            matching = Vendor.objects.filter(vendor_q)
+            if category_ids is not None:
+                matching = matching.filter(category_id__in=category_ids)
+            condition |= Q(id__in=set(matching.values_list("id", flat=True)))
+        elif category_ids is not None:
+            condition |= Q(category_id__in=category_ids)
         vendors = vendors.filter(condition)
-    if category_ids is not None:
-        vendors = vendors.filter(
-            Q(category_id__in=category_ids)
-            | Q(id__in=ContractItem.objects.filter(category_id__in=category_ids).values("contract__vendor_id"))
-        )
     return vendors.order_by("name")
 
 
@@ -143,13 +154,15 @@ def vendor_highlights(*, vendors: list[Vendor], on: date) -> dict[int, VendorHig
     for vendor in vendors:
         if vendor.category is not None:
             highlights[vendor.id].categories.append(vendor.category.name)
-    item_categories = (
-        ContractItem.objects.filter(contract__vendor_id__in=ids, category__isnull=False)
-        .values_list("contract__vendor_id", "category__name")
+    contract_vendor = dict(Contract.objects.filter(vendor_id__in=ids).values_list("id", "vendor_id"))
+    pairs = set(
+        ContractItem.objects.filter(contract_id__in=list(contract_vendor), category__isnull=False)
+        .order_by()
+        .values_list("contract_id", "category_id")
         .distinct()
-        .order_by("category__name")
     )
-    for vendor_id, name in item_categories:
+    names = dict(Category.objects.filter(id__in={category_id for _, category_id in pairs}).values_list("id", "name"))
+    for vendor_id, name in sorted({(contract_vendor[c], names[k]) for c, k in pairs}, key=lambda pair: pair[1]):
         if name not in highlights[vendor_id].categories:
             highlights[vendor_id].categories.append(name)
     return highlights
