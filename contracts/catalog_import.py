@@ -241,7 +241,11 @@ def _validate(sheets: dict[str, SheetRows], errors: _Collector) -> _Plan:
 
     def vendor_known(name: str) -> bool:
         normalized = normalize_vendor_name(name)
-        return normalized in sheet_vendor_names or normalized in alias_owner or vendor_services.vendor_find(name=name)
+        return (
+            normalized in sheet_vendor_names
+            or normalized in alias_owner
+            or vendor_services.vendor_find(name=name) is not None
+        )
 
     # Contracts.
     sheet_contracts: dict[str, int] = {}

@@ -1,23 +1,135 @@
-"""Reads of contracts, items, prices and participation (STYLE.md rule 2)."""
+"""Reads for contracts, items and the prices a practice pays (STYLE.md rule 2).
+
+The catalog is shared by every member (DESIGN.md section 1): contracts are visible to everyone signed in, drafts only
+to coalition staff. Which price a practice sees follows DESIGN §4 step 4 for one item on one day.
+"""
 
 from __future__ import annotations
 
 import calendar
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, FloatField, Min, Q, QuerySet
+from django.db.models import Count, F, FloatField, Min, Prefetch, Q, QuerySet
 from django.db.models.functions import Cast
 from django.http import Http404
 
 from contracts.models import Contract, ContractItem, ContractPrice, Participation
+from gpo.members import scoping
 from gpo.members.models import Practice
 from gpo.members.scoping import is_coalition_staff
 from vendors.models import Category, Vendor
 from vendors.normalize import normalize_sku
+
+
+def contract_list(*, user: Any) -> QuerySet[Contract]:
+    """Contracts the user may browse (drafts for coalition staff only), with vendor and items loaded."""
+    if not getattr(user, "is_authenticated", False):
+        return Contract.objects.none()
+    queryset = Contract.objects.select_related("vendor", "vendor__category").prefetch_related(
+        Prefetch("items", queryset=ContractItem.objects.order_by("vendor_sku", "id"))
+    )
+    if not scoping.is_coalition_staff(user):
+        queryset = queryset.exclude(status=Contract.Status.DRAFT)
+    return queryset.order_by("vendor__name", "number")
+
+
+def contract_in_force(contract: Contract, on: date) -> bool:
+    """DESIGN §4: not a draft and start <= on <= end (both inclusive)."""
+    return contract.status != Contract.Status.DRAFT and contract.start_date <= on <= contract.end_date
+
+
+@dataclass(frozen=True)
+class VolumeBreak:
+    """A price that applies from a minimum quantity."""
+
+    min_qty: Decimal
+    price: Decimal
+
+
+@dataclass(frozen=True)
+class ItemPrice:
+    """What a practice pays for one item on one day, and why: the row's tier and window, plus volume breaks."""
+
+    item_id: int
+    price: Decimal | None
+    tier: str = ""
+    effective_from: date | None = None
+    effective_to: date | None = None
+    min_qty: Decimal | None = None
+    volume_breaks: tuple[VolumeBreak, ...] = field(default_factory=tuple)
+
+    def discount_pct(self, list_price: Decimal | None) -> Decimal | None:
+        """Percent below list ((L - c) / L x 100), None without both prices."""
+        if self.price is None or not list_price:
+            return None
+        return (list_price - self.price) * 100 / list_price
+
+
+def participations_for_practice(*, practice: Practice | None, contract_ids: Iterable[int]) -> dict[int, Participation]:
+    """The practice's participation per contract id (one query)."""
+    if practice is None:
+        return {}
+    rows = Participation.objects.filter(practice=practice, contract_id__in=set(contract_ids))
+    return {row.contract_id: row for row in rows}
+
+
+def item_prices_for_practice(
+    *, items: Iterable[ContractItem], practice: Practice | None, on: date
+) -> dict[int, ItemPrice]:
+    """The price `practice` pays for each item on day `on` (two queries for any number of items).
+
+    DESIGN §4.4: rows carrying the practice's tier on the item's contract win, else the tier-blank rows (no practice:
+    tier-blank rows, what coalition staff see). The shown price is the lowest row with no minimum (else the one with
+    the lowest minimum); rows with a minimum are listed as volume breaks. A contract not in force shows no price.
+    """
+    items = list(items)
+    contracts = {item.contract_id: item.contract for item in items}
+    joined = participations_for_practice(practice=practice, contract_ids=contracts)
+    rows_by_item: dict[int, list[ContractPrice]] = defaultdict(list)
+    live_ids = [item.id for item in items if contract_in_force(contracts[item.contract_id], on)]
+    if live_ids:
+        rows = ContractPrice.objects.filter(item_id__in=live_ids, effective_from__lte=on).filter(
+            Q(effective_to__isnull=True) | Q(effective_to__gte=on)
+        )
+        for row in rows:
+            rows_by_item[row.item_id].append(row)
+    result: dict[int, ItemPrice] = {}
+    for item in items:
+        participation = joined.get(item.contract_id)
+        tier = participation.tier if participation is not None else ""
+        candidates = rows_by_item.get(item.id, [])
+        tiered = [row for row in candidates if tier and row.tier == tier]
+        chosen = tiered or [row for row in candidates if not row.tier]
+        result[item.id] = _item_price(item.id, chosen)
+    return result
+
+
+def _item_price(item_id: int, rows: list[ContractPrice]) -> ItemPrice:
+    if not rows:
+        return ItemPrice(item_id=item_id, price=None)
+    breaks = sorted((row for row in rows if row.min_qty is not None), key=lambda row: (row.min_qty, row.price))
+    plain = sorted((row for row in rows if row.min_qty is None), key=lambda row: row.price)
+    headline = plain[0] if plain else breaks[0]
+    return ItemPrice(
+        item_id=item_id,
+        price=headline.price,
+        tier=headline.tier,
+        effective_from=headline.effective_from,
+        effective_to=headline.effective_to,
+        min_qty=headline.min_qty,
+        volume_breaks=tuple(VolumeBreak(min_qty=row.min_qty, price=row.price) for row in breaks if row.min_qty),
+    )
+
+
+def contract_price_history(*, item: ContractItem) -> QuerySet[ContractPrice]:
+    """Every price row of an item, tier by tier, oldest first (the contract page's price history)."""
+    return ContractPrice.objects.filter(item=item).order_by("tier", "min_qty", "effective_from")
+
 
 # --- pages ---
 
@@ -183,14 +295,6 @@ def participation_get(*, practice: Practice | None, contract: Contract) -> Parti
     return Participation.objects.filter(practice=practice, contract=contract).first()
 
 
-@dataclass(frozen=True)
-class VolumeBreak:
-    """A lower price from a minimum quantity on."""
-
-    min_qty: Decimal
-    price: Decimal
-
-
 @dataclass
 class ItemPriceView:
     """What one item costs the viewer's practice today, and the rows behind it."""
@@ -228,21 +332,24 @@ def contract_item_prices_for_page(
     *,
     items: list[ContractItem],
     contract: Contract,
+    practice: Practice | None,
     participation: Participation | None,
     on: date,
     all_tiers: bool,
 ) -> list[ItemPriceView]:
-    """The price each item costs the viewer's practice on a day, per DESIGN §4.4 for one contract.
+    """The price each item of one contract costs the viewer's practice on a day, with the rows behind it.
 
-    A participant's tier rows win over tier-blank rows; a practice that has not joined sees the price any member
-    gets by joining (tier-blank rows, else the highest tier's). Staff viewing no practice (`all_tiers`) see every
-    tier. History lists only rows of the tiers the viewer may see. One query for the whole page.
+    The price itself comes from `item_prices_for_practice` (DESIGN §4.4: the practice's tier rows win over
+    tier-blank rows). A practice that has not joined and finds no tier-blank row sees the price any member gets by
+    joining: the highest tier's (DESIGN §4.6). Staff viewing no practice (`all_tiers`) see every tier. History
+    lists only rows of the tiers the viewer may see.
     """
     rows_by_item: dict[int, list[ContractPrice]] = defaultdict(list)
     for row in ContractPrice.objects.filter(item__in=items).order_by("-effective_from", "tier", "min_qty"):
         rows_by_item[row.item_id].append(row)
-    in_force = contract.status != Contract.Status.DRAFT and contract.start_date <= on <= contract.end_date
+    in_force = contract_in_force(contract, on)
     tier = participation.tier if participation is not None else ""
+    practice_prices = {} if all_tiers else item_prices_for_practice(items=items, practice=practice, on=on)
     views = []
     for item in items:
         rows = rows_by_item.get(item.id, [])
@@ -252,31 +359,27 @@ def contract_item_prices_for_page(
         view = ItemPriceView(item=item)
         if all_tiers:
             view.history = rows
-            tiers = sorted({row.tier for row in today})
-            for name in tiers:
+            for name in sorted({row.tier for row in today}):
                 base, _ = _base_and_breaks([row for row in today if row.tier == name])
                 if base is not None:
                     view.tier_prices.append((name or "All tiers", base))
-            chosen = [row for row in today if not row.tier]
             view.basis = "all tiers"
+            if in_force:
+                view.price, view.volume_breaks = _base_and_breaks([row for row in today if not row.tier])
         else:
-            tier_rows = [row for row in today if tier and row.tier == tier]
-            blank_rows = [row for row in today if not row.tier]
-            if tier_rows:
-                chosen, view.basis = tier_rows, f"your tier ({tier})"
-            elif blank_rows:
-                chosen, view.basis = blank_rows, "every tier"
-            elif participation is None and today:
+            priced = practice_prices.get(item.id)
+            shown_tiers = {"", tier}
+            if priced is not None and priced.price is not None:
+                view.price, view.volume_breaks = priced.price, list(priced.volume_breaks)
+                view.basis = f"your tier ({priced.tier})" if priced.tier else "every tier"
+            elif participation is None and in_force and today:
                 # DESIGN §4.6 not_participating: the highest tier's price is what any member gets by joining.
                 highest = max({row.tier for row in today}, key=lambda name: _tier_base(today, name))
-                chosen, view.basis = [row for row in today if row.tier == highest], "on joining"
-            else:
-                chosen = []
-            visible_tiers = {"", tier} if participation is not None else {"", *(row.tier for row in chosen)}
-            view.history = [row for row in rows if row.tier in visible_tiers]
-        if in_force:
-            view.price, view.volume_breaks = _base_and_breaks(chosen)
-            view.discount_pct = _discount(view.price, item.list_price)
+                view.price, view.volume_breaks = _base_and_breaks([row for row in today if row.tier == highest])
+                view.basis = "on joining"
+                shown_tiers = {"", highest}
+            view.history = [row for row in rows if row.tier in shown_tiers]
+        view.discount_pct = _discount(view.price, item.list_price)
         views.append(view)
     return views
 

@@ -55,8 +55,10 @@ def _plain(value: Any) -> Any:
     """A JSON-safe rendering of a field value for the audit row."""
     if isinstance(value, Model):
         return value.pk
-    if isinstance(value, (Decimal, date)):
-        return str(value)
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")  # "80.0000" and "80" read the same in the audit trail
+    if isinstance(value, date):
+        return value.isoformat()
     return value
 
 
@@ -103,7 +105,8 @@ def _check_unknown(fields: dict[str, Any], allowed: tuple[str, ...], what: str) 
 # --- contracts ---------------------------------------------------------------------------------------------------
 
 
-def _contract_validate(contract: Contract) -> None:
+def contract_validate(contract: Contract) -> None:
+    """Raise ValidationError unless end >= start and the percentages are in range (then full_clean)."""
     errors: dict[str, str] = {}
     if contract.start_date and contract.end_date and contract.end_date < contract.start_date:
         errors["end_date"] = "The end date must be on or after the start date."
@@ -122,7 +125,7 @@ def contract_create(*, user: Any = None, source: str = "api", notify: bool = Tru
     _check_unknown(fields, CONTRACT_FIELDS, "contract")
     fields.setdefault("admin_fee_pct", Decimal(0))
     contract = Contract(**fields)
-    _contract_validate(contract)
+    contract_validate(contract)
     contract.save()
     _audit(
         action=CatalogChange.Action.CREATED,
@@ -149,7 +152,7 @@ def contract_update(
     old_vendor_id = contract.vendor_id
     for field, (_, new) in changes.items():
         setattr(contract, field, new)
-    _contract_validate(contract)
+    contract_validate(contract)
     contract.save()
     _audit(
         action=CatalogChange.Action.UPDATED,
@@ -188,7 +191,8 @@ def contract_delete(*, contract: Contract, user: Any = None, source: str = "api"
 # --- items -------------------------------------------------------------------------------------------------------
 
 
-def _item_prepare(item: ContractItem) -> None:
+def contract_item_validate(item: ContractItem) -> None:
+    """Store the normalised SKU and part number and the folded UOM; refuse a SKU the contract already has."""
     item.vendor_sku = str(item.vendor_sku).strip()
     item.vendor_sku_normalized = normalize_sku(item.vendor_sku)
     item.mfr_part_number = str(item.mfr_part_number or "").strip()
@@ -213,7 +217,7 @@ def contract_item_create(
     """Add an item to a contract (SKU unique per contract after normalising, UOM folded) and audit it."""
     _check_unknown(fields, ITEM_FIELDS, "item")
     item = ContractItem(contract=contract, **fields)
-    _item_prepare(item)
+    contract_item_validate(item)
     item.save()
     _audit(
         action=CatalogChange.Action.CREATED,
@@ -250,7 +254,7 @@ def contract_item_update(
         return item
     for field, (_, new) in changes.items():
         setattr(item, field, new)
-    _item_prepare(item)
+    contract_item_validate(item)
     item.save()
     _audit(
         action=CatalogChange.Action.UPDATED,
@@ -296,7 +300,8 @@ def windows_overlap(first_from: date, first_to: date | None, second_from: date, 
     return not (first_ends_before or second_ends_before)
 
 
-def _price_validate(price: ContractPrice) -> None:
+def contract_price_validate(price: ContractPrice) -> None:
+    """Raise ValidationError unless price > 0, min_qty > 0, the window is ordered and overlaps no sibling."""
     errors: dict[str, str] = {}
     if price.price is not None and Decimal(price.price) <= 0:
         errors["price"] = "The price must be greater than 0."
@@ -334,7 +339,7 @@ def contract_price_create(
     """Add an effective-dated price to an item (price > 0, no overlapping window) and audit it."""
     _check_unknown(fields, PRICE_FIELDS, "price")
     price = ContractPrice(item=item, **fields)
-    _price_validate(price)
+    contract_price_validate(price)
     price.save()
     _audit(
         action=CatalogChange.Action.CREATED,
@@ -361,7 +366,7 @@ def contract_price_update(
         return price
     for field, (_, new) in changes.items():
         setattr(price, field, new)
-    _price_validate(price)
+    contract_price_validate(price)
     price.save()
     item = price.item
     _audit(

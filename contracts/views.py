@@ -43,7 +43,7 @@ def catalog_home(request: HttpRequest) -> HttpResponse:
     """`/catalog/`: search vendors, aliases, contracts, items and part numbers; filter by category."""
     query = request.GET.get("q", "").strip()[:200]
     category_slug = request.GET.get("category", "")
-    tree = vendor_selectors.category_tree()
+    tree = vendor_selectors.category_options()
     category_ids = vendor_selectors.category_subtree_ids(slug=category_slug, tree=tree) if category_slug else None
     items = selectors.catalog_item_search(user=request.user, query=query, category_ids=category_ids)
     if wants_xlsx(request):
@@ -114,6 +114,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
         views = selectors.contract_item_prices_for_page(
             items=list(items[:EXPORT_ROW_LIMIT]),
             contract=contract,
+            practice=practice,
             participation=participation,
             on=today,
             all_tiers=all_tiers,
@@ -153,7 +154,12 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     page = Paginator(items, CONTRACT_ITEMS_PER_PAGE).get_page(request.GET.get("page"))
     views = selectors.contract_item_prices_for_page(
-        items=list(page.object_list), contract=contract, participation=participation, on=today, all_tiers=all_tiers
+        items=list(page.object_list),
+        contract=contract,
+        practice=practice,
+        participation=participation,
+        on=today,
+        all_tiers=all_tiers,
     )
     in_force = contract.status != contract.Status.DRAFT and contract.start_date <= today <= contract.end_date
     context = {

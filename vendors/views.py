@@ -15,7 +15,7 @@ from vendors import selectors
 @login_required
 def vendor_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """`/catalog/vendors/<slug>/`: description, website, contacts, contracts by period and their documents."""
-    vendor = selectors.vendor_get(slug=slug)
+    vendor = selectors.vendor_page_get(slug=slug)
     slug_param = request.GET.get("practice")
     practice = (
         scoping.practice_get(user=request.user, slug=slug_param) if slug_param else scoping.current_practice(request)
