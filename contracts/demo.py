@@ -7,10 +7,12 @@ items and prices are bulk-created for speed with the same normalised fields the 
 
 from __future__ import annotations
 
+import io
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -1631,12 +1633,70 @@ def catalog_counts() -> dict[str, int]:
     }
 
 
+VA_FSS_FILE = "vaFssPharmPrices.xlsx"
+VA_SOURCE = "seed_demo_va_fss"
+VA_IMAGING_CLASS = "DX"  # VA drug class DX*: diagnostic agents, including contrast media
+
+
+def _va_imaging_workbook(path: Path) -> tuple[bytes, int]:
+    """The VA FSS rows whose VA class starts with "DX", as a one-sheet xlsx with every cell kept as text."""
+    from openpyxl import Workbook
+
+    from contracts.spreadsheet import cell_text, sheet_rows, workbook_open
+
+    book = workbook_open(path)
+    rows = iter(sheet_rows(book, book.sheet_names[0]))
+    _, header = next(rows)
+    names = [cell_text(cell) for cell in header]
+    va_class = names.index("VAClass")
+    out = Workbook(write_only=True)
+    sheet = out.create_sheet("DX")
+    sheet.append(names)
+    count = 0
+    for _, cells in rows:
+        if cell_text(cells[va_class] if va_class < len(cells) else "").startswith(VA_IMAGING_CLASS):
+            sheet.append([cell_text(cell) for cell in cells])
+            count += 1
+    buffer = io.BytesIO()
+    out.save(buffer)
+    return buffer.getvalue(), count
+
+
+def seed_va_imaging(folder: Path) -> int:
+    """Load the VA Federal Supply Schedule's diagnostic-agent rows through `price_list_import`, once.
+
+    Returns the rows loaded (0 when the file is absent or was loaded before). Optional demo data: the real folder
+    is never required.
+    """
+    from contracts.price_list import price_list_import
+
+    path = folder / VA_FSS_FILE
+    if not path.is_file() or CatalogChange.objects.filter(source=VA_SOURCE).exists():
+        return 0
+    content, count = _va_imaging_workbook(path)
+    if not count:
+        return 0
+    summary = price_list_import(file=io.BytesIO(content), multi=True)
+    CatalogChange.objects.create(
+        source=VA_SOURCE,
+        action=CatalogChange.Action.CREATED,
+        object_type="PriceList",
+        object_id=0,
+        detail={"file": VA_FSS_FILE, "rows": count, "prices_created": summary.prices_created},
+    )
+    return count
+
+
 @transaction.atomic
-def seed_catalog() -> dict[str, int]:
-    """Create the demo catalog (idempotent) and return its counts, plus how many contracts this run created."""
+def seed_catalog(*, real_data: Path | None = None) -> dict[str, int]:
+    """Create the demo catalog (idempotent) and return its counts, plus how many contracts this run created.
+
+    With `real_data` (the folder of real public price lists), the VA FSS diagnostic-agent rows are added too.
+    """
     categories: dict[str, Category] = {}
     for name, *_ in VENDORS:
         _vendor(name, categories)
     created = sum(_seed_contract(spec, categories) for spec in CONTRACTS)
     joined = _seed_participations()
-    return {**catalog_counts(), "contracts_created": created, "participations_created": joined}
+    va_rows = seed_va_imaging(real_data) if real_data is not None else 0
+    return {**catalog_counts(), "contracts_created": created, "participations_created": joined, "va_rows": va_rows}

@@ -19,9 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_seed_demo_twice_creates_the_catalog_once_with_the_same_counts(capsys):
-    call_command("seed_demo")
+    call_command("seed_demo", "--no-real-data")
     first = capsys.readouterr().out
-    call_command("seed_demo")
+    call_command("seed_demo", "--no-real-data")
     second = capsys.readouterr().out
 
     summary = re.compile(
@@ -57,3 +57,19 @@ def test_seed_catalog_builds_a_realistic_radiology_catalog_that_differs_per_prac
     assert ("RPC-CM-2025-01", "Tier 1") in joined("lakeside-radiology")
     assert ("RPC-CM-2025-01", "Tier 2") in joined("piedmont-imaging")
     assert joined("lakeside-radiology") != joined("piedmont-imaging")
+
+
+def test_seed_catalog_adds_va_fss_imaging_rows_once(real_data):
+    seed_members()
+
+    first = seed_catalog(real_data=real_data)
+    second = seed_catalog(real_data=real_data)
+
+    assert first["va_rows"] > 0
+    assert second["va_rows"] == 0
+    assert (second["items"], second["prices"], second["contracts"]) == (
+        first["items"],
+        first["prices"],
+        first["contracts"],
+    )
+    assert first["contracts"] > 36
