@@ -1444,8 +1444,12 @@ def _items_for(spec: ContractSpec, rng: random.Random) -> list[dict[str, Any]]:
         description = " ".join(part for part in (family.description, size, variant) if part)
         if units > 1:
             description += f", {fold_uom(uom)} of {units}"
+        # One price per product for its smallest pack; bigger packs cost proportionally more, a little cheaper per each.
         low, high = family.price_range
-        list_price = Decimal(rng.randint(low * 100, high * 100)) / 100
+        product = random.Random(f"{spec.number}|{family.description}|{size}|{variant}")
+        smallest = min(pack for _, pack in family.uoms)
+        pack_price = Decimal(product.randint(low * 100, high * 100)) / 100
+        list_price = _money(pack_price * units / smallest * (Decimal("0.97") if units > smallest else 1))
         if family.ndc_labeler:
             part = f"{family.ndc_labeler}-{rng.randint(100, 999)}-{rng.randint(1, 99):02d}"
         else:
@@ -1471,7 +1475,9 @@ def _items_for(spec: ContractSpec, rng: random.Random) -> list[dict[str, Any]]:
 def _price_rows(spec: ContractSpec, item: ContractItem, rng: random.Random) -> list[ContractPrice]:
     """Price windows: last year's (closed) and the current one (open), per tier or with volume breaks."""
     assert item.list_price is not None
-    base = _money(item.list_price * Decimal(rng.randint(62, 88)) / 100)
+    band = random.Random(f"{spec.number}|band")  # each contract has its own discount band off list
+    deepest = band.randint(55, 72)
+    base = _money(item.list_price * Decimal(rng.randint(deepest, band.randint(deepest + 8, 92))) / 100)
     current_from = max(spec.start, D(2026, 1, 1)) if spec.history and spec.end >= D(2026, 1, 1) else spec.start
     windows: list[tuple[date, date | None, Decimal]] = []
     if spec.history and current_from > spec.start:
