@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -183,8 +183,6 @@ def contract_by_number(request: HttpRequest, number: str) -> HttpResponse:
     """`/catalog/contracts/number/<number>/`: the same page, found by contract number."""
     contract = selectors.catalog_contracts(user=request.user).filter(number=number).first()
     if contract is None:
-        from django.http import Http404
-
         raise Http404("No such contract.")
     return redirect("contract-detail", pk=contract.pk)
 

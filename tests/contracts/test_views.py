@@ -300,3 +300,22 @@ def test_renewals_calendar_lists_contracts_inside_their_notice(client, make_memb
     assert [c.number for c in calendar.due_now] == ["DUE"]
     assert [c.number for month in calendar.months for c in month.contracts] == ["DUE", "LATER"]
     assert later.number in response.content.decode()
+
+
+def test_contract_found_by_number_redirects_to_its_page(client, finance_a, tiered_contract):
+    client.force_login(finance_a)
+
+    response = client.get("/catalog/contracts/number/GPO-CM-001/")
+
+    assert (response.status_code, response["Location"]) == (302, f"/catalog/contracts/{tiered_contract.pk}/")
+    assert client.get("/catalog/contracts/number/NOPE/").status_code == 404
+
+
+def test_vendor_cards_are_paginated(client, finance_a):
+    for n in range(30):
+        VendorFactory(name=f"Vendor {n:02d}", slug=f"vendor-{n:02d}")
+    client.force_login(finance_a)
+
+    second = client.get("/catalog/", {"vendor_page": 2})
+
+    assert [v.name for v, _ in second.context["vendor_cards"]] == [f"Vendor {n:02d}" for n in range(24, 30)]
