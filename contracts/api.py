@@ -7,7 +7,7 @@ from typing import Any
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import permissions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -18,20 +18,8 @@ from gpo.api import CatalogViewSet
 from gpo.members import scoping
 from gpo.members.models import Practice
 from gpo.money import cents, unit_price_str
+from vendors.api import IsCoalitionAdminForWrites
 from vendors.models import Vendor
-
-WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-
-
-class IsCoalitionAdminForWrites(permissions.BasePermission):
-    """Everyone signed in reads the catalog; only coalition admins change it."""
-
-    message = "Only coalition admins may change the catalog."
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if not (request.user and request.user.is_authenticated):
-            return False
-        return request.method not in WRITE_METHODS or scoping.is_coalition_admin(request.user)
 
 
 def percent_str(value: Any) -> str | None:

@@ -468,10 +468,12 @@ def price_list_import(
     effective_from: date | None = None,
     user: Any = None,
     dry_run: bool = False,
+    skip_invalid: bool = False,
 ) -> PriceListSummary:
-    """Load a price file for one contract (`contract_number`) or many (`multi=True`); all or nothing.
+    """Load a price file for one contract (`contract_number`) or many (`multi=True`).
 
-    Raises PriceListImportError listing every rejected row ("row N column: reason") with nothing written.
+    By default all or nothing: raises PriceListImportError listing every rejected row ("row N column: reason") with
+    nothing written. With `skip_invalid` the valid rows are loaded and the rejected ones listed in `summary.errors`.
     """
     if multi == (contract_number is not None):
         raise ValueError("Pass either contract_number= or multi=True.")
@@ -497,17 +499,21 @@ def price_list_import(
     rows = _read_rows(
         all_rows[1:], columns, contract_number=contract_number, default_from=effective_from, errors=errors
     )
-    if errors:
+    if errors and not skip_invalid:
         raise PriceListImportError(errors)
     with transaction.atomic():
         loader = _Loader(summary, user, multi)
         try:
             loader.contracts_load(rows, errors)
-            if not errors:
+            if skip_invalid:
+                rows = [row for row in rows if row.contract in loader.contracts]
+            if not errors or skip_invalid:
                 loader.prices_load(rows, loader.items_load(rows), errors)
         except ValidationError as error:
             errors.extend(f"catalog: {message}" for message in error.messages)
-        if errors:
+            skip_invalid = False  # a refused write leaves no consistent partial load: roll everything back
+        summary.errors = errors
+        if errors and not skip_invalid:
             transaction.set_rollback(True)
             raise PriceListImportError(errors)
         if dry_run:

@@ -242,3 +242,49 @@ def test_command_prints_summary_and_fails_with_every_error(tmp_path: Path, capsy
     with pytest.raises(CommandError) as raised:
         call_command("import_catalog", str(workbook_write(tmp_path / "bad.xlsx", sheets)))
     assert "Prices!2 price: must be greater than 0" in str(raised.value)
+
+
+def test_file_that_is_not_a_workbook_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.xlsx"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n not a workbook")
+
+    with pytest.raises(CatalogImportError) as raised:
+        catalog_import(path=path)
+
+    assert raised.value.errors[0].startswith("workbook: cannot be read as a spreadsheet")
+
+
+def test_references_to_unknown_vendor_and_contract_are_reported(tmp_path: Path) -> None:
+    path = workbook_write(
+        tmp_path / "refs.xlsx",
+        {
+            "Contracts": [
+                ["number", "vendor", "title", "start_date", "end_date"],
+                ["C-1", "Nobody Inc", "t", "2026-01-01", "2026-12-31"],
+            ],
+            "Items": [["contract", "vendor_sku"], ["C-404", "X"]],
+        },
+    )
+
+    with pytest.raises(CatalogImportError) as raised:
+        catalog_import(path=path)
+
+    assert raised.value.errors == [
+        "Contracts!2 vendor: no vendor named 'Nobody Inc' in the Vendors sheet or the catalog",
+        "Items!2 contract: no contract C-404 in the Contracts sheet or the catalog",
+    ]
+
+
+def test_existing_catalog_rows_can_be_referenced_by_a_later_workbook(tmp_path: Path) -> None:
+    catalog_import(path=workbook_write(tmp_path / "first.xlsx", catalog_sheets()))
+    later = {
+        "Prices": [
+            ["contract", "vendor_sku", "price", "effective_from", "tier"],
+            ["GPO-100", "407-1414-10", "190", "2027-01-01", ""],
+        ]
+    }
+
+    summary = catalog_import(path=workbook_write(tmp_path / "later.xlsx", later))
+
+    assert summary.sheets["Prices"].created == 1
+    assert ContractPrice.objects.filter(effective_from=date(2027, 1, 1)).get().price == Decimal("190")

@@ -241,3 +241,27 @@ def test_real_va_fss_list_loads_every_row_exactly(real_data: Path) -> None:
     assert stored_prices == file_prices
     assert max(ContractPrice.objects.values_list("price", flat=True)) == Decimal("3246231.16")
     assert ContractItem.objects.filter(vendor_sku="00270-1315-35").exists()
+
+
+def test_skip_invalid_loads_the_good_rows_and_lists_the_rest(tmp_path: Path) -> None:
+    ContractFactory(number="GPO-7")
+    path = workbook_write(
+        tmp_path / "mixed.xlsx",
+        {
+            "Prices": [
+                ["sku", "price", "effective_from"],
+                ["A-1", "5.00", "2026-01-01"],
+                ["B-2", "free", "2026-01-01"],
+                ["A-1", "4.00", "2026-01-01"],
+            ]
+        },
+    )
+
+    summary = price_list_import(path=path, contract_number="GPO-7", skip_invalid=True)
+
+    assert (summary.rows_total, summary.rows_loaded) == (3, 1)
+    assert summary.errors == [
+        "row 3 price: 'free' is not a number",
+        "row 4 effective_from: repeats a price of the same item, tier and start",
+    ]
+    assert [str(p.price) for p in ContractPrice.objects.all()] == ["5.0000"]

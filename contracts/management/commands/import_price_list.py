@@ -32,6 +32,11 @@ class Command(BaseCommand):
         parser.add_argument("--sheet", help="Sheet name (default: the first)")
         parser.add_argument("--effective-from", help="Start date for rows without one (YYYY-MM-DD)")
         parser.add_argument("--dry-run", action="store_true", help="Validate and report without writing")
+        parser.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help="Load the valid rows and list the rejected ones (default: all or nothing)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         mapping: dict[str, str] = {}
@@ -53,10 +58,13 @@ class Command(BaseCommand):
                 sheet=options["sheet"],
                 effective_from=default_from,
                 dry_run=options["dry_run"],
+                skip_invalid=options["skip_invalid"],
             )
         except PriceListImportError as error:
             raise CommandError("\n".join([error.message, *error.errors])) from None
         for line in summary.lines():
             self.stdout.write(line)
+        for problem in summary.errors:
+            self.stdout.write(f"  rejected {problem}")
         note = "Dry run: nothing written." if summary.dry_run else "Price list loaded."
         self.stdout.write(self.style.SUCCESS(note))
