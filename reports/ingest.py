@@ -569,25 +569,33 @@ def auto_map(headers: list[str]) -> dict[str, str]:
     return mapping
 
 
-def _header_score(cells: list[str]) -> int:
+def _exact_score(cells: list[str]) -> int:
+    return sum(
+        1 for cell in cells if cell and any(key in _SYNONYM_FIELD for key in _synonym_key(normalize_header(cell)))
+    )
+
+
+def _fuzzy_score(cells: list[str]) -> int:
     return len(auto_map(cells)) if sum(1 for cell in cells if cell) >= 2 else 0
 
 
 def _find_header_index(rows: list[list[str]], mapping: dict[str, str] | None) -> int:
     """Position of the header row among the first rows: the one naming the most fields (given headers if mapped)."""
-    best_index, best_score = 0, 0
     wanted = {text.strip() for text in (mapping or {}).values() if text}
-    for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        cells = [str(cell).strip() for cell in row]
-        score = sum(1 for cell in cells if cell in wanted) * 100 + _header_score(cells)
-        if score > best_score:
-            best_index, best_score = index, score
-    if best_score < 2:
-        raise IngestError(
-            "No header row found: none of the first rows names at least two of the columns expected "
-            "(date, vendor, item, quantity, unit price, extended amount...)."
-        )
-    return best_index
+    candidates = [[str(cell).strip() for cell in row] for row in rows[:HEADER_SCAN_ROWS]]
+    # Exact synonyms first (cheap); fuzzy matching only when no row names two fields exactly.
+    for score in (_exact_score, _fuzzy_score):
+        best_index, best_score = 0, 0
+        for index, cells in enumerate(candidates):
+            points = sum(1 for cell in cells if cell in wanted) * 100 + score(cells)
+            if points > best_score:
+                best_index, best_score = index, points
+        if best_score >= 2:
+            return best_index
+    raise IngestError(
+        "No header row found: none of the first rows names at least two of the columns expected "
+        "(date, vendor, item, quantity, unit price, extended amount...)."
+    )
 
 
 def _headers_of(row: list[str]) -> list[str]:
@@ -692,8 +700,16 @@ def _mask(array: Any) -> np.ndarray:
 
 
 def _trimmed(array: pa.Array) -> pa.Array:
-    # Non-breaking and figure spaces count as blank (SECURITY.md item 8).
-    return pc.utf8_trim_whitespace(pc.replace_substring_regex(array, "[\u00a0\u2007\u202f]", " "))
+    # Unicode-aware: non-breaking and figure spaces are trimmed too (SECURITY.md item 8).
+    return pc.utf8_trim_whitespace(array)
+
+
+def _any(array: Any) -> bool:
+    return bool(pc.any(array).as_py())
+
+
+def _all(array: Any) -> bool:
+    return bool(pc.all(array).as_py())
 
 
 def _blank(array: pa.Array) -> np.ndarray:
@@ -717,13 +733,24 @@ def _clean_numbers(raw: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """Finance spellings to plain number text: "$1,234.56", "(12.00)", "12.00-", "−12", NBSP; (text, blank, ok)."""
     text = _trimmed(raw)
     blank = _mask(pc.equal(pc.utf8_length(text), 0))
-    text = pc.replace_substring_regex(text, r"\s*\$\s*", "")
-    text = pc.replace_substring_regex(text, "[\u2212\u2012\u2013\u2014]", "-")
-    bad_grouping = _mask(pc.match_substring(text, ",")) & ~_mask(pc.match_substring_regex(text, _GROUPED))
-    text = pc.replace_substring(text, ",", "")
-    text = pc.replace_substring_regex(text, r"^\(\s*([^()-]*?)\s*\)$", r"-\1")
-    text = pc.replace_substring_regex(text, r"^([^-].*)-$", r"-\1")
-    text = pc.replace_substring_regex(text, r"^\+", "")
+    # Each rewrite runs only when some cell needs it: regex rewrites cost far more than the checks.
+    if _any(pc.match_substring(text, "$")):
+        text = pc.replace_substring(text, "$", "")
+        if _any(pc.match_substring(text, " ")):
+            text = _trimmed(pc.replace_substring_regex(text, r"^([-(]?)\s+", r"\1"))
+    if not _all(pc.string_is_ascii(text)):
+        text = pc.replace_substring_regex(text, "[\u2212\u2012\u2013\u2014]", "-")
+    has_comma = _mask(pc.match_substring(text, ","))
+    bad_grouping = np.zeros(len(text), dtype=bool)
+    if has_comma.any():
+        bad_grouping = has_comma & ~_mask(pc.match_substring_regex(text, _GROUPED))
+        text = pc.replace_substring(text, ",", "")
+    if _any(pc.starts_with(text, "(")):
+        text = pc.replace_substring_regex(text, r"^\(\s*([^()-]*?)\s*\)$", r"-\1")
+    if _any(pc.ends_with(text, "-")):
+        text = pc.replace_substring_regex(text, r"^([^-].*)-$", r"-\1")
+    if _any(pc.starts_with(text, "+")):
+        text = pc.replace_substring_regex(text, r"^\+", "")
     readable = _mask(pc.match_substring_regex(text, _NUMBER)) & ~blank & ~bad_grouping
     return text, blank, readable
 
@@ -773,6 +800,8 @@ _DATE_PATTERNS = (
     r"^(?P<d>[0-9]{1,2})[-\s/]+(?P<n>[A-Za-z]{3,9})\.?[-\s/,]+(?P<y>[0-9]{4}|[0-9]{2})$",
     r"^(?P<n>[A-Za-z]{3,9})\.?[-\s/]+(?P<d>[0-9]{1,2})(?:st|nd|rd|th)?,?[-\s/,]+(?P<y>[0-9]{4}|[0-9]{2})$",
 )
+_ISO_FAST = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?$"
+_US_FAST = r"^[0-9]{1,2}/[0-9]{1,2}/(?:[0-9]{4}|[0-9]{2})$"
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 _NOT_A_DATE = np.datetime64("NaT", "D")
 
@@ -796,6 +825,25 @@ def _parse_dates(raw: pa.Array) -> tuple[np.ndarray, np.ndarray, pa.Array]:
     blank = _mask(pc.equal(pc.utf8_length(text), 0))
     result = np.full(len(text), _NOT_A_DATE, dtype="datetime64[D]")
     pending = ~blank
+    # Fast paths without regex extraction: calamine's "2026-03-15 00:00:00" / ISO text, then US "03/15/2026".
+    for pattern, split in ((_ISO_FAST, None), (_US_FAST, "/")):
+        if not pending.any():
+            break
+        positions = np.flatnonzero(pending)
+        candidates = text.take(pa.array(positions)) if len(positions) < len(text) else text
+        matched = _mask(pc.match_substring_regex(candidates, pattern))
+        if not matched.any():
+            continue
+        found = candidates.filter(pa.array(matched)) if not matched.all() else candidates
+        if split is None:
+            year, month, day = (_integers(pc.utf8_slice_codeunits(found, a, b)) for a, b in ((0, 4), (5, 7), (8, 10)))
+        else:
+            parts = pc.split_pattern(found, split)
+            month, day, year = (_integers(pc.list_element(parts, i)) for i in range(3))
+            year = np.where(year < 100, np.where(year < 69, 2000, 1900) + year, year)
+        where = positions[matched]
+        result[where] = _calendar_dates(year, month, day)
+        pending[where] = False
     for pattern in _DATE_PATTERNS:
         if not pending.any():
             break
@@ -991,8 +1039,16 @@ def _decimals(numbers: _Numbers, mask: np.ndarray) -> list[Decimal]:
 def _cents_where(numbers: _Numbers, mask: np.ndarray) -> np.ndarray:
     """Object array: the cents amount of each masked row's number (None elsewhere); Decimal from text, once."""
     result = np.full(len(mask), None, dtype=object)
-    if mask.any():
-        result[mask] = list(map(cents, _decimals(numbers, mask)))
+    if not mask.any():
+        return result
+    text = numbers.text.filter(pa.array(mask))
+    # Pad "12" / "12.5" to "12.00" / "12.50" in Arrow; only longer fractions go through gpo.money.cents.
+    text = pc.replace_substring_regex(text, r"^(-?[0-9]+)\.?$", r"\1.00")
+    text = pc.replace_substring_regex(text, r"^(-?[0-9]*\.[0-9])$", r"\10")  # RE2 rewrite: group 1, then a literal 0
+    values = list(map(Decimal, text.to_pylist()))
+    for index in np.flatnonzero(~_mask(pc.match_substring_regex(text, r"^-?[0-9]*\.[0-9]{2}$"))):
+        values[index] = cents(values[index])
+    result[mask] = values
     return result
 
 
@@ -1072,7 +1128,10 @@ def _lines_frame(
     frame["unit_price"] = prices
     frame["extended_amount"] = extended_kept
     frame["spend"] = spend
-    return pd.DataFrame(frame, columns=list(LINE_COLUMNS))
+    # Object columns: text stays Python str without pandas re-encoding it into Arrow (the caller iterates rows).
+    return pd.DataFrame({name: pd.Series(frame[name], dtype=object) for name in LINE_COLUMNS[1:]}).assign(
+        row_number=frame["row_number"]
+    )[list(LINE_COLUMNS)]
 
 
 __all__ = [
