@@ -227,9 +227,44 @@ def _setting(name: str, default: int) -> int:
         return default
 
 
-def detect_format(path: Path) -> str:
-    """The file's type by its content: "xlsx", "xlsm", "xls", "ods" or "csv"; IngestError naming what it is else."""
+_EXTENSION_FAMILY = {
+    ".xlsx": "ooxml",
+    ".xlsm": "ooxml",
+    ".xls": "xls",
+    ".ods": "ods",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+}
+_FORMAT_FAMILY = {"xlsx": "ooxml", "xlsm": "ooxml", "xls": "xls", "ods": "ods", "csv": "csv"}
+_FORMAT_NAMES = {
+    "xlsx": "an Excel workbook (.xlsx)",
+    "xlsm": "a macro-enabled Excel workbook (.xlsm)",
+    "xls": "an Excel 97-2003 workbook (.xls)",
+    "ods": "an OpenDocument spreadsheet (.ods)",
+    "csv": "a csv text file",
+}
+
+
+def detect_format(path: Path, *, filename: str | None = None) -> str:
+    """The file's type by its content: "xlsx", "xlsm", "xls", "ods" or "csv"; IngestError naming what it is else.
+
+    A known spreadsheet extension (of `filename`, else of `path`) that disagrees with the content is refused too:
+    an .xls renamed .xlsx is a mistake to point out, not a file to guess about (SECURITY.md item 2).
+    """
     path = Path(path)
+    file_format = _detect_by_content(path)
+    extension = Path(filename if filename is not None else path.name).suffix.lower()
+    expected = _EXTENSION_FAMILY.get(extension)
+    if expected is not None and expected != _FORMAT_FAMILY[file_format]:
+        raise IngestError(
+            f"The file is named {extension} but its content is {_FORMAT_NAMES[file_format]}: "
+            f"save it again as {extension} or rename it."
+        )
+    return file_format
+
+
+def _detect_by_content(path: Path) -> str:
     with path.open("rb") as handle:
         head = handle.read(8)
     if head.startswith(_OLE2_MAGIC):
@@ -630,10 +665,17 @@ def header_signature(headers: list[str]) -> str:
 # Public entry points
 
 
-def preview(path: Path, *, sheet: str | None = None, mapping: dict[str, str] | None = None, rows: int = 20) -> Preview:
+def preview(
+    path: Path,
+    *,
+    sheet: str | None = None,
+    mapping: dict[str, str] | None = None,
+    rows: int = 20,
+    filename: str | None = None,
+) -> Preview:
     """The header row, detected (or given) mapping and first data rows of a file, without validating the rows."""
     path = Path(path)
-    file_format = detect_format(path)
+    file_format = detect_format(path, filename=filename)
     grid = _read_grid(path, file_format, sheet, HEADER_SCAN_ROWS + rows + 1000)
     header_index, headers, resolved = _header_and_mapping(grid, mapping)
     following = grid.rows(header_index + 1, grid.height)
@@ -665,11 +707,12 @@ def ingest_file(
     sheet: str | None = None,
     mapping: dict[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
+    filename: str | None = None,
 ) -> IngestResult:
     """Read a purchase file and accept or reject every data row by DESIGN.md section 5; `progress` gets 0-100."""
     path = Path(path)
     report = progress or (lambda percent: None)
-    file_format = detect_format(path)
+    file_format = detect_format(path, filename=filename)
     report(5)
     grid = _read_grid(path, file_format, sheet, None)
     report(40)
