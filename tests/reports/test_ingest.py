@@ -391,3 +391,110 @@ def test_progress_reported_to_100(tmp_path: Path) -> None:
 
     assert seen[-1] == 100
     assert seen == sorted(seen)
+
+
+# --- golden: the real SCMS delivery history (PROVENANCE.md) --------------------------------------------------------
+
+
+def scms_expectations(path: Path, date_column: str) -> tuple[int, dict[str, int], Decimal]:
+    """Accepted count, rejection reasons and accepted total by plain csv-module logic of the same DESIGN §5 rules."""
+    import csv
+    from collections import Counter
+
+    from gpo.money import cents
+
+    def parse_date(text: str) -> datetime.date | None:
+        for date_format in ("%d-%b-%y", "%m/%d/%y", "%Y-%m-%d", "%m/%d/%Y"):
+            try:
+                return datetime.datetime.strptime(text.strip(), date_format).date()  # noqa: DTZ007
+            except ValueError:
+                continue
+        return None
+
+    accepted, total, reasons = 0, Decimal("0.00"), Counter[str]()
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            date_text = row[date_column].strip()
+            if not date_text:
+                reasons["date is missing"] += 1
+            elif parse_date(date_text) is None:
+                reasons[f"date is unreadable: {date_text!r}"] += 1
+            elif not row["Vendor"].strip():
+                reasons["vendor is blank"] += 1
+            elif Decimal(row["Line Item Quantity"]) == 0:
+                reasons["quantity is zero"] += 1
+            else:
+                accepted += 1
+                total += cents(Decimal(row["Line Item Value"]))
+    return accepted, dict(reasons), total
+
+
+@pytest.mark.slow
+def test_golden_scms_delivery_history(real_data: Path) -> None:
+    path = real_data / "scms_delivery_history.csv"
+    accepted, reasons, total = scms_expectations(path, "Delivered to Client Date")
+
+    result = ingest_file(path)
+
+    assert result.mapping == {
+        "purchase_date": "Delivered to Client Date",
+        "vendor_name": "Vendor",
+        "description": "Item Description",
+        "quantity": "Line Item Quantity",
+        "uom": "Unit of Measure (Per Pack)",
+        "unit_price": "Pack Price",
+        "extended_amount": "Line Item Value",
+        "po_number": "PO / SO #",
+    }
+    assert (accepted, reasons) == (10_324, {})
+    assert (len(result.lines), len(result.errors), result.rows_skipped) == (10_324, 0, 0)
+    assert result.rows_total == 10_324
+    assert result.lines["row_number"].tolist() == list(range(2, 10_326))
+    assert result.accepted_total == total == sum(result.lines["spend"].tolist(), Decimal("0.00"))
+    assert result.accepted_total == Decimal("1627584457.29")
+    assert result.file_total == result.accepted_total
+    first = result.lines.iloc[0]
+    assert (first["purchase_date"], first["vendor_name"], first["po_number"]) == (
+        datetime.date(2006, 6, 2),
+        "RANBAXY Fine Chemicals LTD.",
+        "SCMS-4",
+    )
+    assert (first["quantity"], first["unit_price"], first["spend"]) == (Decimal("19"), Decimal("29"), Decimal("551.00"))
+
+
+@pytest.mark.slow
+def test_golden_scms_placeholders_become_row_errors_when_mapped(real_data: Path) -> None:
+    """Mapped to "PO Sent to Vendor Date", the placeholder texts are rejected with their reason, never guessed."""
+    path = real_data / "scms_delivery_history.csv"
+    accepted, reasons, total = scms_expectations(path, "PO Sent to Vendor Date")
+
+    result = ingest_file(path, mapping={"purchase_date": "PO Sent to Vendor Date"})
+
+    assert accepted == 4_592
+    assert reasons == {"date is unreadable: 'N/A - From RDC'": 5_404, "date is unreadable: 'Date Not Captured'": 328}
+    assert len(result.lines) == accepted
+    assert {error.column for error in result.errors} == {"PO Sent to Vendor Date"}
+    from collections import Counter
+
+    assert Counter(error.reason for error in result.errors) == reasons
+    assert result.rows_total == 10_324
+    assert result.accepted_total == total == sum(result.lines["spend"].tolist(), Decimal("0.00"))
+    assert result.file_total == Decimal("1627584457.29")
+
+
+@pytest.mark.slow
+def test_golden_scms_freight_placeholders_are_unreadable_numbers(real_data: Path) -> None:
+    """Mapped as the amount, "Freight Included in Commodity Cost" and similar texts are unreadable numbers."""
+    import csv
+
+    path = real_data / "scms_delivery_history.csv"
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        freight = [row["Freight Cost (USD)"] for row in csv.DictReader(handle)]
+    unreadable = sum(1 for text in freight if text.strip() and not text.replace(".", "", 1).isdigit())
+
+    result = ingest_file(path, mapping={"extended_amount": "Freight Cost (USD)"})
+
+    reasons = {error.reason for error in result.errors}
+    assert len(result.errors) == unreadable
+    assert "extended amount is unreadable: 'Freight Included in Commodity Cost'" in reasons
+    assert len(result.lines) + len(result.errors) == result.rows_total == 10_324
