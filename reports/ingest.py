@@ -324,6 +324,15 @@ def _decode_text(data: bytes) -> tuple[str, str]:
 
 def check_zip_container(path: Path) -> None:
     """SECURITY.md item 3: refuse zip bombs from the central directory, then cap the bytes actually inflated."""
+    _inflate_checked(path, scan_formulas=False)
+
+
+def _inflate_checked(path: Path, *, scan_formulas: bool) -> dict[str, set[tuple[int, int]]]:
+    """Zip-bomb checks in one streaming pass; with scan_formulas, the formula cells without a saved value per part.
+
+    One pass serves both: inflating the parts is the expensive bit, and the formula scan needs the same bytes.
+    """
+    formulas: dict[str, set[tuple[int, int]]] = {}
     max_entries = _setting("UPLOAD_MAX_ZIP_ENTRIES", 1000)
     budget = _setting("UPLOAD_MAX_UNZIPPED_BYTES", 500 * 1024 * 1024)
     try:
@@ -340,6 +349,9 @@ def check_zip_container(path: Path) -> None:
             # CRC, so a lying entry fails) and count what really comes out.
             inflated = 0
             for info in infos:
+                is_sheet = scan_formulas and info.filename.startswith("xl/worksheets/")
+                found: set[tuple[int, int]] = set()
+                tail = b""
                 with archive.open(info) as part:
                     while chunk := part.read(ZIP_READ_CHUNK):
                         inflated += len(chunk)
@@ -347,8 +359,17 @@ def check_zip_container(path: Path) -> None:
                             raise IngestError(
                                 f"The workbook unpacks to more than {budget:,} bytes: refused as a zip bomb."
                             )
+                        if is_sheet:
+                            if b"<f" in chunk or b"<f" in tail[-1:] + chunk[:1]:
+                                # Re-scan the seam between chunks: a cell's markup is far shorter than the tail.
+                                for match in _CELL_FORMULA_NO_VALUE.finditer(tail + chunk):
+                                    found.add((int(match.group(2)), _column_position(match.group(1).decode())))
+                            tail = chunk[-4096:]
+                if found:
+                    formulas[info.filename] = found
     except zipfile.BadZipFile as exc:
         raise IngestError(f"The workbook is damaged and cannot be opened: {exc}.") from exc
+    return formulas
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -385,9 +406,11 @@ def _text_column(values: Any) -> pa.Array:
     return pc.fill_null(array, "") if array.null_count else array
 
 
-def _read_grid(path: Path, file_format: str, sheet: str | None, n_rows: int | None) -> _Grid:
+def _read_grid(
+    path: Path, file_format: str, sheet: str | None, n_rows: int | None, mapping: dict[str, str] | None
+) -> _Grid:
     if file_format == "csv":
-        return _read_csv_grid(path, n_rows)
+        return _read_csv_grid(path, n_rows, mapping)
     return _read_workbook_grid(path, file_format, sheet, n_rows)
 
 
@@ -398,8 +421,9 @@ def _max_rows() -> int:
 def _read_workbook_grid(path: Path, file_format: str, sheet: str | None, n_rows: int | None) -> _Grid:
     import fastexcel
 
+    formulas_by_part: dict[str, set[tuple[int, int]]] = {}
     if file_format in {"xlsx", "xlsm", "ods"}:
-        check_zip_container(path)
+        formulas_by_part = _inflate_checked(path, scan_formulas=file_format != "ods")
     max_rows = _max_rows() + HEADER_SCAN_ROWS + BLANK_RUN_LIMIT
     try:
         reader = fastexcel.read_excel(str(path))
@@ -419,7 +443,7 @@ def _read_workbook_grid(path: Path, file_format: str, sheet: str | None, n_rows:
     if n_rows is None and batch.num_rows > max_rows:
         raise IngestError(f"The sheet has more than {_max_rows():,} rows (the limit).")
     columns = [_text_column(column) for column in batch.columns]
-    formulas = _formula_cells_without_value(path, sheet_name) if file_format in {"xlsx", "xlsm"} else set()
+    formulas = _formula_cells_without_value(path, sheet_name, formulas_by_part) if formulas_by_part else set()
     return _Grid(sheet_names, sheet_name, columns, np.arange(1, batch.num_rows + 1, dtype=np.int64), formulas)
 
 
@@ -437,34 +461,23 @@ _RELATIONSHIP = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^
 _RELATIONSHIP_REVERSED = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
 
 
-def _formula_cells_without_value(path: Path, sheet_name: str) -> set[tuple[int, int]]:
-    """SECURITY.md item 5: cells of an xlsx sheet holding a formula with no saved value, as (row, column position)."""
+def _formula_cells_without_value(
+    path: Path, sheet_name: str, formulas_by_part: dict[str, set[tuple[int, int]]]
+) -> set[tuple[int, int]]:
+    """SECURITY.md item 5: the chosen sheet's formula cells with no saved value, as (row, column position)."""
     import html
 
-    found: set[tuple[int, int]] = set()
     with zipfile.ZipFile(path) as archive:
         workbook = archive.read("xl/workbook.xml")
         rels = archive.read("xl/_rels/workbook.xml.rels")
-        targets = dict(_RELATIONSHIP.findall(rels))
-        targets.update({rid: target for target, rid in _RELATIONSHIP_REVERSED.findall(rels)})
-        member = None
-        for name, rid in _SHEET_ENTRY.findall(workbook):
-            if html.unescape(name.decode("utf-8")) == sheet_name and rid in targets:
-                target = targets[rid].decode("utf-8")
-                member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-                break
-        if member is None or member not in archive.namelist():
-            return found
-        tail = b""
-        with archive.open(member) as part:
-            while chunk := part.read(ZIP_READ_CHUNK):
-                block = tail + chunk
-                if b"<f" in block:
-                    for match in _CELL_FORMULA_NO_VALUE.finditer(block):
-                        found.add((int(match.group(2)), _column_position(match.group(1).decode("ascii"))))
-                # Re-scan the seam between chunks: a cell's markup is far shorter than this.
-                tail = block[-4096:]
-    return found
+    targets = dict(_RELATIONSHIP.findall(rels))
+    targets.update({rid: target for target, rid in _RELATIONSHIP_REVERSED.findall(rels)})
+    for name, rid in _SHEET_ENTRY.findall(workbook):
+        if html.unescape(name.decode("utf-8")) == sheet_name and rid in targets:
+            target = targets[rid].decode("utf-8")
+            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            return formulas_by_part.get(member, set())
+    return set()
 
 
 def _column_position(letters: str) -> int:
@@ -474,7 +487,7 @@ def _column_position(letters: str) -> int:
     return position - 1
 
 
-def _read_csv_grid(path: Path, n_rows: int | None) -> _Grid:
+def _read_csv_grid(path: Path, n_rows: int | None, mapping: dict[str, str] | None) -> _Grid:
     text, encoding = _decode_text(path.read_bytes())
     sample = text[:CSV_SAMPLE_CHARS]
     delimiter = _sniff_delimiter(sample)
@@ -494,7 +507,7 @@ def _read_csv_grid(path: Path, n_rows: int | None) -> _Grid:
         pass
     if not records:
         raise IngestError("The file is empty: no header row found.")
-    header_index = _find_header_index([[cell.strip() for cell in record] for record in records], None)
+    header_index = _find_header_index([[cell.strip() for cell in record] for record in records], mapping)
     header_line = first_lines[header_index]
     max_rows = _max_rows() + BLANK_RUN_LIMIT
     limit = max_rows + 2 if n_rows is None else n_rows
@@ -676,7 +689,7 @@ def preview(
     """The header row, detected (or given) mapping and first data rows of a file, without validating the rows."""
     path = Path(path)
     file_format = detect_format(path, filename=filename)
-    grid = _read_grid(path, file_format, sheet, HEADER_SCAN_ROWS + rows + 1000)
+    grid = _read_grid(path, file_format, sheet, HEADER_SCAN_ROWS + rows + 1000, mapping)
     header_index, headers, resolved = _header_and_mapping(grid, mapping)
     following = grid.rows(header_index + 1, grid.height)
     sample = [row for row in following if any(cell.strip() for cell in row)][:rows]
@@ -714,7 +727,7 @@ def ingest_file(
     report = progress or (lambda percent: None)
     file_format = detect_format(path, filename=filename)
     report(5)
-    grid = _read_grid(path, file_format, sheet, None)
+    grid = _read_grid(path, file_format, sheet, None, mapping)
     report(40)
     header_index, headers, resolved = _header_and_mapping(grid, mapping)
     _require_fields(resolved)
@@ -1139,10 +1152,9 @@ def _lines_frame(
     }
     for name in TEXT_FIELDS:
         if name in column_of:
-            kept = _trimmed(columns[column_of[name]].filter(keep))
-            frame[name] = np.asarray(kept.to_numpy(zero_copy_only=False), dtype=object)
+            frame[name] = pd.Series(pd.arrays.ArrowStringArray(_trimmed(columns[column_of[name]].filter(keep))))
         else:
-            frame[name] = np.full(count, "", dtype=object)
+            frame[name] = pd.Series([""] * count, dtype="str")
     has_quantity = quantity.readable[accepted]
     has_price = price.readable[accepted]
     extended_kept = extended_cents[accepted]
@@ -1171,10 +1183,13 @@ def _lines_frame(
     frame["unit_price"] = prices
     frame["extended_amount"] = extended_kept
     frame["spend"] = spend
-    # Object columns: text stays Python str without pandas re-encoding it into Arrow (the caller iterates rows).
-    return pd.DataFrame({name: pd.Series(frame[name], dtype=object) for name in LINE_COLUMNS[1:]}).assign(
-        row_number=frame["row_number"]
-    )[list(LINE_COLUMNS)]
+    # Text stays in Arrow (pandas "str"); money and dates are Python Decimal / date objects.
+    return pd.DataFrame(
+        {
+            name: frame[name] if name in TEXT_FIELDS else pd.Series(frame[name], dtype=object)
+            for name in LINE_COLUMNS[1:]
+        }
+    ).assign(row_number=frame["row_number"])[list(LINE_COLUMNS)]
 
 
 __all__ = [
