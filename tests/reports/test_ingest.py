@@ -143,6 +143,21 @@ def test_formula_without_saved_value_is_a_row_error_not_zero(tmp_path: Path) -> 
     assert len(result.lines) == 0
 
 
+def test_error_cell_is_a_row_error_naming_the_error(tmp_path: Path) -> None:
+    path = finance_workbook(tmp_path, [[datetime.date(2026, 3, 15), "GE", "1", "x", 2, "EA", 3, "#DIV/0!"]])
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path)
+    workbook.active["H5"].data_type = "e"
+    workbook.save(path)
+
+    result = ingest_file(path)
+
+    assert [(error.row, error.column, error.reason) for error in result.errors] == [
+        (5, "Line Total", "extended amount is an error value (#DIV/0!)")
+    ]
+
+
 def test_ods_written_by_pandas_odf_is_read(tmp_path: Path) -> None:
     import pandas as pd
 
