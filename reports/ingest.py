@@ -1,16 +1,27 @@
 """Purchase file ingestion: any finance spreadsheet to validated purchase lines (DESIGN.md section 5).
 
-Pure: no ORM, no request. Reads xlsx/xlsm/xls/ods through fastexcel (Rust calamine) with every column forced to
-text, and csv/tsv through pandas' C engine with dtype=str, then finds the header row, maps the columns, and accepts
-or rejects every data row with vectorised pandas string operations. Money and quantities are parsed from the cell's
-text into Decimal, never through float (STYLE.md rule 6); floats only drive the vectorised zero/blank masks.
+Pure: no ORM, no request (settings are read inside functions, for the limits only). Reads xlsx/xlsm/xls/ods through
+fastexcel (Rust calamine) with every column forced to text, csv/tsv through pandas' C engine with dtype=str; finds the
+header row under title rows, maps the columns (synonyms, then rapidfuzz), and accepts or rejects every data row with
+vectorised Arrow compute kernels (RE2 regexes, no Python loop per row on the common path). Money and quantities are
+parsed from the cell's text into Decimal, never through float (STYLE.md rule 6); floats only drive zero/blank masks.
 
-Column choices worth knowing:
+Choices worth knowing:
 - When a file has both "Pack Price" and "Unit Price" (the SCMS export), `unit_price` is the pack price: quantities in
   such files count packs and "quantity x pack price = line value" holds, so the price per the line's UOM is the pack
-  price. "Unit Price" is then left unmapped (the user can choose it in the preview).
+  price. "Unit Price" is then left unmapped (the user can pick it in the preview). SCMS's "Unit of Measure (Per Pack)"
+  maps to `uom` and carries the pack size as given ("30").
 - Trailing blank rows (spreadsheet padding) are ignored, not counted as skipped; blank rows between data rows are
   skipped and counted. Reading stops at a run of BLANK_RUN_LIMIT blank rows (SECURITY.md item 7).
+- A rejected row gets one RowError, the first reason that applies in this order: formula without a saved value or
+  error cell (xlsx/xlsm), date missing, date unreadable, vendor blank, number unreadable, fewer than two of quantity /
+  unit price / extended amount, zero unit price with no quantity, quantity zero.
+- Derived values: unit price = extended / quantity, quantity = extended / unit price, both to 4 places through
+  gpo.money.unit_price; spend = the extended amount as given (to cents) else cents(quantity x unit price).
+- A known extension that disagrees with the content (an .xls renamed .xlsx) is refused; pass `filename=` with the
+  user's file name when the stored path has none.
+- `progress` receives percentages (5, 40, 100). `lines` text columns are pandas "str" (Arrow), money columns hold
+  Decimal objects (extended_amount None when the file gave none), purchase_date holds datetime.date objects.
 """
 
 from __future__ import annotations
