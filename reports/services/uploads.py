@@ -187,8 +187,12 @@ def upload_create(
     sheet: str | None = None,
     mapping: dict[str, str] | None = None,
     filename: str | None = None,
+    enqueue: bool = True,
 ) -> PurchaseUpload:
-    """Store a purchase file for a practice (size, type and duplicate checked) and queue its processing."""
+    """Store a purchase file for a practice (size, type and duplicate checked) and queue its processing.
+
+    `user=None` is the system (management commands); `enqueue=False` leaves processing to the caller.
+    """
     _upload_permission_check(practice=practice, user=user)
     _size_check(_source_size(file))
     with _staged(file) as (path, sha256, size):
@@ -220,8 +224,9 @@ def upload_create(
             if first is not None:
                 raise _duplicate_error(first) from exc
         raise
-    upload_id, practice_id = upload.id, practice.id
-    transaction.on_commit(lambda: _enqueue(upload_id, practice_id))
+    if enqueue:
+        upload_id, practice_id = upload.id, practice.id
+        transaction.on_commit(lambda: _enqueue(upload_id, practice_id))
     return upload
 
 
