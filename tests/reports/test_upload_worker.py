@@ -41,11 +41,21 @@ def redis_worker(settings):
     settings.CELERY_BROKER_URL = BROKER_URL
     saved = {key: celery_app.conf[key] for key in ("task_always_eager", "broker_url", "result_backend")}
     celery_app.conf.update(task_always_eager=False, broker_url=BROKER_URL, result_backend=None)
+    _connections_reset()
     try:
         with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             yield
     finally:
         celery_app.conf.update(saved)
+        _connections_reset()
+
+
+def _connections_reset() -> None:
+    """Drop the app's cached broker connections: they keep the broker URL they were made with."""
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+        celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 @pytest.mark.django_db(transaction=True)
