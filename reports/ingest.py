@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from gpo.money import cents, unit_price
 
@@ -225,9 +227,44 @@ def _setting(name: str, default: int) -> int:
         return default
 
 
-def detect_format(path: Path) -> str:
-    """The file's type by its content: "xlsx", "xlsm", "xls", "ods" or "csv"; IngestError naming what it is else."""
+_EXTENSION_FAMILY = {
+    ".xlsx": "ooxml",
+    ".xlsm": "ooxml",
+    ".xls": "xls",
+    ".ods": "ods",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+}
+_FORMAT_FAMILY = {"xlsx": "ooxml", "xlsm": "ooxml", "xls": "xls", "ods": "ods", "csv": "csv"}
+_FORMAT_NAMES = {
+    "xlsx": "an Excel workbook (.xlsx)",
+    "xlsm": "a macro-enabled Excel workbook (.xlsm)",
+    "xls": "an Excel 97-2003 workbook (.xls)",
+    "ods": "an OpenDocument spreadsheet (.ods)",
+    "csv": "a csv text file",
+}
+
+
+def detect_format(path: Path, *, filename: str | None = None) -> str:
+    """The file's type by its content: "xlsx", "xlsm", "xls", "ods" or "csv"; IngestError naming what it is else.
+
+    A known spreadsheet extension (of `filename`, else of `path`) that disagrees with the content is refused too:
+    an .xls renamed .xlsx is a mistake to point out, not a file to guess about (SECURITY.md item 2).
+    """
     path = Path(path)
+    file_format = _detect_by_content(path)
+    extension = Path(filename if filename is not None else path.name).suffix.lower()
+    expected = _EXTENSION_FAMILY.get(extension)
+    if expected is not None and expected != _FORMAT_FAMILY[file_format]:
+        raise IngestError(
+            f"The file is named {extension} but its content is {_FORMAT_NAMES[file_format]}: "
+            f"save it again as {extension} or rename it."
+        )
+    return file_format
+
+
+def _detect_by_content(path: Path) -> str:
     with path.open("rb") as handle:
         head = handle.read(8)
     if head.startswith(_OLE2_MAGIC):
@@ -287,6 +324,15 @@ def _decode_text(data: bytes) -> tuple[str, str]:
 
 def check_zip_container(path: Path) -> None:
     """SECURITY.md item 3: refuse zip bombs from the central directory, then cap the bytes actually inflated."""
+    _inflate_checked(path, scan_formulas=False)
+
+
+def _inflate_checked(path: Path, *, scan_formulas: bool) -> dict[str, set[tuple[int, int]]]:
+    """Zip-bomb checks in one streaming pass; with scan_formulas, the formula cells without a saved value per part.
+
+    One pass serves both: inflating the parts is the expensive bit, and the formula scan needs the same bytes.
+    """
+    formulas: dict[str, set[tuple[int, int]]] = {}
     max_entries = _setting("UPLOAD_MAX_ZIP_ENTRIES", 1000)
     budget = _setting("UPLOAD_MAX_UNZIPPED_BYTES", 500 * 1024 * 1024)
     try:
@@ -303,6 +349,9 @@ def check_zip_container(path: Path) -> None:
             # CRC, so a lying entry fails) and count what really comes out.
             inflated = 0
             for info in infos:
+                is_sheet = scan_formulas and info.filename.startswith("xl/worksheets/")
+                found: set[tuple[int, int]] = set()
+                tail = b""
                 with archive.open(info) as part:
                     while chunk := part.read(ZIP_READ_CHUNK):
                         inflated += len(chunk)
@@ -310,59 +359,92 @@ def check_zip_container(path: Path) -> None:
                             raise IngestError(
                                 f"The workbook unpacks to more than {budget:,} bytes: refused as a zip bomb."
                             )
+                        if is_sheet:
+                            if b"<f" in chunk or b"<f" in tail[-1:] + chunk[:1]:
+                                # Re-scan the seam between chunks: a cell's markup is far shorter than the tail.
+                                for match in _CELL_FORMULA_NO_VALUE.finditer(tail + chunk):
+                                    found.add((int(match.group(2)), _column_position(match.group(1).decode())))
+                            tail = chunk[-4096:]
+                if found:
+                    formulas[info.filename] = found
     except zipfile.BadZipFile as exc:
         raise IngestError(f"The workbook is damaged and cannot be opened: {exc}.") from exc
+    return formulas
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Reading a grid of text cells
+# Reading a grid of text cells (Arrow string columns, "" where blank)
 
 
 @dataclass
 class _Grid:
-    """Cells as text ("" when blank) with the row number the user sees for each grid row."""
+    """Cells as Arrow string columns ("" when blank) with the row number the user sees for each grid row."""
 
     sheet_names: list[str]
     sheet_name: str
-    cells: pd.DataFrame
+    columns: list[pa.Array]
     row_numbers: np.ndarray
     formula_without_value: set[tuple[int, int]]  # (shown row number, column position)
 
+    @property
+    def height(self) -> int:
+        return len(self.row_numbers)
 
-def _read_grid(path: Path, file_format: str, sheet: str | None, n_rows: int | None) -> _Grid:
+    def rows(self, start: int, stop: int) -> list[list[str]]:
+        """Rows [start, stop) as lists of cell text."""
+        stop = min(stop, self.height)
+        if start >= stop:
+            return []
+        sliced = [column.slice(start, stop - start).to_pylist() for column in self.columns]
+        return [list(row) for row in zip(*sliced, strict=True)]
+
+
+def _text_column(values: Any) -> pa.Array:
+    array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if not pa.types.is_string(array.type):
+        array = array.cast(pa.string())
+    return pc.fill_null(array, "") if array.null_count else array
+
+
+def _read_grid(
+    path: Path, file_format: str, sheet: str | None, n_rows: int | None, mapping: dict[str, str] | None
+) -> _Grid:
     if file_format == "csv":
-        return _read_csv_grid(path, n_rows)
+        return _read_csv_grid(path, n_rows, mapping)
     return _read_workbook_grid(path, file_format, sheet, n_rows)
+
+
+def _max_rows() -> int:
+    return _setting("UPLOAD_MAX_ROWS", 2_000_000)
 
 
 def _read_workbook_grid(path: Path, file_format: str, sheet: str | None, n_rows: int | None) -> _Grid:
     import fastexcel
 
+    formulas_by_part: dict[str, set[tuple[int, int]]] = {}
     if file_format in {"xlsx", "xlsm", "ods"}:
-        check_zip_container(path)
+        formulas_by_part = _inflate_checked(path, scan_formulas=file_format != "ods")
+    max_rows = _max_rows() + HEADER_SCAN_ROWS + BLANK_RUN_LIMIT
     try:
         reader = fastexcel.read_excel(str(path))
         sheet_names = list(reader.sheet_names)
         if sheet is not None and sheet not in sheet_names:
             raise IngestError(f"The workbook has no sheet named {sheet!r} (sheets: {', '.join(sheet_names)}).")
         sheet_name = sheet if sheet is not None else sheet_names[0]
-        max_rows = _setting("UPLOAD_MAX_ROWS", 2_000_000) + HEADER_SCAN_ROWS + BLANK_RUN_LIMIT
         limit = max_rows + 1 if n_rows is None else n_rows
-        # skip_rows=0 keeps leading blank rows, so position i is spreadsheet row i + 1.
+        # skip_rows=0 keeps leading blank rows, so position i is spreadsheet row i + 1; every column read as text.
         loaded = reader.load_sheet(sheet_name, header_row=None, skip_rows=0, dtypes="string", n_rows=limit)
-        width = loaded.width
-        _check_width(width)
-        cells = loaded.to_pandas()
+        _check_width(loaded.width)
+        batch = loaded.to_arrow()
     except IngestError:
         raise
     except Exception as exc:
         raise IngestError(f"The workbook cannot be read ({type(exc).__name__}: {exc}).") from exc
-    if n_rows is None and len(cells) > max_rows:
-        raise IngestError(f"The sheet has more than {_setting('UPLOAD_MAX_ROWS', 2_000_000):,} rows.")
-    cells.columns = pd.RangeIndex(cells.shape[1])
-    cells = cells.fillna("")
-    formulas = _formula_cells_without_value(path, sheet_name) if file_format in {"xlsx", "xlsm"} else set()
-    return _Grid(sheet_names, sheet_name, cells, np.arange(1, len(cells) + 1, dtype=np.int64), formulas)
+    if n_rows is None and batch.num_rows > max_rows:
+        raise IngestError(f"The sheet has more than {_max_rows():,} rows (the limit).")
+    columns = [_text_column(column) for column in batch.columns]
+    formulas = _formula_cells_without_value(path, sheet_name, formulas_by_part) if formulas_by_part else set()
+    return _Grid(sheet_names, sheet_name, columns, np.arange(1, batch.num_rows + 1, dtype=np.int64), formulas)
 
 
 def _check_width(width: int) -> None:
@@ -379,34 +461,23 @@ _RELATIONSHIP = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^
 _RELATIONSHIP_REVERSED = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
 
 
-def _formula_cells_without_value(path: Path, sheet_name: str) -> set[tuple[int, int]]:
-    """SECURITY.md item 5: cells of an xlsx sheet holding a formula with no saved value, as (row, column position)."""
+def _formula_cells_without_value(
+    path: Path, sheet_name: str, formulas_by_part: dict[str, set[tuple[int, int]]]
+) -> set[tuple[int, int]]:
+    """SECURITY.md item 5: the chosen sheet's formula cells with no saved value, as (row, column position)."""
     import html
 
-    found: set[tuple[int, int]] = set()
     with zipfile.ZipFile(path) as archive:
         workbook = archive.read("xl/workbook.xml")
         rels = archive.read("xl/_rels/workbook.xml.rels")
-        targets = dict(_RELATIONSHIP.findall(rels))
-        targets.update({rid: target for target, rid in _RELATIONSHIP_REVERSED.findall(rels)})
-        member = None
-        for name, rid in _SHEET_ENTRY.findall(workbook):
-            if html.unescape(name.decode("utf-8")) == sheet_name and rid in targets:
-                target = targets[rid].decode("utf-8")
-                member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-                break
-        if member is None or member not in archive.namelist():
-            return found
-        tail = b""
-        with archive.open(member) as part:
-            while chunk := part.read(ZIP_READ_CHUNK):
-                block = tail + chunk
-                if b"<f" in block:
-                    for match in _CELL_FORMULA_NO_VALUE.finditer(block):
-                        found.add((int(match.group(2)), _column_position(match.group(1).decode("ascii"))))
-                # A cell never spans more than this many bytes of markup in practice; re-scan the seam.
-                tail = block[-4096:]
-    return found
+    targets = dict(_RELATIONSHIP.findall(rels))
+    targets.update({rid: target for target, rid in _RELATIONSHIP_REVERSED.findall(rels)})
+    for name, rid in _SHEET_ENTRY.findall(workbook):
+        if html.unescape(name.decode("utf-8")) == sheet_name and rid in targets:
+            target = targets[rid].decode("utf-8")
+            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            return formulas_by_part.get(member, set())
+    return set()
 
 
 def _column_position(letters: str) -> int:
@@ -416,11 +487,11 @@ def _column_position(letters: str) -> int:
     return position - 1
 
 
-def _read_csv_grid(path: Path, n_rows: int | None) -> _Grid:
+def _read_csv_grid(path: Path, n_rows: int | None, mapping: dict[str, str] | None) -> _Grid:
     text, encoding = _decode_text(path.read_bytes())
     sample = text[:CSV_SAMPLE_CHARS]
     delimiter = _sniff_delimiter(sample)
-    # Title rows may be ragged; find the header among the first records with the csv module (physical line numbers).
+    # Title rows may be ragged: find the header among the first records with the csv module (physical lines).
     records: list[list[str]] = []
     first_lines: list[int] = []
     reader = csv.reader(io.StringIO(sample), delimiter=delimiter)
@@ -434,13 +505,15 @@ def _read_csv_grid(path: Path, n_rows: int | None) -> _Grid:
                 break
     except csv.Error:
         pass
-    header_index = _find_header_index([[cell.strip() for cell in record] for record in records], None)
-    header_line = first_lines[header_index] if records else 1
-    max_rows = _setting("UPLOAD_MAX_ROWS", 2_000_000) + BLANK_RUN_LIMIT
+    if not records:
+        raise IngestError("The file is empty: no header row found.")
+    header_index = _find_header_index([[cell.strip() for cell in record] for record in records], mapping)
+    header_line = first_lines[header_index]
+    max_rows = _max_rows() + BLANK_RUN_LIMIT
     limit = max_rows + 2 if n_rows is None else n_rows
     try:
-        cells = pd.read_csv(
-            io.StringIO(text) if header_line > 1 else path,
+        frame = pd.read_csv(
+            path,
             sep=delimiter,
             header=None,
             skiprows=header_line - 1,
@@ -450,29 +523,29 @@ def _read_csv_grid(path: Path, n_rows: int | None) -> _Grid:
             encoding=encoding,
             engine="c",
             nrows=limit,
-            quotechar='"',
         )
-    except (pd.errors.ParserError, ValueError):
-        # Ragged rows after the header: the csv module copes; slower, but only for odd files.
+        columns = [_text_column(pa.array(frame[column])) for column in frame.columns]
+        height = len(frame)
+    except pd.errors.ParserError:
+        # Ragged rows after the header: the csv module copes (slower, only for odd files).
         rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))[header_line - 1 : header_line - 1 + limit]
         width = max((len(row) for row in rows), default=0)
-        cells = pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=str)
+        _check_width(width)
+        columns = [pa.array([row[i] if i < len(row) else "" for row in rows], type=pa.string()) for i in range(width)]
+        height = len(rows)
     except pd.errors.EmptyDataError as exc:
         raise IngestError("The file is empty.") from exc
-    _check_width(cells.shape[1])
-    if n_rows is None and len(cells) > max_rows:
-        raise IngestError(f"The file has more than {_setting('UPLOAD_MAX_ROWS', 2_000_000):,} rows.")
-    cells.columns = pd.RangeIndex(cells.shape[1])
-    cells = cells.fillna("")
-    # Physical line numbers: quoted cells spanning lines push every later row down.
-    extra_lines = np.zeros(len(cells), dtype=np.int64)
-    if "\n" in text:
-        for column in cells.columns:
-            extra_lines += cells[column].str.count("\n").to_numpy(dtype=np.int64)
-    row_numbers = (
-        header_line + np.arange(len(cells), dtype=np.int64) + np.concatenate(([0], np.cumsum(extra_lines)[:-1]))
-    )
-    return _Grid([], "", cells, row_numbers.astype(np.int64), set())
+    _check_width(len(columns))
+    if n_rows is None and height > max_rows:
+        raise IngestError(f"The file has more than {_max_rows():,} rows (the limit).")
+    # Physical line numbers: a quoted cell spanning lines pushes every later row down.
+    extra_lines = np.zeros(height, dtype=np.int64)
+    if "\n" in text[text.find("\n", text.find("\n") + 1) :] and '"' in text:
+        for column in columns:
+            extra_lines += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False).astype(np.int64)
+    before = np.concatenate(([0], np.cumsum(extra_lines)[:-1])) if height else extra_lines
+    row_numbers = header_line + np.arange(height, dtype=np.int64) + before
+    return _Grid([], "", columns, row_numbers.astype(np.int64), set())
 
 
 def _sniff_delimiter(sample: str) -> str:
@@ -544,25 +617,33 @@ def auto_map(headers: list[str]) -> dict[str, str]:
     return mapping
 
 
-def _header_score(cells: list[str]) -> int:
+def _exact_score(cells: list[str]) -> int:
+    return sum(
+        1 for cell in cells if cell and any(key in _SYNONYM_FIELD for key in _synonym_key(normalize_header(cell)))
+    )
+
+
+def _fuzzy_score(cells: list[str]) -> int:
     return len(auto_map(cells)) if sum(1 for cell in cells if cell) >= 2 else 0
 
 
 def _find_header_index(rows: list[list[str]], mapping: dict[str, str] | None) -> int:
     """Position of the header row among the first rows: the one naming the most fields (given headers if mapped)."""
-    best_index, best_score = 0, 0
     wanted = {text.strip() for text in (mapping or {}).values() if text}
-    for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        cells = [str(cell).strip() for cell in row]
-        score = sum(1 for cell in cells if cell in wanted) * 100 + _header_score(cells)
-        if score > best_score:
-            best_index, best_score = index, score
-    if best_score < 2:
-        raise IngestError(
-            "No header row found: none of the first rows names at least two of the columns expected "
-            "(date, vendor, item, quantity, unit price, extended amount...)."
-        )
-    return best_index
+    candidates = [[str(cell).strip() for cell in row] for row in rows[:HEADER_SCAN_ROWS]]
+    # Exact synonyms first (cheap); fuzzy matching only when no row names two fields exactly.
+    for score in (_exact_score, _fuzzy_score):
+        best_index, best_score = 0, 0
+        for index, cells in enumerate(candidates):
+            points = sum(1 for cell in cells if cell in wanted) * 100 + score(cells)
+            if points > best_score:
+                best_index, best_score = index, points
+        if best_score >= 2:
+            return best_index
+    raise IngestError(
+        "No header row found: none of the first rows names at least two of the columns expected "
+        "(date, vendor, item, quantity, unit price, extended amount...)."
+    )
 
 
 def _headers_of(row: list[str]) -> list[str]:
@@ -597,16 +678,21 @@ def header_signature(headers: list[str]) -> str:
 # Public entry points
 
 
-def preview(path: Path, *, sheet: str | None = None, mapping: dict[str, str] | None = None, rows: int = 20) -> Preview:
+def preview(
+    path: Path,
+    *,
+    sheet: str | None = None,
+    mapping: dict[str, str] | None = None,
+    rows: int = 20,
+    filename: str | None = None,
+) -> Preview:
     """The header row, detected (or given) mapping and first data rows of a file, without validating the rows."""
     path = Path(path)
-    file_format = detect_format(path)
-    grid = _read_grid(path, file_format, sheet, HEADER_SCAN_ROWS + BLANK_RUN_LIMIT if rows else HEADER_SCAN_ROWS)
+    file_format = detect_format(path, filename=filename)
+    grid = _read_grid(path, file_format, sheet, HEADER_SCAN_ROWS + rows + 1000, mapping)
     header_index, headers, resolved = _header_and_mapping(grid, mapping)
-    data = grid.cells.iloc[header_index + 1 :]
-    stripped = data.apply(lambda column: column.str.strip())
-    non_blank = stripped.ne("").any(axis=1).to_numpy()
-    sample = data[non_blank].head(rows)
+    following = grid.rows(header_index + 1, grid.height)
+    sample = [row for row in following if any(cell.strip() for cell in row)][:rows]
     return Preview(
         file_format=file_format,
         sheet_names=grid.sheet_names,
@@ -614,15 +700,15 @@ def preview(path: Path, *, sheet: str | None = None, mapping: dict[str, str] | N
         header_row=int(grid.row_numbers[header_index]),
         headers=headers,
         mapping=resolved,
-        sample_rows=[[str(cell) for cell in row] for row in sample.itertuples(index=False)],
+        sample_rows=sample,
         header_signature=header_signature(headers),
     )
 
 
 def _header_and_mapping(grid: _Grid, mapping: dict[str, str] | None) -> tuple[int, list[str], dict[str, str]]:
-    if grid.cells.empty:
+    if grid.height == 0:
         raise IngestError("The file is empty: no header row found.")
-    top = grid.cells.head(HEADER_SCAN_ROWS).to_numpy().tolist()
+    top = grid.rows(0, HEADER_SCAN_ROWS)
     header_index = _find_header_index(top, mapping)
     headers = _headers_of(top[header_index])
     return header_index, headers, _resolve_mapping(headers, mapping)
@@ -634,13 +720,14 @@ def ingest_file(
     sheet: str | None = None,
     mapping: dict[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
+    filename: str | None = None,
 ) -> IngestResult:
     """Read a purchase file and accept or reject every data row by DESIGN.md section 5; `progress` gets 0-100."""
     path = Path(path)
     report = progress or (lambda percent: None)
-    file_format = detect_format(path)
+    file_format = detect_format(path, filename=filename)
     report(5)
-    grid = _read_grid(path, file_format, sheet, None)
+    grid = _read_grid(path, file_format, sheet, None, mapping)
     report(40)
     header_index, headers, resolved = _header_and_mapping(grid, mapping)
     _require_fields(resolved)
@@ -660,115 +747,190 @@ def _require_fields(mapping: dict[str, str]) -> None:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Values: numbers and dates, vectorised
+# Values: numbers and dates, vectorised with Arrow compute kernels (RE2 regexes run in C++)
 
 
-_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-_GROUPED = r"[-+(]?[-+]?\d{1,3}(?:,\d{3})+(?:\.\d*)?\)?-?"
+def _mask(array: Any) -> np.ndarray:
+    """An Arrow boolean array as a numpy bool array (nulls -> False)."""
+    return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _trimmed(array: pa.Array) -> pa.Array:
+    # Unicode-aware: non-breaking and figure spaces are trimmed too (SECURITY.md item 8).
+    return pc.utf8_trim_whitespace(array)
+
+
+def _any(array: Any) -> bool:
+    return bool(pc.any(array).as_py())
+
+
+def _all(array: Any) -> bool:
+    return bool(pc.all(array).as_py())
+
+
+def _blank(array: pa.Array) -> np.ndarray:
+    return _mask(pc.equal(pc.utf8_length(_trimmed(array)), 0))
+
+
+_PLAIN_NUMBER = r"^-?[0-9]+(?:\.[0-9]+)?$"
+_NUMBER = r"^-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
+_GROUPED = r"^[-(]?-?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?\)?-?$"
 
 
 @dataclass
 class _Numbers:
-    text: pd.Series  # canonical number text ("-12.00") where readable
-    value: np.ndarray  # float64, NaN where blank or unreadable: masks only, never money
+    text: pa.Array  # canonical number text ("-12.00") where readable
+    value: np.ndarray  # float64, NaN where blank or unreadable: drives masks only, never money
     blank: np.ndarray
     readable: np.ndarray
 
 
-def _parse_numbers(raw: pd.Series) -> _Numbers:
-    text = raw.str.replace(r"[\s\u00a0\u2007\u202f]+", " ", regex=True).str.strip()
-    blank = text.eq("").to_numpy()
-    text = text.str.replace(r"\s*\$\s*", "", regex=True).str.replace(r"[\u2212\u2012\u2013\u2014]", "-", regex=True)
-    has_comma = text.str.contains(",", regex=False).to_numpy()
+def _clean_numbers(raw: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """Finance spellings to plain number text: "$1,234.56", "(12.00)", "12.00-", "−12", NBSP; (text, blank, ok)."""
+    text = _trimmed(raw)
+    blank = _mask(pc.equal(pc.utf8_length(text), 0))
+    # Each rewrite runs only when some cell needs it: regex rewrites cost far more than the checks.
+    if _any(pc.match_substring(text, "$")):
+        text = pc.replace_substring(text, "$", "")
+        if _any(pc.match_substring(text, " ")):
+            text = _trimmed(pc.replace_substring_regex(text, r"^([-(]?)\s+", r"\1"))
+    if not _all(pc.string_is_ascii(text)):
+        text = pc.replace_substring_regex(text, "[\u2212\u2012\u2013\u2014]", "-")
+    has_comma = _mask(pc.match_substring(text, ","))
+    bad_grouping = np.zeros(len(text), dtype=bool)
     if has_comma.any():
-        bad_grouping = has_comma & ~text.str.fullmatch(_GROUPED).to_numpy()
-        text = text.str.replace(",", "", regex=False)
+        bad_grouping = has_comma & ~_mask(pc.match_substring_regex(text, _GROUPED))
+        text = pc.replace_substring(text, ",", "")
+    if _any(pc.starts_with(text, "(")):
+        text = pc.replace_substring_regex(text, r"^\(\s*([^()-]*?)\s*\)$", r"-\1")
+    if _any(pc.ends_with(text, "-")):
+        text = pc.replace_substring_regex(text, r"^([^-].*)-$", r"-\1")
+    if _any(pc.starts_with(text, "+")):
+        text = pc.replace_substring_regex(text, r"^\+", "")
+    readable = _mask(pc.match_substring_regex(text, _NUMBER)) & ~blank & ~bad_grouping
+    return text, blank, readable
+
+
+def _parse_numbers(raw: pa.Array) -> _Numbers:
+    plain = _mask(pc.match_substring_regex(raw, _PLAIN_NUMBER))
+    size = len(raw)
+    if plain.all():
+        text, blank, readable = raw, np.zeros(size, dtype=bool), plain
     else:
-        bad_grouping = np.zeros(len(text), dtype=bool)
-    parenthesised = text.str.startswith("(") & text.str.endswith(")")
-    if parenthesised.any():
-        text = text.where(~parenthesised, "-" + text.str.slice(1, -1).str.strip())
-    trailing_minus = text.str.endswith("-") & ~text.str.startswith("-")
-    if trailing_minus.any():
-        text = text.where(~trailing_minus, "-" + text.str.slice(0, -1))
-    text = text.str.replace(r"^\+", "", regex=True).str.replace(r"^--", "", regex=True)
-    readable = text.str.fullmatch(_NUMBER).to_numpy() & ~blank & ~bad_grouping
-    value = pd.to_numeric(text.where(readable, ""), errors="coerce").to_numpy(dtype=np.float64, copy=True)
+        # Only the cells that are not already plain numbers go through the cleaning chain.
+        others = np.flatnonzero(~plain)
+        cleaned, other_blank, other_readable = _clean_numbers(raw.take(pa.array(others)))
+        text = pc.replace_with_mask(raw, pa.array(~plain), cleaned)
+        blank = np.zeros(size, dtype=bool)
+        blank[others] = other_blank
+        readable = plain.copy()
+        readable[others] = other_readable
+    as_float = pc.cast(pc.if_else(pa.array(readable), text, "0"), pa.float64())
+    value = np.array(as_float.to_numpy(zero_copy_only=False), dtype=np.float64)
     value[~readable] = np.nan
     return _Numbers(text, value, blank, readable)
 
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ),
-        start=1,
-    )
-    for name in names
-}
+_MONTH_NAMES = (
+    ("jan", "january"),
+    ("feb", "february"),
+    ("mar", "march"),
+    ("apr", "april"),
+    ("may",),
+    ("jun", "june"),
+    ("jul", "july"),
+    ("aug", "august"),
+    ("sep", "sept", "september"),
+    ("oct", "october"),
+    ("nov", "november"),
+    ("dec", "december"),
+)
+_MONTH_LOOKUP = pa.array([name for names in _MONTH_NAMES for name in names])
+_MONTH_NUMBER = np.array([number for number, names in enumerate(_MONTH_NAMES, start=1) for _ in names] + [0])
+_TIME = r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?: ?[AaPp][Mm])?)?"
+# DESIGN §5: ISO, US month-first (03/15/2026, 3/15/26) and month names (15-Mar-2026, Mar 15 2026).
+_DATE_PATTERNS = (
+    rf"^(?P<y>[0-9]{{4}})-(?P<m>[0-9]{{1,2}})-(?P<d>[0-9]{{1,2}}){_TIME}$",
+    rf"^(?P<m>[0-9]{{1,2}})/(?P<d>[0-9]{{1,2}})/(?P<y>[0-9]{{4}}|[0-9]{{2}}){_TIME}$",
+    r"^(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})-(?P<y>[0-9]{4})$",
+    r"^(?P<d>[0-9]{1,2})[-\s/]+(?P<n>[A-Za-z]{3,9})\.?[-\s/,]+(?P<y>[0-9]{4}|[0-9]{2})$",
+    r"^(?P<n>[A-Za-z]{3,9})\.?[-\s/]+(?P<d>[0-9]{1,2})(?:st|nd|rd|th)?,?[-\s/,]+(?P<y>[0-9]{4}|[0-9]{2})$",
+)
+_ISO_FAST = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?$"
+_US_FAST = r"^[0-9]{1,2}/[0-9]{1,2}/(?:[0-9]{4}|[0-9]{2})$"
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
-_DAY_MONTH_NAME_YEAR = r"^(\d{1,2})[-\s/]([A-Za-z]{3,9})\.?[-\s/,]+(\d{4}|\d{2})$"
-_MONTH_NAME_DAY_YEAR = r"^([A-Za-z]{3,9})\.?[-\s/]+(\d{1,2})(?:st|nd|rd|th)?,?[-\s/,]+(\d{4}|\d{2})$"
+_NOT_A_DATE = np.datetime64("NaT", "D")
 
 
-def _parse_dates(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series]:
-    """(datetime64[D], NaT where unreadable; blank mask; stripped text): ISO, US month-first, month names, serials."""
-    text = raw.str.strip()
-    blank = text.eq("").to_numpy()
-    result = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[D]")
-    # Date cells from calamine come as "2026-03-15 00:00:00"; ISO text as "2026-03-15".
-    formats = (
-        (r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$", None),
-        (r"^\d{1,2}/\d{1,2}/\d{4}(?: \d{1,2}:\d{2}(?::\d{2})?)?$", "%m/%d/%Y"),
-        (r"^\d{1,2}/\d{1,2}/\d{2}$", "%m/%d/%y"),
-        (r"^\d{1,2}-\d{1,2}-\d{4}$", "%m-%d-%Y"),
-    )
-    for pattern, date_format in formats:
-        mask = text.str.match(pattern).to_numpy() & np.isnat(result)
-        if not mask.any():
+def _integers(array: pa.Array) -> np.ndarray:
+    return np.asarray(pc.cast(pc.fill_null(array, "0"), pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _calendar_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """datetime64[D] from parts, NaT where the date does not exist (2/30, month 13)."""
+    valid = (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & (year >= 1) & (year <= 9999)
+    months = np.where(valid, (year - 1970) * 12 + month - 1, 0).astype("datetime64[M]")
+    dates = months.astype("datetime64[D]") + np.where(valid, day - 1, 0).astype("timedelta64[D]")
+    valid &= dates.astype("datetime64[M]") == months
+    return np.where(valid, dates, _NOT_A_DATE)
+
+
+def _parse_dates(raw: pa.Array) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    """(datetime64[D], NaT where unreadable; blank mask; trimmed text): ISO, US, month names, Excel serials."""
+    text = _trimmed(raw)
+    blank = _mask(pc.equal(pc.utf8_length(text), 0))
+    result = np.full(len(text), _NOT_A_DATE, dtype="datetime64[D]")
+    pending = ~blank
+    # Fast paths without regex extraction: calamine's "2026-03-15 00:00:00" / ISO text, then US "03/15/2026".
+    for pattern, split in ((_ISO_FAST, None), (_US_FAST, "/")):
+        if not pending.any():
+            break
+        positions = np.flatnonzero(pending)
+        candidates = text.take(pa.array(positions)) if len(positions) < len(text) else text
+        matched = _mask(pc.match_substring_regex(candidates, pattern))
+        if not matched.any():
             continue
-        subset = text[mask]
-        if date_format is None:
-            parsed = pd.to_datetime(subset.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+        found = candidates.filter(pa.array(matched)) if not matched.all() else candidates
+        if split is None:
+            year, month, day = (_integers(pc.utf8_slice_codeunits(found, a, b)) for a, b in ((0, 4), (5, 7), (8, 10)))
         else:
-            parsed = pd.to_datetime(subset.str.split(" ").str[0], format=date_format, errors="coerce")
-        result[mask] = parsed.to_numpy(dtype="datetime64[D]")
-    for pattern, order in ((_DAY_MONTH_NAME_YEAR, (0, 1, 2)), (_MONTH_NAME_DAY_YEAR, (1, 0, 2))):
-        mask = text.str.match(pattern).to_numpy() & np.isnat(result)
-        if not mask.any():
+            parts = pc.split_pattern(found, split)
+            month, day, year = (_integers(pc.list_element(parts, i)) for i in range(3))
+            year = np.where(year < 100, np.where(year < 69, 2000, 1900) + year, year)
+        where = positions[matched]
+        result[where] = _calendar_dates(year, month, day)
+        pending[where] = False
+    for pattern in _DATE_PATTERNS:
+        if not pending.any():
+            break
+        positions = np.flatnonzero(pending)
+        parts = pc.extract_regex(text.take(pa.array(positions)), pattern)
+        matched = _mask(pc.is_valid(parts))
+        if not matched.any():
             continue
-        parts = text[mask].str.extract(pattern)
-        day, month, year = (parts[order[0]], parts[order[1]], parts[order[2]])
-        month_number = month.str.lower().map(_MONTHS)
-        year_number = pd.to_numeric(year, errors="coerce")
+        parts = parts.filter(pa.array(matched))
+        year_text = parts.field("y")
+        year = _integers(year_text)
+        short = _mask(pc.less(pc.utf8_length(year_text), 4))
         # Two-digit years follow Python's %y pivot: 00-68 -> 2000s, 69-99 -> 1900s.
-        year_number = year_number.where(year.str.len() == 4, np.where(year_number < 69, 2000, 1900) + year_number)
-        parsed = pd.to_datetime(
-            pd.DataFrame({"year": year_number, "month": month_number, "day": pd.to_numeric(day, errors="coerce")}),
-            errors="coerce",
-        )
-        result[mask] = parsed.to_numpy(dtype="datetime64[D]")
-    serial_mask = text.str.fullmatch(r"\d{1,7}(?:\.\d+)?").to_numpy() & np.isnat(result)
-    if serial_mask.any():
-        serial = pd.to_numeric(text[serial_mask], errors="coerce").to_numpy(dtype=np.float64)
-        valid = (serial >= 1) & (serial < 2958466)
-        days = np.where(valid, np.floor(serial), 0).astype(np.int64)
-        dates = _EXCEL_EPOCH + days.astype("timedelta64[D]")
-        dates[~valid] = np.datetime64("NaT")
-        result[serial_mask] = dates
+        year = np.where(short, np.where(year < 69, 2000, 1900) + year, year)
+        if "?P<n>" in pattern:
+            index = pc.index_in(pc.utf8_lower(parts.field("n")), value_set=_MONTH_LOOKUP)
+            month = _MONTH_NUMBER[np.asarray(pc.fill_null(index, -1).to_numpy(zero_copy_only=False), dtype=np.int64)]
+        else:
+            month = _integers(parts.field("m"))
+        where = positions[matched]
+        result[where] = _calendar_dates(year, month, _integers(parts.field("d")))
+        pending[where] = False
+    if pending.any():
+        positions = np.flatnonzero(pending)
+        candidates = text.take(pa.array(positions))
+        serial_mask = _mask(pc.match_substring_regex(candidates, r"^[0-9]{1,7}(?:\.[0-9]+)?$"))
+        if serial_mask.any():
+            serial = pc.cast(candidates.filter(pa.array(serial_mask)), pa.float64()).to_numpy(zero_copy_only=False)
+            valid = (serial >= 1) & (serial < 2958466)
+            dates = _EXCEL_EPOCH + np.where(valid, np.floor(serial), 0).astype(np.int64).astype("timedelta64[D]")
+            result[positions[serial_mask]] = np.where(valid, dates, _NOT_A_DATE)
     return result, blank, text
 
 
@@ -776,108 +938,99 @@ def _parse_dates(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series]:
 # Validation (DESIGN.md section 5)
 
 
-_SUMMARY = r"^\s*(?:sub\s*-?\s*)?total"
+_SUMMARY = r"(?i)^(?:sub\s*-?\s*)?total"
+
+
+def _absent_numbers(size: int) -> _Numbers:
+    return _Numbers(pa.nulls(size, pa.string()), np.full(size, np.nan), np.ones(size, bool), np.zeros(size, bool))
 
 
 def _validate(grid: _Grid, header_index: int, headers: list[str], mapping: dict[str, str]) -> IngestResult:
-    cells = grid.cells.iloc[header_index + 1 :]
-    row_numbers = grid.row_numbers[header_index + 1 :]
+    start = header_index + 1
+    columns = [column.slice(start) for column in grid.columns]
+    row_numbers = grid.row_numbers[start:]
     position = {header: index for index, header in reversed(list(enumerate(headers)))}
     column_of = {name: position[header] for name, header in mapping.items()}
 
-    stripped: dict[Any, pd.Series] = {column: cells[column].str.strip() for column in cells.columns}
-    filled = np.zeros(len(cells), dtype=bool)
-    for series in stripped.values():
-        filled |= series.ne("").to_numpy()
+    filled = np.zeros(len(row_numbers), dtype=bool)
+    for column in columns:
+        filled |= ~_blank(column)
     # Trailing blank rows are padding, not rows; a long run of blank rows ends the data (SECURITY.md item 7).
     last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
-    blank_run_end = _first_long_blank_run(filled[:last])
-    end = min(last, blank_run_end)
-    if end < len(cells):
-        cells = cells.iloc[:end]
+    end = min(last, _first_long_blank_run(filled[:last]))
+    if end < len(row_numbers):
+        columns = [column.slice(0, end) for column in columns]
         row_numbers = row_numbers[:end]
         filled = filled[:end]
-        stripped = {column: series.iloc[:end] for column, series in stripped.items()}
-    if len(cells) > _setting("UPLOAD_MAX_ROWS", 2_000_000):
-        raise IngestError(f"The file has more than {_setting('UPLOAD_MAX_ROWS', 2_000_000):,} data rows.")
+    size = len(row_numbers)
+    if size > _max_rows():
+        raise IngestError(f"The file has more than {_max_rows():,} data rows (the limit).")
 
-    dates, date_blank, date_text = _parse_dates(cells[column_of["purchase_date"]])
+    dates, date_blank, date_text = _parse_dates(columns[column_of["purchase_date"]])
     date_ok = ~np.isnat(dates)
-    summary = np.zeros(len(cells), dtype=bool)
-    for series in stripped.values():
-        summary |= series.str.match(_SUMMARY, case=False).to_numpy()
-    summary &= ~date_ok
+    # DESIGN §5: a summary row has no date and a text cell beginning with "total" or "subtotal".
+    summary = np.zeros(size, dtype=bool)
+    undated = np.flatnonzero(~date_ok & filled)
+    if len(undated):
+        hits = np.zeros(len(undated), dtype=bool)
+        for column in columns:
+            hits |= _mask(pc.match_substring_regex(_trimmed(column.take(pa.array(undated))), _SUMMARY))
+        summary[undated[hits]] = True
     skipped = ~filled | summary
     data = ~skipped
 
-    numbers = {name: _parse_numbers(cells[column_of[name]]) for name in NUMBER_FIELDS if name in column_of}
-    absent = _Numbers(pd.Series([""] * len(cells), dtype=str), np.full(len(cells), np.nan), np.ones(len(cells), bool),
-                      np.zeros(len(cells), bool))  # fmt: skip
-    quantity = numbers.get("quantity", absent)
-    price = numbers.get("unit_price", absent)
-    extended = numbers.get("extended_amount", absent)
+    numbers = {name: _parse_numbers(columns[column_of[name]]) for name in NUMBER_FIELDS if name in column_of}
+    quantity = numbers.get("quantity") or _absent_numbers(size)
+    price = numbers.get("unit_price") or _absent_numbers(size)
+    extended = numbers.get("extended_amount") or _absent_numbers(size)
 
     # Reasons in priority order; the first that applies is the row's reason.
-    reason = np.full(len(cells), "", dtype=object)
-    column = np.full(len(cells), "", dtype=object)
+    reason = np.full(size, "", dtype=object)
+    column_name = np.full(size, "", dtype=object)
 
-    def reject(mask: np.ndarray, field_name: str | None, text: str | Callable[[np.ndarray], Any]) -> None:
+    def reject(mask: np.ndarray, field_name: str | None, text: str | Callable[[np.ndarray], list[str]]) -> None:
         todo = mask & data & (reason == "")
         if not todo.any():
             return
         reason[todo] = text(todo) if callable(text) else text
-        column[todo] = mapping[field_name] if field_name else ""
+        column_name[todo] = mapping.get(field_name or "", "")
 
     if grid.formula_without_value:
-        formula_rows: dict[int, list[int]] = {}
-        for row, position_in_row in grid.formula_without_value:
-            formula_rows.setdefault(row, []).append(position_in_row)
-        mapped_positions = {pos: name for name, pos in column_of.items()}
-        for index in np.flatnonzero(np.isin(row_numbers, list(formula_rows))):
-            names = [
-                mapped_positions[pos]
-                for pos in sorted(formula_rows[int(row_numbers[index])])
-                if pos in mapped_positions
-            ]
-            if names and data[index] and reason[index] == "":
-                reason[index] = f"{FIELD_LABELS[names[0]]} is a formula with no saved value (open and save it in Excel)"
-                column[index] = mapping[names[0]]
+        formula_mask, formula_field = _formula_rows(grid.formula_without_value, row_numbers, column_of)
+        for name in FIELDS:
+            label = FIELD_LABELS[name]
+            reject(formula_mask & (formula_field == name), name, f"{label} is a formula with no saved value")
     reject(date_blank, "purchase_date", "date is missing")
     reject(~date_ok, "purchase_date", _quoting("date is unreadable: ", date_text))
-    vendor_blank = stripped[column_of["vendor_name"]].eq("").to_numpy()
-    reject(vendor_blank, "vendor_name", "vendor is blank")
+    reject(_blank(columns[column_of["vendor_name"]]), "vendor_name", "vendor is blank")
     for name, parsed in numbers.items():
-        unreadable = ~parsed.blank & ~parsed.readable
-        label = FIELD_LABELS[name]
-        raw = stripped[column_of[name]]
-        reject(unreadable, name, _quoting(f"{label} is unreadable: ", raw))
-    usable_count = quantity.readable.astype(int) + price.readable.astype(int) + extended.readable.astype(int)
-    few = usable_count < 2
-    if few.any():
-        first_missing = np.where(
-            ~quantity.readable, "quantity", np.where(~price.readable, "unit_price", "extended_amount")
-        )
-        for name in NUMBER_FIELDS:
-            mask = few & (first_missing == name)
-            if name in mapping:
-                reject(mask, name, "fewer than two of quantity, unit price and extended amount are given")
-            else:
-                reject(mask, None, "fewer than two of quantity, unit price and extended amount are given")
+        raw = columns[column_of[name]]
+        reject(~parsed.blank & ~parsed.readable, name, _quoting(f"{FIELD_LABELS[name]} is unreadable: ", raw))
+    usable = quantity.readable.astype(int) + price.readable.astype(int) + extended.readable.astype(int)
+    few = usable < 2
+    first_missing = np.where(~quantity.readable, "quantity", np.where(~price.readable, "unit_price", "extended_amount"))
+    for name in NUMBER_FIELDS:
+        reject(few & (first_missing == name), name, "fewer than two of quantity, unit price and extended amount")
     derive_quantity = ~quantity.readable & price.readable & extended.readable
-    reject(derive_quantity & (price.value == 0), "unit_price", "unit price is zero, so the quantity cannot be derived")
+    reject(derive_quantity & (price.value == 0), "unit_price", "unit price is zero: the quantity cannot be derived")
     quantity_zero = np.where(quantity.readable, quantity.value == 0, derive_quantity & (extended.value == 0))
     reject(quantity_zero, "quantity" if "quantity" in mapping else "extended_amount", "quantity is zero")
     accepted = data & (reason == "")
 
-    # Exact money for accepted rows and for the file total (DESIGN §5): Decimal from the cell text, never float.
-    file_total = _file_total(data, quantity, price, extended)
-    lines = _lines_frame(accepted, row_numbers, dates, stripped, column_of, quantity, price, extended)
+    extended_cents = _cents_where(extended, data & extended.readable)
+    lines = _lines_frame(accepted, row_numbers, dates, columns, column_of, quantity, price, extended, extended_cents)
+    product_rows = data & ~extended.readable & quantity.readable & price.readable
+    products = _products(quantity, price, product_rows)
+    # DESIGN §5 file total: each data row's extended amount where readable, else quantity x unit price.
+    file_total = sum(extended_cents[data & extended.readable].tolist(), Decimal("0.00")) + sum(
+        products, Decimal("0.00")
+    )
     accepted_total = sum(lines["spend"].tolist(), Decimal("0.00"))
     rejected = np.flatnonzero(data & (reason != ""))
-    values = cells.to_numpy()
+    values = _row_values(columns, rejected)
     errors = [
-        RowError(int(row_numbers[i]), str(column[i]), str(reason[i]), tuple(str(v) for v in values[i]))
-        for i in rejected
+        RowError(int(row_numbers[i]), str(column_name[i]), str(reason[i]), row_values)
+        for i, row_values in zip(rejected.tolist(), values, strict=True)
     ]
     return IngestResult(
         file_format="",
@@ -894,36 +1047,71 @@ def _validate(grid: _Grid, header_index: int, headers: list[str], mapping: dict[
     )
 
 
-def _quoting(prefix: str, values: pd.Series) -> Callable[[np.ndarray], np.ndarray]:
+def _formula_rows(
+    cells: set[tuple[int, int]], row_numbers: np.ndarray, column_of: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows holding a formula without a saved value in a mapped column, and that column's field."""
+    field_at = {position: name for name, position in column_of.items()}
+    first_field: dict[int, str] = {}
+    for row, position in sorted(cells):
+        if position in field_at and row not in first_field:
+            first_field[row] = field_at[position]
+    mask = np.isin(row_numbers, list(first_field))
+    names = np.full(len(row_numbers), "", dtype=object)
+    for index in np.flatnonzero(mask):
+        names[index] = first_field[int(row_numbers[index])]
+    return mask, names
+
+
+def _row_values(columns: list[pa.Array], rows: np.ndarray) -> list[tuple[str, ...]]:
+    if not len(rows):
+        return []
+    indices = pa.array(rows)
+    taken = [column.take(indices).to_pylist() for column in columns]
+    return [tuple(row) for row in zip(*taken, strict=True)]
+
+
+def _quoting(prefix: str, values: pa.Array) -> Callable[[np.ndarray], list[str]]:
     """A reason builder naming each rejected row's own cell text."""
 
-    def build(mask: np.ndarray) -> np.ndarray:
-        return (prefix + values[mask].map(repr)).to_numpy(dtype=object)
+    def build(mask: np.ndarray) -> list[str]:
+        return [prefix + repr(value) for value in values.filter(pa.array(mask)).to_pylist()]
 
     return build
 
 
 def _first_long_blank_run(filled: np.ndarray) -> int:
     """Index where a run of BLANK_RUN_LIMIT blank rows starts (len when none): reading stops there."""
-    if len(filled) < BLANK_RUN_LIMIT:
-        return len(filled)
-    blank = (~filled).astype(np.int64)
-    window = np.convolve(blank, np.ones(BLANK_RUN_LIMIT, dtype=np.int64), mode="valid")
-    long_runs = np.flatnonzero(window == BLANK_RUN_LIMIT)
-    return int(long_runs[0]) if len(long_runs) else len(filled)
+    edges = np.diff(np.concatenate(([0], (~filled).astype(np.int8), [0])))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    long_runs = np.flatnonzero(ends - starts >= BLANK_RUN_LIMIT)
+    return int(starts[long_runs[0]]) if len(long_runs) else len(filled)
 
 
-def _decimals(text: pd.Series) -> list[Decimal]:
-    return [Decimal(value) for value in text.tolist()]
+def _decimals(numbers: _Numbers, mask: np.ndarray) -> list[Decimal]:
+    return list(map(Decimal, numbers.text.filter(pa.array(mask)).to_pylist()))
 
 
-def _file_total(data: np.ndarray, quantity: _Numbers, price: _Numbers, extended: _Numbers) -> Decimal:
-    """DESIGN §5: each data row's extended amount where readable, else quantity x unit price where both are."""
-    with_extended = data & extended.readable
-    with_product = data & ~extended.readable & quantity.readable & price.readable
-    total = sum((cents(value) for value in _decimals(extended.text[with_extended])), Decimal("0.00"))
-    products = zip(_decimals(quantity.text[with_product]), _decimals(price.text[with_product]), strict=True)
-    return total + sum((cents(q * p) for q, p in products), Decimal("0.00"))
+def _cents_where(numbers: _Numbers, mask: np.ndarray) -> np.ndarray:
+    """Object array: the cents amount of each masked row's number (None elsewhere); Decimal from text, once."""
+    result = np.full(len(mask), None, dtype=object)
+    if not mask.any():
+        return result
+    text = numbers.text.filter(pa.array(mask))
+    # Pad "12" / "12.5" to "12.00" / "12.50" in Arrow; only longer fractions go through gpo.money.cents.
+    text = pc.replace_substring_regex(text, r"^(-?[0-9]+)\.?$", r"\1.00")
+    text = pc.replace_substring_regex(text, r"^(-?[0-9]*\.[0-9])$", r"\10")  # RE2 rewrite: group 1, then a literal 0
+    values = list(map(Decimal, text.to_pylist()))
+    for index in np.flatnonzero(~_mask(pc.match_substring_regex(text, r"^-?[0-9]*\.[0-9]{2}$"))):
+        values[index] = cents(values[index])
+    result[mask] = values
+    return result
+
+
+def _products(quantity: _Numbers, price: _Numbers, mask: np.ndarray) -> list[Decimal]:
+    if not mask.any():
+        return []
+    return [cents(q * p) for q, p in zip(_decimals(quantity, mask), _decimals(price, mask), strict=True)]
 
 
 LINE_COLUMNS = (
@@ -941,61 +1129,67 @@ LINE_COLUMNS = (
     "extended_amount",
     "spend",
 )
+_MORE_THAN_FOUR_PLACES = r"\.[0-9]{5,}|[eE]"
 
 
 def _lines_frame(
     accepted: np.ndarray,
     row_numbers: np.ndarray,
     dates: np.ndarray,
-    stripped: dict[Any, pd.Series],
+    columns: list[pa.Array],
     column_of: dict[str, int],
     quantity: _Numbers,
     price: _Numbers,
     extended: _Numbers,
+    extended_cents: np.ndarray,
 ) -> pd.DataFrame:
+    """One row per accepted data row with exact Decimal money (DESIGN §5, spend per §4.7)."""
     count = int(accepted.sum())
+    keep = pa.array(accepted)
     frame: dict[str, Any] = {
         "row_number": row_numbers[accepted].astype(np.int64),
-        "purchase_date": pd.Series(dates[accepted]).dt.date.to_numpy(dtype=object)
-        if count
-        else np.array([], dtype=object),
+        "purchase_date": dates[accepted].astype(object),
     }
     for name in TEXT_FIELDS:
         if name in column_of:
-            frame[name] = stripped[column_of[name]][accepted].to_numpy(dtype=object)
+            frame[name] = pd.Series(pd.arrays.ArrowStringArray(_trimmed(columns[column_of[name]].filter(keep))))
         else:
-            frame[name] = np.full(count, "", dtype=object)
+            frame[name] = pd.Series([""] * count, dtype="str")
     has_quantity = quantity.readable[accepted]
     has_price = price.readable[accepted]
-    has_extended = extended.readable[accepted]
-    q_text = quantity.text[accepted].tolist() if count else []
-    p_text = price.text[accepted].tolist() if count else []
-    e_text = extended.text[accepted].tolist() if count else []
-    quantities: list[Decimal] = []
-    prices: list[Decimal] = []
-    extendeds: list[Decimal | None] = []
-    spends: list[Decimal] = []
-    # One Decimal pass over accepted rows (exact money); derivations follow DESIGN §5 / §4.7.
-    for i in range(count):
-        ext = cents(Decimal(e_text[i])) if has_extended[i] else None
-        if has_quantity[i]:
-            q = Decimal(q_text[i])
-            p = Decimal(p_text[i]) if has_price[i] else Decimal(e_text[i]) / q
-        else:
-            p = Decimal(p_text[i])
-            q = unit_price(Decimal(e_text[i]) / p)
-        p = unit_price(p) if p.as_tuple().exponent < -4 else p  # type: ignore[operator]
-        if q.as_tuple().exponent < -4:  # type: ignore[operator]
-            q = unit_price(q)
-        quantities.append(q)
-        prices.append(p)
-        extendeds.append(ext)
-        spends.append(ext if ext is not None else cents(q * p))
-    frame["quantity"] = np.array(quantities, dtype=object)
-    frame["unit_price"] = np.array(prices, dtype=object)
-    frame["extended_amount"] = np.array(extendeds, dtype=object)
-    frame["spend"] = np.array(spends, dtype=object)
-    return pd.DataFrame(frame, columns=list(LINE_COLUMNS))
+    extended_kept = extended_cents[accepted]
+    quantities = np.full(count, None, dtype=object)
+    prices = np.full(count, None, dtype=object)
+    if has_quantity.any():
+        quantities[has_quantity] = _decimals(quantity, accepted & quantity.readable)
+    if has_price.any():
+        prices[has_price] = _decimals(price, accepted & price.readable)
+    # Derive the third of quantity / unit price / extended amount from the other two (DESIGN §5).
+    for index in np.flatnonzero(~has_price):
+        prices[index] = Decimal(extended_kept[index]) / quantities[index]
+    for index in np.flatnonzero(~has_quantity):
+        quantities[index] = unit_price(Decimal(extended_kept[index]) / prices[index])
+    # Unit prices and quantities are stored with 4 places: round the rare longer ones through gpo.money.
+    long_price = ~has_price | _mask(pc.match_substring_regex(price.text.filter(keep), _MORE_THAN_FOUR_PLACES))
+    for index in np.flatnonzero(long_price):
+        prices[index] = unit_price(prices[index])
+    long_quantity = _mask(pc.match_substring_regex(quantity.text.filter(keep), _MORE_THAN_FOUR_PLACES))
+    for index in np.flatnonzero(long_quantity):
+        quantities[index] = unit_price(quantities[index])
+    spend = extended_kept.copy()
+    for index in np.flatnonzero(pd.isna(extended_kept)):
+        spend[index] = cents(quantities[index] * prices[index])
+    frame["quantity"] = quantities
+    frame["unit_price"] = prices
+    frame["extended_amount"] = extended_kept
+    frame["spend"] = spend
+    # Text stays in Arrow (pandas "str"); money and dates are Python Decimal / date objects.
+    return pd.DataFrame(
+        {
+            name: frame[name] if name in TEXT_FIELDS else pd.Series(frame[name], dtype=object)
+            for name in LINE_COLUMNS[1:]
+        }
+    ).assign(row_number=frame["row_number"])[list(LINE_COLUMNS)]
 
 
 __all__ = [
