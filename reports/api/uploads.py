@@ -263,7 +263,12 @@ def _original_headers(upload: PurchaseUpload) -> list[str]:
     """The file's header row, read again from the stored original by the same parsing code."""
     try:
         path = upload.original_file.path
-        return [str(h) for h in ingest.preview(path, sheet=upload.sheet_name or None, rows=0).headers]
+        return [
+            str(h)
+            for h in ingest.preview(
+                path, sheet=upload.sheet_name or None, rows=0, filename=upload.original_filename
+            ).headers
+        ]
     except Exception:  # a missing or remote original still gets its rows, under generic titles
         return []
 

@@ -149,10 +149,10 @@ def _staged(file: UploadSource) -> Iterator[tuple[Path, str, int]]:
         path.unlink(missing_ok=True)
 
 
-def _format_check(path: Path) -> str:
+def _format_check(path: Path, *, filename: str) -> str:
     """The format decided by the content (SECURITY.md item 2); a clear 400 otherwise."""
     try:
-        file_format = ingest.detect_format(path)
+        file_format = ingest.detect_format(path, filename=filename)
         if file_format in {"xlsx", "xlsm", "ods"}:
             ingest.check_zip_container(path)
     except ingest.IngestError as exc:
@@ -195,13 +195,14 @@ def upload_create(
     """
     _upload_permission_check(practice=practice, user=user)
     _size_check(_source_size(file))
+    original_filename = filename_sanitise(filename or _source_name(file))
     with _staged(file) as (path, sha256, size):
-        file_format = _format_check(path)
+        file_format = _format_check(path, filename=original_filename)
         _duplicate_check(practice=practice, sha256=sha256)
         upload = PurchaseUpload(
             practice=practice,
             uploaded_by=user,
-            original_filename=filename_sanitise(filename or _source_name(file)),
+            original_filename=original_filename,
             file_format=file_format,
             size_bytes=size,
             sha256=sha256,
@@ -244,18 +245,20 @@ def upload_preview(
     sheet: str | None = None,
     mapping: dict[str, str] | None = None,
     rows: int = 20,
+    filename: str | None = None,
 ) -> ingest.Preview:
     """The first rows and the detected (or remembered) mapping, by the same parsing code; writes nothing."""
     _upload_permission_check(practice=practice, user=user)
     _size_check(_source_size(file))
+    name = filename_sanitise(filename or _source_name(file))
     with _staged(file) as (path, _sha256, _size):
-        _format_check(path)
+        _format_check(path, filename=name)
         try:
-            found = ingest.preview(path, sheet=sheet, mapping=mapping, rows=rows)
+            found = ingest.preview(path, sheet=sheet, mapping=mapping, rows=rows, filename=name)
             if mapping is None:
                 remembered = _preset_mapping(practice=practice, header_signature=found.header_signature)
                 if remembered:
-                    found = ingest.preview(path, sheet=sheet, mapping=remembered, rows=rows)
+                    found = ingest.preview(path, sheet=sheet, mapping=remembered, rows=rows, filename=name)
         except ingest.IngestError as exc:
             raise ApplicationError(str(exc)) from exc
     return found
@@ -460,10 +463,12 @@ def _upload_parse(upload: PurchaseUpload) -> Any:
     sheet = upload.sheet_name or None
     with _local_path(upload) as path:
         if mapping is None and ColumnMappingPreset.objects.filter(practice_id=upload.practice_id).exists():
-            found = ingest.preview(path, sheet=sheet, rows=1)
+            found = ingest.preview(path, sheet=sheet, rows=1, filename=upload.original_filename)
             mapping = _preset_mapping(practice=upload.practice, header_signature=found.header_signature)
         progress = _progress_writer(upload.pk, start=0, share=PARSE_PROGRESS_SHARE)
-        return ingest.ingest_file(path, sheet=sheet, mapping=mapping, progress=progress)
+        return ingest.ingest_file(
+            path, sheet=sheet, mapping=mapping, progress=progress, filename=upload.original_filename
+        )
 
 
 def _upload_store(upload: PurchaseUpload, result: Any) -> None:

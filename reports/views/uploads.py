@@ -113,7 +113,11 @@ def upload_preview_page(request: HttpRequest) -> HttpResponse:
         raise Http404("No such practice.")
     try:
         found = upload_preview(
-            practice=practice, user=request.user, file=_staged_path(entry["token"]), sheet=entry["sheet"] or None
+            practice=practice,
+            user=request.user,
+            file=_staged_path(entry["token"]),
+            sheet=entry["sheet"] or None,
+            filename=entry["filename"],
         )
     except ApplicationError as exc:
         request.session[SESSION_STAGED] = entry

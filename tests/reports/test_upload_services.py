@@ -319,3 +319,25 @@ def test_upload_from_a_path_uses_the_file_name(practice_a, finance_a, tmp_path):
     path.write_bytes(PURCHASES_CSV)
     upload = upload_create(practice=practice_a, user=None, file=str(path))
     assert (upload.original_filename, upload.uploaded_by) == ("april.csv", None)
+
+
+def test_workbook_sheet_is_chosen_and_read_from_the_extensionless_stored_file(
+    practice_a, finance_a, django_capture_on_commit_callbacks
+):
+    from tests.reports.upload_samples import purchases_xlsx
+
+    file = csv_upload(purchases_xlsx(), name="march.xlsx")
+    with django_capture_on_commit_callbacks(execute=True):
+        upload = upload_create(practice=practice_a, user=finance_a, file=file, sheet="Purchases")
+    upload.refresh_from_db()
+    assert upload.status == PurchaseUpload.Status.DONE, upload.error
+    assert (upload.file_format, upload.sheet_name, upload.header_row) == ("xlsx", "Purchases", 2)
+    assert (upload.rows_total, upload.rows_accepted, upload.rows_skipped) == (2, 2, 1)
+    assert upload.accepted_total == Decimal("41.00")
+    assert list(upload.lines.values_list("sku", flat=True)) == ["00123", "456"]
+
+
+def test_csv_named_xlsx_is_refused_by_content(practice_a, finance_a):
+    with pytest.raises(ApplicationError, match=r"named \.xlsx"):
+        upload_create(practice=practice_a, user=finance_a, file=csv_upload(name="march.xlsx"))
+    assert PurchaseUpload.objects.count() == 0

@@ -28,3 +28,25 @@ def csv_upload(content: bytes = PURCHASES_CSV, name: str = "march purchases.csv"
 def csv_rows(*rows: str, header: str = "Date,Vendor,SKU,Description,Qty,UOM,Unit Price,Extended,Invoice") -> bytes:
     """A csv file of the given data rows under a header row."""
     return ("\r\n".join([header, *rows]) + "\r\n").encode()
+
+
+def purchases_xlsx() -> bytes:
+    """A workbook as finance saves it: a summary sheet first, the purchases under a title row on a second sheet."""
+    import io
+    from datetime import date
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    summary = workbook.active
+    summary.title = "Summary"
+    summary.append(["Prepared for the coalition"])
+    sheet = workbook.create_sheet("Purchases")
+    sheet.append(["Alpha Radiology - March purchases"])
+    sheet.append(["Date", "Vendor", "SKU", "Description", "Qty", "UOM", "Unit Price", "Extended", "Invoice"])
+    sheet.append([date(2026, 3, 15), "Acme Medical", "00123", "Nitrile gloves", 10, "EA", 2.5, 25, "INV-1"])
+    sheet.append([date(2026, 3, 16), "Acme Medical", "456", "Syringes", 4, "BX", 4, None, "INV-2"])
+    sheet.append([None, None, None, "Total", None, None, None, 25, None])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
