@@ -371,7 +371,8 @@ def _lines_insert(upload: PurchaseUpload, lines: Any) -> int:
     count = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            # psycopg 3 COPY on the raw cursor; wrapped so a refused row raises Django's IntegrityError.
+            with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
                     count += 1
@@ -418,7 +419,8 @@ def _rejected_rows_insert(upload: PurchaseUpload, errors: list[Any]) -> None:
 def _failure_reason(exc: BaseException) -> str:
     if isinstance(exc, ingest.IngestError | ApplicationError):
         return str(exc)
-    return f"Processing failed and nothing was stored ({type(exc).__name__}: {exc})"[:2000]
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"Processing failed and nothing was stored ({type(exc).__name__}: {first_line})"[:500]
 
 
 def upload_process(*, upload_id: int, practice_id: int | None = None) -> PurchaseUpload:

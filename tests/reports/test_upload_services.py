@@ -183,7 +183,8 @@ def test_failure_half_way_leaves_no_lines_and_marks_the_upload_failed(practice_a
     monkeypatch.setattr(upload_services, "_line_rows", one_bad_row)
     result = upload_process(upload_id=upload.id, practice_id=practice_a.id)
     assert result.status == PurchaseUpload.Status.FAILED
-    assert "IntegrityError" in result.error
+    assert result.error.startswith("Processing failed and nothing was stored (IntegrityError: ")
+    assert "purchase_date" in result.error
     assert PurchaseLine.objects.count() == 0
     assert RejectedRow.objects.count() == 0
     assert (result.rows_total, result.rows_accepted) == (0, 0)

@@ -37,9 +37,10 @@ def redis_worker(settings):
 
     import reports.tasks  # noqa: F401  registers the task with the app
 
+    # The app reads Django settings once, lazily: capture its values before touching either.
+    saved = {key: celery_app.conf[key] for key in ("task_always_eager", "broker_url", "result_backend")}
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CELERY_BROKER_URL = BROKER_URL
-    saved = {key: celery_app.conf[key] for key in ("task_always_eager", "broker_url", "result_backend")}
     celery_app.conf.update(task_always_eager=False, broker_url=BROKER_URL, result_backend=None)
     _connections_reset()
     try:
