@@ -311,3 +311,16 @@ def test_rejected_rows_download_is_a_safe_xlsx(client_a, practice_a, django_capt
     assert '\'=HYPERLINK("http://evil")' in rows[1]
     assert "'@SUM(A1)" in rows[2]
     assert [row[-3] for row in rows[1:]] == [2, 3]
+
+
+def test_openapi_schema_documents_the_upload_routes(client_a):
+    response = client_a.get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    for route in [
+        "/api/uploads/",
+        "/api/uploads/{id}/",
+        "/api/uploads/{id}/lines/",
+        "/api/uploads/{id}/rejected.xlsx/",
+    ]:
+        assert route in paths
