@@ -1,16 +1,27 @@
 """Purchase file ingestion: any finance spreadsheet to validated purchase lines (DESIGN.md section 5).
 
-Pure: no ORM, no request. Reads xlsx/xlsm/xls/ods through fastexcel (Rust calamine) with every column forced to
-text, and csv/tsv through pandas' C engine with dtype=str, then finds the header row, maps the columns, and accepts
-or rejects every data row with vectorised pandas string operations. Money and quantities are parsed from the cell's
-text into Decimal, never through float (STYLE.md rule 6); floats only drive the vectorised zero/blank masks.
+Pure: no ORM, no request (settings are read inside functions, for the limits only). Reads xlsx/xlsm/xls/ods through
+fastexcel (Rust calamine) with every column forced to text, csv/tsv through pandas' C engine with dtype=str; finds the
+header row under title rows, maps the columns (synonyms, then rapidfuzz), and accepts or rejects every data row with
+vectorised Arrow compute kernels (RE2 regexes, no Python loop per row on the common path). Money and quantities are
+parsed from the cell's text into Decimal, never through float (STYLE.md rule 6); floats only drive zero/blank masks.
 
-Column choices worth knowing:
+Choices worth knowing:
 - When a file has both "Pack Price" and "Unit Price" (the SCMS export), `unit_price` is the pack price: quantities in
   such files count packs and "quantity x pack price = line value" holds, so the price per the line's UOM is the pack
-  price. "Unit Price" is then left unmapped (the user can choose it in the preview).
+  price. "Unit Price" is then left unmapped (the user can pick it in the preview). SCMS's "Unit of Measure (Per Pack)"
+  maps to `uom` and carries the pack size as given ("30").
 - Trailing blank rows (spreadsheet padding) are ignored, not counted as skipped; blank rows between data rows are
   skipped and counted. Reading stops at a run of BLANK_RUN_LIMIT blank rows (SECURITY.md item 7).
+- A rejected row gets one RowError, the first reason that applies in this order: formula without a saved value or
+  error cell (xlsx/xlsm), date missing, date unreadable, vendor blank, number unreadable, fewer than two of quantity /
+  unit price / extended amount, zero unit price with no quantity, quantity zero.
+- Derived values: unit price = extended / quantity, quantity = extended / unit price, both to 4 places through
+  gpo.money.unit_price; spend = the extended amount as given (to cents) else cents(quantity x unit price).
+- A known extension that disagrees with the content (an .xls renamed .xlsx) is refused; pass `filename=` with the
+  user's file name when the stored path has none.
+- `progress` receives percentages (5, 40, 100). `lines` text columns are pandas "str" (Arrow), money columns hold
+  Decimal objects (extended_amount None when the file gave none), purchase_date holds datetime.date objects.
 """
 
 from __future__ import annotations
@@ -327,12 +338,12 @@ def check_zip_container(path: Path) -> None:
     _inflate_checked(path, scan_formulas=False)
 
 
-def _inflate_checked(path: Path, *, scan_formulas: bool) -> dict[str, set[tuple[int, int]]]:
+def _inflate_checked(path: Path, *, scan_formulas: bool) -> dict[str, dict[tuple[int, int], str]]:
     """Zip-bomb checks in one streaming pass; with scan_formulas, the formula cells without a saved value per part.
 
     One pass serves both: inflating the parts is the expensive bit, and the formula scan needs the same bytes.
     """
-    formulas: dict[str, set[tuple[int, int]]] = {}
+    formulas: dict[str, dict[tuple[int, int], str]] = {}
     max_entries = _setting("UPLOAD_MAX_ZIP_ENTRIES", 1000)
     budget = _setting("UPLOAD_MAX_UNZIPPED_BYTES", 500 * 1024 * 1024)
     try:
@@ -350,7 +361,7 @@ def _inflate_checked(path: Path, *, scan_formulas: bool) -> dict[str, set[tuple[
             inflated = 0
             for info in infos:
                 is_sheet = scan_formulas and info.filename.startswith("xl/worksheets/")
-                found: set[tuple[int, int]] = set()
+                found: dict[tuple[int, int], str] = {}
                 tail = b""
                 with archive.open(info) as part:
                     while chunk := part.read(ZIP_READ_CHUNK):
@@ -363,7 +374,12 @@ def _inflate_checked(path: Path, *, scan_formulas: bool) -> dict[str, set[tuple[
                             if b"<f" in chunk or b"<f" in tail[-1:] + chunk[:1]:
                                 # Re-scan the seam between chunks: a cell's markup is far shorter than the tail.
                                 for match in _CELL_FORMULA_NO_VALUE.finditer(tail + chunk):
-                                    found.add((int(match.group(2)), _column_position(match.group(1).decode())))
+                                    cell = (int(match.group(2)), _column_position(match.group(1).decode()))
+                                    found[cell] = "a formula with no saved value"
+                            if b't="e"' in tail[-8:] + chunk:
+                                for match in _CELL_ERROR.finditer(tail + chunk):
+                                    cell = (int(match.group(2)), _column_position(match.group(1).decode()))
+                                    found[cell] = f"an error value ({match.group(3).decode(errors='replace')})"
                             tail = chunk[-4096:]
                 if found:
                     formulas[info.filename] = found
@@ -384,7 +400,7 @@ class _Grid:
     sheet_name: str
     columns: list[pa.Array]
     row_numbers: np.ndarray
-    formula_without_value: set[tuple[int, int]]  # (shown row number, column position)
+    unusable_cells: dict[tuple[int, int], str]  # (shown row number, column position) -> what is wrong
 
     @property
     def height(self) -> int:
@@ -421,7 +437,7 @@ def _max_rows() -> int:
 def _read_workbook_grid(path: Path, file_format: str, sheet: str | None, n_rows: int | None) -> _Grid:
     import fastexcel
 
-    formulas_by_part: dict[str, set[tuple[int, int]]] = {}
+    formulas_by_part: dict[str, dict[tuple[int, int], str]] = {}
     if file_format in {"xlsx", "xlsm", "ods"}:
         formulas_by_part = _inflate_checked(path, scan_formulas=file_format != "ods")
     max_rows = _max_rows() + HEADER_SCAN_ROWS + BLANK_RUN_LIMIT
@@ -443,7 +459,7 @@ def _read_workbook_grid(path: Path, file_format: str, sheet: str | None, n_rows:
     if n_rows is None and batch.num_rows > max_rows:
         raise IngestError(f"The sheet has more than {_max_rows():,} rows (the limit).")
     columns = [_text_column(column) for column in batch.columns]
-    formulas = _formula_cells_without_value(path, sheet_name, formulas_by_part) if formulas_by_part else set()
+    formulas = _formula_cells_without_value(path, sheet_name, formulas_by_part) if formulas_by_part else {}
     return _Grid(sheet_names, sheet_name, columns, np.arange(1, batch.num_rows + 1, dtype=np.int64), formulas)
 
 
@@ -453,6 +469,9 @@ def _check_width(width: int) -> None:
         raise IngestError(f"The sheet has {width:,} columns (at most {max_columns:,} allowed).")
 
 
+_CELL_ERROR = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*\bt="e"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?<v>([^<]*)</v>'
+)
 _CELL_FORMULA_NO_VALUE = re.compile(
     rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*>\s*<f(?:\s[^>]*)?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>'
 )
@@ -462,8 +481,8 @@ _RELATIONSHIP_REVERSED = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]
 
 
 def _formula_cells_without_value(
-    path: Path, sheet_name: str, formulas_by_part: dict[str, set[tuple[int, int]]]
-) -> set[tuple[int, int]]:
+    path: Path, sheet_name: str, formulas_by_part: dict[str, dict[tuple[int, int], str]]
+) -> dict[tuple[int, int], str]:
     """SECURITY.md item 5: the chosen sheet's formula cells with no saved value, as (row, column position)."""
     import html
 
@@ -476,8 +495,8 @@ def _formula_cells_without_value(
         if html.unescape(name.decode("utf-8")) == sheet_name and rid in targets:
             target = targets[rid].decode("utf-8")
             member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            return formulas_by_part.get(member, set())
-    return set()
+            return formulas_by_part.get(member, {})
+    return {}
 
 
 def _column_position(letters: str) -> int:
@@ -545,7 +564,7 @@ def _read_csv_grid(path: Path, n_rows: int | None, mapping: dict[str, str] | Non
             extra_lines += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False).astype(np.int64)
     before = np.concatenate(([0], np.cumsum(extra_lines)[:-1])) if height else extra_lines
     row_numbers = header_line + np.arange(height, dtype=np.int64) + before
-    return _Grid([], "", columns, row_numbers.astype(np.int64), set())
+    return _Grid([], "", columns, row_numbers.astype(np.int64), {})
 
 
 def _sniff_delimiter(sample: str) -> str:
@@ -954,7 +973,14 @@ def _validate(grid: _Grid, header_index: int, headers: list[str], mapping: dict[
 
     filled = np.zeros(len(row_numbers), dtype=bool)
     for column in columns:
-        filled |= ~_blank(column)
+        # Only rows still blank so far need the next column looked at: usually the first column fills them all.
+        pending = np.flatnonzero(~filled)
+        if not len(pending):
+            break
+        if len(pending) == len(filled):
+            filled = ~_blank(column)
+        else:
+            filled[pending] = ~_blank(column.take(pa.array(pending)))
     # Trailing blank rows are padding, not rows; a long run of blank rows ends the data (SECURITY.md item 7).
     last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
     end = min(last, _first_long_blank_run(filled[:last]))
@@ -995,11 +1021,13 @@ def _validate(grid: _Grid, header_index: int, headers: list[str], mapping: dict[
         reason[todo] = text(todo) if callable(text) else text
         column_name[todo] = mapping.get(field_name or "", "")
 
-    if grid.formula_without_value:
-        formula_mask, formula_field = _formula_rows(grid.formula_without_value, row_numbers, column_of)
-        for name in FIELDS:
-            label = FIELD_LABELS[name]
-            reject(formula_mask & (formula_field == name), name, f"{label} is a formula with no saved value")
+    if grid.unusable_cells:
+        # SECURITY.md item 5: a formula without its saved value or an error cell is never read as blank or zero.
+        cell_mask, cell_field, cell_problem = _unusable_rows(grid.unusable_cells, row_numbers, column_of)
+        for index in np.flatnonzero(cell_mask & data):
+            name = str(cell_field[index])
+            reason[index] = f"{FIELD_LABELS[name]} is {cell_problem[index]}"
+            column_name[index] = mapping[name]
     reject(date_blank, "purchase_date", "date is missing")
     reject(~date_ok, "purchase_date", _quoting("date is unreadable: ", date_text))
     reject(_blank(columns[column_of["vendor_name"]]), "vendor_name", "vendor is blank")
@@ -1047,20 +1075,21 @@ def _validate(grid: _Grid, header_index: int, headers: list[str], mapping: dict[
     )
 
 
-def _formula_rows(
-    cells: set[tuple[int, int]], row_numbers: np.ndarray, column_of: dict[str, int]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Rows holding a formula without a saved value in a mapped column, and that column's field."""
+def _unusable_rows(
+    cells: dict[tuple[int, int], str], row_numbers: np.ndarray, column_of: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows with an unusable cell in a mapped column: the mask, that column's field and what is wrong with it."""
     field_at = {position: name for name, position in column_of.items()}
-    first_field: dict[int, str] = {}
-    for row, position in sorted(cells):
-        if position in field_at and row not in first_field:
-            first_field[row] = field_at[position]
-    mask = np.isin(row_numbers, list(first_field))
+    first: dict[int, tuple[str, str]] = {}
+    for (row, position), problem in sorted(cells.items()):
+        if position in field_at and row not in first:
+            first[row] = (field_at[position], problem)
+    mask = np.isin(row_numbers, list(first))
     names = np.full(len(row_numbers), "", dtype=object)
+    problems = np.full(len(row_numbers), "", dtype=object)
     for index in np.flatnonzero(mask):
-        names[index] = first_field[int(row_numbers[index])]
-    return mask, names
+        names[index], problems[index] = first[int(row_numbers[index])]
+    return mask, names, problems
 
 
 def _row_values(columns: list[pa.Array], rows: np.ndarray) -> list[tuple[str, ...]]:

@@ -7,6 +7,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from reports.ingest import IngestError, RowError, ingest_file, preview
 
@@ -141,6 +144,21 @@ def test_formula_without_saved_value_is_a_row_error_not_zero(tmp_path: Path) -> 
         (5, "Line Total", "extended amount is a formula with no saved value")
     ]
     assert len(result.lines) == 0
+
+
+def test_error_cell_is_a_row_error_naming_the_error(tmp_path: Path) -> None:
+    path = finance_workbook(tmp_path, [[datetime.date(2026, 3, 15), "GE", "1", "x", 2, "EA", 3, "#DIV/0!"]])
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path)
+    workbook.active["H5"].data_type = "e"
+    workbook.save(path)
+
+    result = ingest_file(path)
+
+    assert [(error.row, error.column, error.reason) for error in result.errors] == [
+        (5, "Line Total", "extended amount is an error value (#DIV/0!)")
+    ]
 
 
 def test_ods_written_by_pandas_odf_is_read(tmp_path: Path) -> None:
@@ -498,3 +516,32 @@ def test_golden_scms_freight_placeholders_are_unreadable_numbers(real_data: Path
     assert len(result.errors) == unreadable
     assert "extended amount is unreadable: 'Freight Included in Commodity Cost'" in reasons
     assert len(result.lines) + len(result.errors) == result.rows_total == 10_324
+
+
+# --- properties -----------------------------------------------------------------------------------------------------
+
+
+AMOUNTS = st.decimals(min_value=Decimal("-9999999.99"), max_value=Decimal("9999999.99"), places=2)
+
+
+def finance_spelling(amount: Decimal, style: int) -> str:
+    """The ways accounting exports spell an amount."""
+    if style == 0:
+        return f"{amount:.2f}"
+    if style == 1:
+        return f'"${abs(amount):,.2f}"' if amount >= 0 else f'"(${abs(amount):,.2f})"'
+    if style == 2:
+        return f'"{abs(amount):,.2f}"' if amount >= 0 else f"{abs(amount):.2f}-"
+    return f'"\u00a0{amount:,.2f}\u00a0"'
+
+
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(amounts=st.lists(st.tuples(AMOUNTS, st.integers(0, 3)), min_size=1, max_size=20))
+def test_amounts_in_any_finance_spelling_parse_exactly(tmp_path: Path, amounts: list[tuple[Decimal, int]]) -> None:
+    body = "".join(f"3/15/26,GE,1,1,1,{finance_spelling(amount, style)}\n" for amount, style in amounts)
+    path = write(tmp_path, HEADER + body)
+
+    result = ingest_file(path)
+
+    assert result.lines["extended_amount"].tolist() == [amount for amount, _ in amounts]
+    assert result.accepted_total == sum((amount for amount, _ in amounts), Decimal("0.00"))
