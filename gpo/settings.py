@@ -196,6 +196,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "UploadStatusEnum": "reports.models.PurchaseUpload.Status",
+        "LineStatusEnum": "reports.models.PurchaseLine.Status",
+    },
 }
 
 # Content-Security-Policy without unsafe-inline (SECURITY.md item 21); every asset is served by the app.
