@@ -1,0 +1,470 @@
+"""Reconciliation of purchase lines against the catalog: status and money per line (DESIGN.md section 4).
+
+Pure: takes a `CatalogSlice` (contracts.pricing), a `VendorDirectory` and plain `LineInput`s, returns `LineResult`s.
+`reconcile_line` is the one-line reference built on `contracts.pricing.price_line`; `reconcile_batch` is the bulk
+path (vendor names resolved once per distinct name, prices once per distinct key), and must agree with it.
+
+Readings of DESIGN §4 made here:
+- DESIGN §4.6: "matches" for overcharge causes is |p - x| <= the same tolerance, with x an item price of the
+  deciding item: an earlier price = a row that ended before d (any tier); another tier's price = a row effective
+  on d whose tier differs from the deciding row's tier.
+- DESIGN §4.7: expected_unit_price is c and list_price is L, both per the deciding item's UOM (after the step 3
+  conversion the line is compared in that UOM). Percent-off and off-contract lines record neither.
+- DESIGN §4.7: savings and overcharge use q and p in the item's UOM; (x - p*n) * q / n is computed in one exact
+  Decimal expression and rounded once with gpo.money.cents.
+- DESIGN §4.7: the "off_contract / non_gpo_vendor" missed-savings item may belong to any vendor; its contract,
+  item and price are not recorded on the line (the line is not on that contract).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from rapidfuzz import fuzz, process
+
+from contracts.pricing import (
+    CatalogSlice,
+    PriceAnswer,
+    Rule,
+    line_mfr_part,
+    price_by_mfr_part,
+    price_line,
+    price_normalized,
+)
+from gpo.money import cents
+from vendors.normalize import fold_uom, normalize_sku, normalize_vendor_name
+
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+
+
+class LineStatus(StrEnum):
+    """The values of reports.models.PurchaseLine.Status, DESIGN §4.6."""
+
+    ON_CONTRACT = "on_contract"
+    OVERCHARGED = "overcharged"
+    NOT_PARTICIPATING = "not_participating"
+    OFF_CONTRACT = "off_contract"
+    UOM_MISMATCH = "uom_mismatch"
+    NON_GPO_VENDOR = "non_gpo_vendor"
+
+
+class OverchargeCause(StrEnum):
+    """The values of reports.models.PurchaseLine.OverchargeCause, DESIGN §4.6."""
+
+    NONE = ""
+    OLD_PRICE = "old_price"
+    WRONG_TIER = "wrong_tier"
+    NOT_LOADED = "not_loaded"
+    PRICE_ERROR = "price_error"
+
+
+class VendorMatch(StrEnum):
+    """How the vendor name was resolved (reports.models.PurchaseLine.VendorMatch)."""
+
+    NONE = ""
+    EXACT = "exact"
+    ALIAS = "alias"
+    FUZZY = "fuzzy"
+
+
+@dataclass(frozen=True, slots=True)
+class VendorRecord:
+    """A vendor as resolution needs it."""
+
+    id: int
+    normalized_name: str
+    category_id: int | None = None
+
+
+@dataclass(frozen=True)
+class VendorDirectory:
+    """Vendor names and aliases (normalised), names staff marked non-GPO, and the fuzzy threshold (0-100)."""
+
+    vendors: tuple[VendorRecord, ...] = ()
+    aliases: tuple[tuple[str, int], ...] = ()
+    non_gpo_names: frozenset[str] = frozenset()
+    fuzzy_threshold: float = 92.0
+    _by_name: dict[str, int] = field(init=False, repr=False, compare=False)
+    _by_alias: dict[str, int] = field(init=False, repr=False, compare=False)
+    _category: dict[int, int | None] = field(init=False, repr=False, compare=False)
+    _choices: list[tuple[str, int]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_name: dict[str, int] = {}
+        for vendor in sorted(self.vendors, key=lambda v: v.id):
+            by_name.setdefault(vendor.normalized_name, vendor.id)
+        by_alias = dict(self.aliases)
+        object.__setattr__(self, "_by_name", by_name)
+        object.__setattr__(self, "_by_alias", by_alias)
+        object.__setattr__(self, "_category", {v.id: v.category_id for v in self.vendors})
+        object.__setattr__(self, "_choices", [*by_name.items(), *sorted(by_alias.items())])
+
+    def category_of(self, vendor_id: int | None) -> int | None:
+        """The vendor's category id."""
+        return self._category.get(vendor_id) if vendor_id is not None else None
+
+    def resolve(self, vendor_name: str) -> tuple[int | None, VendorMatch]:
+        """DESIGN §4.1: exact normalised name, then alias, then a fuzzy match at the threshold (flagged)."""
+        normalized = normalize_vendor_name(vendor_name)
+        if not normalized:
+            return None, VendorMatch.NONE
+        if normalized in self._by_name:
+            return self._by_name[normalized], VendorMatch.EXACT
+        if normalized in self._by_alias:
+            return self._by_alias[normalized], VendorMatch.ALIAS
+        if normalized in self.non_gpo_names or not self._choices:
+            return None, VendorMatch.NONE
+        best = process.extractOne(
+            normalized,
+            [name for name, _ in self._choices],
+            scorer=fuzz.token_sort_ratio,
+            score_cutoff=self.fuzzy_threshold,
+        )
+        if best is None:
+            return None, VendorMatch.NONE
+        return self._choices[best[2]][1], VendorMatch.FUZZY
+
+
+@dataclass(frozen=True, slots=True)
+class Tolerance:
+    """DESIGN §4.6: tolerance per unit of the item's UOM = max(absolute, relative * c)."""
+
+    absolute: Decimal = Decimal("0.01")
+    relative: Decimal = Decimal("0.005")
+
+    def for_price(self, contract_price: Decimal) -> Decimal:
+        """The tolerance around a contract price c."""
+        return max(self.absolute, self.relative * contract_price)
+
+
+@dataclass(frozen=True, slots=True)
+class LineInput:
+    """One accepted purchase line as reconciliation needs it (q negative for a return)."""
+
+    practice_id: int
+    purchase_date: date
+    vendor_name: str
+    sku: str
+    quantity: Decimal
+    unit_price: Decimal
+    uom: str = ""
+    mfr_part_number: str = ""
+    extended_amount: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LineResult:
+    """The stored reconciliation result of one line (amounts in cents, unit prices per the item's UOM)."""
+
+    vendor_id: int | None
+    vendor_match: str
+    sku_normalized: str
+    mfr_part_normalized: str
+    status: str
+    overcharge_cause: str = ""
+    contract_id: int | None = None
+    item_id: int | None = None
+    price_id: int | None = None
+    category_id: int | None = None
+    expected_unit_price: Decimal | None = None
+    list_price: Decimal | None = None
+    spend: Decimal = ZERO
+    savings: Decimal = ZERO
+    overcharge: Decimal = ZERO
+    missed_savings: Decimal = ZERO
+
+
+def line_spend(line: LineInput) -> Decimal:
+    """DESIGN §4.7: the extended amount as given, else q * p, in cents."""
+    return cents(line.extended_amount if line.extended_amount is not None else line.quantity * line.unit_price)
+
+
+def _matches(paid: Decimal, price: Decimal, tolerance: Decimal) -> bool:
+    return abs(paid - price) <= tolerance
+
+
+def overcharge_cause(
+    catalog: CatalogSlice, answer: PriceAnswer, *, paid_item_uom: Decimal, tolerance: Decimal, on: date
+) -> OverchargeCause:
+    """DESIGN §4.6: old_price, wrong_tier, not_loaded, else price_error (the first that matches)."""
+    assert answer.item is not None
+    assert answer.price_row is not None
+    rows = catalog.prices_by_item.get(answer.item.id, ())
+    if any(
+        r.effective_to is not None and r.effective_to < on and _matches(paid_item_uom, r.price, tolerance) for r in rows
+    ):
+        return OverchargeCause.OLD_PRICE
+    deciding_tier = answer.price_row.tier
+    if any(
+        r.effective_on(on) and r.tier != deciding_tier and _matches(paid_item_uom, r.price, tolerance) for r in rows
+    ):
+        return OverchargeCause.WRONG_TIER
+    if answer.list_price is not None and _matches(paid_item_uom, answer.list_price, tolerance):
+        return OverchargeCause.NOT_LOADED
+    return OverchargeCause.PRICE_ERROR
+
+
+def _difference_times_quantity(price: Decimal, paid: Decimal, quantity: Decimal, pack: int) -> Decimal:
+    # (x - p * n) * (q / n) in one exact expression: the item's UOM, DESIGN §4.3.
+    return (price - paid * pack) * quantity / pack
+
+
+def _mfr_missed(catalog: CatalogSlice, line: LineInput, alternative: PriceAnswer | None) -> Decimal:
+    """DESIGN §4.7: (p - c) * q against an item with the line's part number on a contract P is in, when p > c."""
+    if alternative is None or alternative.contract_price is None:
+        return ZERO
+    pack = alternative.pack_size
+    if line.unit_price * pack <= alternative.contract_price:
+        return ZERO
+    return cents(-_difference_times_quantity(alternative.contract_price, line.unit_price, line.quantity, pack))
+
+
+def result_from_answer(
+    catalog: CatalogSlice,
+    line: LineInput,
+    *,
+    vendor_id: int | None,
+    vendor_match: str,
+    vendor_category_id: int | None,
+    sku_normalized: str,
+    mfr_normalized: str,
+    answer: PriceAnswer,
+    alternative: PriceAnswer | None,
+    tolerance: Tolerance,
+) -> LineResult:
+    """Status (DESIGN §4.6) and money (DESIGN §4.7) of a line from the pricing engine's answer."""
+    q, p = line.quantity, line.unit_price
+    category_item = answer.item or answer.matched_item
+    base = LineResult(
+        vendor_id=vendor_id,
+        vendor_match=str(vendor_match),
+        sku_normalized=sku_normalized,
+        mfr_part_normalized=mfr_normalized,
+        status="",
+        category_id=(category_item.category_id if category_item else None) or vendor_category_id,
+        spend=line_spend(line),
+    )
+    rule = answer.rule
+    if rule is Rule.NO_VENDOR_CONTRACT:
+        return replace(base, status=LineStatus.NON_GPO_VENDOR, missed_savings=_mfr_missed(catalog, line, alternative))
+    if rule is Rule.NOT_COVERED:
+        return replace(
+            base,
+            status=LineStatus.OFF_CONTRACT,
+            item_id=answer.matched_item.id if answer.matched_item else None,
+            missed_savings=_mfr_missed(catalog, line, alternative),
+        )
+    if rule is Rule.UOM_MISMATCH:
+        assert answer.contract is not None
+        assert answer.item is not None
+        return replace(
+            base,
+            status=LineStatus.UOM_MISMATCH,
+            contract_id=answer.contract.id,
+            item_id=answer.item.id,
+            list_price=answer.list_price,
+        )
+    if rule is Rule.PERCENT_OFF:
+        assert answer.contract is not None
+        assert answer.discount_pct is not None
+        k = answer.discount_pct
+        return replace(
+            base,
+            status=LineStatus.ON_CONTRACT,
+            contract_id=answer.contract.id,
+            item_id=answer.matched_item.id if answer.matched_item else None,
+            # DESIGN §4.7: p * q * k / (1 - k) with k = pct / 100, i.e. p * q * pct / (100 - pct).
+            savings=cents(p * q * k / (HUNDRED - k)),
+        )
+    if rule is Rule.NOT_PARTICIPATING:
+        missed = ZERO
+        if answer.contract_price is not None:
+            pack = answer.pack_size
+            if p * pack > answer.contract_price:
+                missed = cents(-_difference_times_quantity(answer.contract_price, p, q, pack))
+        elif answer.discount_pct is not None:
+            missed = cents(p * q * answer.discount_pct / HUNDRED)
+        return replace(
+            base,
+            status=LineStatus.NOT_PARTICIPATING,
+            contract_id=answer.contract.id if answer.contract else None,
+            item_id=category_item.id if category_item else None,
+            price_id=answer.price_row.id if answer.price_row else None,
+            expected_unit_price=answer.contract_price,
+            list_price=answer.list_price,
+            missed_savings=missed,
+        )
+
+    # Rule.ITEM_PRICE: on_contract or overcharged, per the item's UOM.
+    assert answer.contract is not None
+    assert answer.item is not None
+    assert answer.price_row is not None
+    c = answer.contract_price
+    assert c is not None
+    pack = answer.pack_size
+    paid_item_uom = p * pack
+    allowed = tolerance.for_price(c)
+    savings = (
+        cents(_difference_times_quantity(answer.list_price, p, q, pack)) if answer.list_price is not None else ZERO
+    )
+    priced = replace(
+        base,
+        contract_id=answer.contract.id,
+        item_id=answer.item.id,
+        price_id=answer.price_row.id,
+        expected_unit_price=c,
+        list_price=answer.list_price,
+        savings=savings,
+    )
+    if paid_item_uom > c + allowed:
+        overcharge = cents(-_difference_times_quantity(c, p, q, pack))
+        cause = overcharge_cause(catalog, answer, paid_item_uom=paid_item_uom, tolerance=allowed, on=line.purchase_date)
+        return replace(
+            priced,
+            status=LineStatus.OVERCHARGED,
+            overcharge_cause=cause,
+            overcharge=overcharge,
+            missed_savings=overcharge,
+        )
+    return replace(priced, status=LineStatus.ON_CONTRACT)
+
+
+def reconcile_line(
+    catalog: CatalogSlice, directory: VendorDirectory, line: LineInput, *, tolerance: Tolerance
+) -> LineResult:
+    """The one-line reference: resolve the vendor, price with contracts.pricing.price_line, then status and money."""
+    vendor_id, match = directory.resolve(line.vendor_name)
+    answer = price_line(
+        catalog,
+        practice_id=line.practice_id,
+        vendor_id=vendor_id,
+        sku=line.sku,
+        mfr_part_number=line.mfr_part_number,
+        uom=line.uom,
+        quantity=line.quantity,
+        on=line.purchase_date,
+    )
+    mfr_normalized = normalize_sku(line_mfr_part(line.sku, line.mfr_part_number))
+    alternative = None
+    if answer.rule in (Rule.NO_VENDOR_CONTRACT, Rule.NOT_COVERED):
+        alternative = price_by_mfr_part(
+            catalog,
+            practice_id=line.practice_id,
+            mfr_normalized=mfr_normalized,
+            uom=fold_uom(line.uom),
+            quantity=line.quantity,
+            on=line.purchase_date,
+        )
+    return result_from_answer(
+        catalog,
+        line,
+        vendor_id=vendor_id,
+        vendor_match=match,
+        vendor_category_id=directory.category_of(vendor_id),
+        sku_normalized=normalize_sku(line.sku),
+        mfr_normalized=mfr_normalized,
+        answer=answer,
+        alternative=alternative,
+        tolerance=tolerance,
+    )
+
+
+def reconcile_batch(
+    catalog: CatalogSlice, directory: VendorDirectory, lines: Sequence[LineInput], *, tolerance: Tolerance
+) -> list[LineResult]:
+    """The bulk path: every distinct vendor name, SKU and pricing key is worked out once for the whole batch."""
+    vendors: dict[str, tuple[int | None, VendorMatch]] = {}
+    normalized: dict[str, str] = {}
+    uoms: dict[str, str] = {}
+    answers: dict[tuple[object, ...], PriceAnswer] = {}
+    alternatives: dict[tuple[object, ...], PriceAnswer | None] = {}
+    results: list[LineResult] = []
+
+    def norm(text: str) -> str:
+        found = normalized.get(text)
+        if found is None:
+            found = normalized[text] = normalize_sku(text)
+        return found
+
+    for line in lines:
+        resolved = vendors.get(line.vendor_name)
+        if resolved is None:
+            resolved = vendors[line.vendor_name] = directory.resolve(line.vendor_name)
+        vendor_id, match = resolved
+        sku_normalized = norm(line.sku)
+        mfr_normalized = norm(line_mfr_part(line.sku, line.mfr_part_number))
+        uom = uoms.get(line.uom)
+        if uom is None:
+            uom = uoms[line.uom] = fold_uom(line.uom)
+        magnitude = abs(line.quantity)
+        key = (line.practice_id, vendor_id, sku_normalized, mfr_normalized, uom, magnitude, line.purchase_date)
+        answer = answers.get(key)
+        if answer is None:
+            answer = answers[key] = price_normalized(
+                catalog,
+                practice_id=line.practice_id,
+                vendor_id=vendor_id,
+                sku_normalized=sku_normalized,
+                mfr_normalized=mfr_normalized,
+                uom=uom,
+                quantity=magnitude,
+                on=line.purchase_date,
+            )
+        alternative = None
+        if answer.rule in (Rule.NO_VENDOR_CONTRACT, Rule.NOT_COVERED):
+            alt_key = (line.practice_id, mfr_normalized, uom, magnitude, line.purchase_date)
+            if alt_key in alternatives:
+                alternative = alternatives[alt_key]
+            else:
+                alternative = alternatives[alt_key] = price_by_mfr_part(
+                    catalog,
+                    practice_id=line.practice_id,
+                    mfr_normalized=mfr_normalized,
+                    uom=uom,
+                    quantity=magnitude,
+                    on=line.purchase_date,
+                )
+        results.append(
+            result_from_answer(
+                catalog,
+                line,
+                vendor_id=vendor_id,
+                vendor_match=match,
+                vendor_category_id=directory.category_of(vendor_id),
+                sku_normalized=sku_normalized,
+                mfr_normalized=mfr_normalized,
+                answer=answer,
+                alternative=alternative,
+                tolerance=tolerance,
+            )
+        )
+    return results
+
+
+def repeat_key(
+    *, invoice_number: str, sku_normalized: str, purchase_date: date, quantity: Decimal, unit_price: Decimal
+) -> tuple[str, str, date, Decimal, Decimal] | None:
+    """DESIGN §4.9: the natural key of a repeat; lines with no invoice number never repeat."""
+    invoice = invoice_number.strip()
+    if not invoice:
+        return None
+    return (invoice, sku_normalized, purchase_date, quantity.normalize(), unit_price.normalize())
+
+
+__all__ = [
+    "LineInput",
+    "LineResult",
+    "LineStatus",
+    "OverchargeCause",
+    "Tolerance",
+    "VendorDirectory",
+    "VendorRecord",
+    "reconcile_batch",
+    "reconcile_line",
+    "repeat_key",
+]
