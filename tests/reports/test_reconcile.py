@@ -1,0 +1,390 @@
+"""Status and money per line, DESIGN.md section 4 rules 6-7, hand-computed to the cent; bulk path vs reference."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from contracts.pricing import CatalogSlice, ContractTerms, ItemTerms, ParticipationTerms, PriceRow
+from reports.reconcile import (
+    LineInput,
+    Tolerance,
+    VendorDirectory,
+    VendorRecord,
+    reconcile_batch,
+    reconcile_line,
+    repeat_key,
+)
+
+PRACTICE = 10
+D = date(2026, 3, 15)
+TOLERANCE = Tolerance(absolute=Decimal("0.01"), relative=Decimal("0.005"))
+
+DIRECTORY = VendorDirectory(
+    vendors=(
+        VendorRecord(1, "acme medical", category_id=7),
+        VendorRecord(2, "beta supply"),
+        VendorRecord(3, "nocontract"),
+        VendorRecord(4, "delta"),
+    ),
+    aliases=(("acme med", 1),),
+)
+
+
+def catalog(*, tier: str = "gold", joined_on: date = date(2025, 12, 1)) -> CatalogSlice:
+    """C-1 (Acme): SKU1 EA L=100: blank 80 (old 85 in 2025), gold 70; BOX1 BX/10 L=200 at 180; SMALL at 1.00.
+    C-2 (Acme) 10 % off list, no items. C-3 (Beta): MP7 at 50, joined. C-4 (Acme) not joined: NP1 blank 60.
+    C-5 (Delta) expired in 2020."""
+    return CatalogSlice(
+        contracts=(
+            ContractTerms(1, 1, "C-1", date(2026, 1, 1), date(2026, 12, 31)),
+            ContractTerms(2, 1, "C-2", date(2026, 1, 1), date(2026, 12, 31), discount_pct=Decimal("10")),
+            ContractTerms(3, 2, "C-3", date(2026, 1, 1), date(2026, 12, 31)),
+            ContractTerms(4, 1, "C-4", date(2026, 1, 1), date(2026, 12, 31)),
+            ContractTerms(5, 4, "C-5", date(2020, 1, 1), date(2020, 12, 31)),
+        ),
+        items=(
+            ItemTerms(1, 1, "SKU1", list_price=Decimal("100"), category_id=5),
+            ItemTerms(2, 1, "BOX1", uom="BX", units_per_uom=10, list_price=Decimal("200")),
+            ItemTerms(3, 1, "SMALL", list_price=None),
+            ItemTerms(4, 3, "B7", mfr_part_normalized="MP7", list_price=Decimal("70")),
+            ItemTerms(5, 4, "NP1", list_price=Decimal("90")),
+        ),
+        prices=(
+            PriceRow(1, 1, Decimal("85"), date(2025, 1, 1), date(2025, 12, 31)),
+            PriceRow(2, 1, Decimal("80"), date(2026, 1, 1)),
+            PriceRow(3, 1, Decimal("70"), date(2026, 1, 1), tier="gold"),
+            PriceRow(4, 2, Decimal("180"), date(2026, 1, 1)),
+            PriceRow(5, 3, Decimal("1.00"), date(2026, 1, 1)),
+            PriceRow(6, 4, Decimal("50"), date(2026, 1, 1)),
+            PriceRow(7, 5, Decimal("60"), date(2026, 1, 1)),
+        ),
+        participations=(
+            ParticipationTerms(PRACTICE, 1, joined_on, tier),
+            ParticipationTerms(PRACTICE, 3, date(2025, 12, 1), ""),
+        ),
+    )
+
+
+def line(sku="SKU1", q="1", p="80", *, vendor="Acme Medical", uom="EA", mfr="", on=D, extended=None) -> LineInput:
+    return LineInput(
+        practice_id=PRACTICE,
+        purchase_date=on,
+        vendor_name=vendor,
+        sku=sku,
+        quantity=Decimal(q),
+        unit_price=Decimal(p),
+        uom=uom,
+        mfr_part_number=mfr,
+        extended_amount=Decimal(extended) if extended is not None else None,
+    )
+
+
+BLANK_TIER = {"tier": ""}
+
+# (case, catalog kwargs, line, status, cause, expected c, savings, overcharge, missed)
+CASES = [
+    ("on_contract_blank_tier", BLANK_TIER, line(q="3"), "on_contract", "", "80", "60.00", "0", "0"),
+    ("on_contract_return_negative", BLANK_TIER, line(q="-3"), "on_contract", "", "80", "-60.00", "0", "0"),
+    ("tolerance_boundary_on_contract", BLANK_TIER, line(q="3", p="80.40"), "on_contract", "", "80", "58.80", "0", "0"),
+    (
+        "one_cent_over_tolerance",
+        BLANK_TIER,
+        line(q="3", p="80.41"),
+        "overcharged",
+        "price_error",
+        "80",
+        "58.77",
+        "1.23",
+        "1.23",
+    ),
+    ("absolute_tolerance_floor", BLANK_TIER, line("SMALL", p="1.01"), "on_contract", "", "1.00", "0", "0", "0"),
+    (
+        "absolute_tolerance_exceeded",
+        BLANK_TIER,
+        line("SMALL", q="5", p="1.02"),
+        "overcharged",
+        "price_error",
+        "1.00",
+        "0",
+        "0.10",
+        "0.10",
+    ),
+    ("old_price", BLANK_TIER, line(q="2", p="85"), "overcharged", "old_price", "80", "30.00", "10.00", "10.00"),
+    ("wrong_tier", {}, line(q="2", p="80"), "overcharged", "wrong_tier", "70", "40.00", "20.00", "20.00"),
+    ("not_loaded", BLANK_TIER, line(q="2", p="100"), "overcharged", "not_loaded", "80", "0.00", "40.00", "40.00"),
+    ("tier_price_on_contract", {}, line(q="2", p="70"), "on_contract", "", "70", "60.00", "0", "0"),
+    (
+        "pack_each_line_on_contract",
+        BLANK_TIER,
+        line("BOX1", q="25", p="18"),
+        "on_contract",
+        "",
+        "180",
+        "50.00",
+        "0",
+        "0",
+    ),
+    (
+        "pack_each_line_overcharged",
+        BLANK_TIER,
+        line("BOX1", q="25", p="19"),
+        "overcharged",
+        "price_error",
+        "180",
+        "25.00",
+        "25.00",
+        "25.00",
+    ),
+    ("uom_mismatch", BLANK_TIER, line("BOX1", q="2", p="500", uom="CS"), "uom_mismatch", "", None, "0", "0", "0"),
+    (
+        "percent_off_not_participating",
+        BLANK_TIER,
+        line("ANY", q="2", p="90"),
+        "not_participating",
+        "",
+        None,
+        "0",
+        "0",
+        "18.00",
+    ),
+    (
+        "not_participating_item",
+        BLANK_TIER,
+        line("NP1", q="3", p="80"),
+        "not_participating",
+        "",
+        "60",
+        "0",
+        "0",
+        "60.00",
+    ),
+    (
+        "not_participating_return",
+        BLANK_TIER,
+        line("NP1", q="-3", p="80"),
+        "not_participating",
+        "",
+        "60",
+        "0",
+        "0",
+        "-60.00",
+    ),
+    ("not_participating_cheaper", BLANK_TIER, line("NP1", q="3", p="55"), "not_participating", "", "60", "0", "0", "0"),
+    ("off_contract_before_start", BLANK_TIER, line(on=date(2025, 12, 31)), "off_contract", "", None, "0", "0", "0"),
+    (
+        "off_contract_missed_via_mfr_on_other_contract",
+        BLANK_TIER,
+        line("ZZ", q="2", p="65", mfr="MP-7", vendor="Delta"),
+        "off_contract",
+        "",
+        None,
+        "0",
+        "0",
+        "30.00",
+    ),
+    (
+        "non_gpo_unknown_vendor_missed_via_mfr",
+        BLANK_TIER,
+        line("MP7", q="-2", p="65", vendor="Zeta Corp"),
+        "non_gpo_vendor",
+        "",
+        None,
+        "0",
+        "0",
+        "-30.00",
+    ),
+    (
+        "non_gpo_vendor_without_contract",
+        BLANK_TIER,
+        line("MP7", q="2", p="40", vendor="NoContract Inc."),
+        "non_gpo_vendor",
+        "",
+        None,
+        "0",
+        "0",
+        "0",
+    ),
+    (
+        "rounding_half_up",
+        BLANK_TIER,
+        line(q="1", p="80.405"),
+        "overcharged",
+        "price_error",
+        "80",
+        "19.60",
+        "0.41",
+        "0.41",
+    ),
+    (
+        "rounding_half_away_from_zero_on_return",
+        BLANK_TIER,
+        line(q="-1", p="80.405"),
+        "overcharged",
+        "price_error",
+        "80",
+        "-19.60",
+        "-0.41",
+        "-0.41",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("_case", "catalog_kwargs", "purchase", "status", "cause", "c", "savings", "overcharge", "missed"), CASES
+)
+def test_line_status_and_money(_case, catalog_kwargs, purchase, status, cause, c, savings, overcharge, missed):
+    result = reconcile_line(catalog(**catalog_kwargs), DIRECTORY, purchase, tolerance=TOLERANCE)
+
+    assert (result.status, result.overcharge_cause) == (status, cause)
+    assert result.expected_unit_price == (Decimal(c) if c else None)
+    assert (result.savings, result.overcharge, result.missed_savings) == (
+        Decimal(savings),
+        Decimal(overcharge),
+        Decimal(missed),
+    )
+
+
+def test_percent_off_on_contract_savings_p_q_k_over_one_minus_k():
+    joined_both = catalog()
+    joined_both = CatalogSlice(
+        contracts=joined_both.contracts,
+        items=joined_both.items,
+        prices=joined_both.prices,
+        participations=(*joined_both.participations, ParticipationTerms(PRACTICE, 2, date(2025, 12, 1), "")),
+    )
+
+    result = reconcile_line(joined_both, DIRECTORY, line("ANY", q="2", p="90"), tolerance=TOLERANCE)
+
+    # 90 * 2 * 0.10 / 0.90 = 20.00
+    assert (result.status, result.savings, result.missed_savings) == ("on_contract", Decimal("20.00"), Decimal("0"))
+    assert result.contract_id == 2
+
+
+def test_spend_rounds_half_up_and_prefers_extended_amount():
+    assert reconcile_line(catalog(), DIRECTORY, line(p="2.005"), tolerance=TOLERANCE).spend == Decimal("2.01")
+    assert reconcile_line(catalog(), DIRECTORY, line(extended="79.99"), tolerance=TOLERANCE).spend == Decimal("79.99")
+
+
+def test_records_deciding_contract_item_price_and_category():
+    result = reconcile_line(catalog(tier=""), DIRECTORY, line(), tolerance=TOLERANCE)
+
+    assert (result.contract_id, result.item_id, result.price_id, result.category_id) == (1, 1, 2, 5)
+    assert (result.list_price, result.vendor_id, result.vendor_match) == (Decimal("100"), 1, "exact")
+
+
+@pytest.mark.parametrize(
+    ("_case", "name", "vendor_id", "match"),
+    [
+        ("exact_after_normalising", "ACME Medical, Inc.", 1, "exact"),
+        ("alias", "Acme Med.", 1, "alias"),
+        ("fuzzy", "Acme Medicall", 1, "fuzzy"),
+        ("unresolved", "Gamma Imaging", None, ""),
+        ("blank", "  ", None, ""),
+    ],
+)
+def test_vendor_resolution(_case, name, vendor_id, match):
+    assert DIRECTORY.resolve(name) == (vendor_id, match)
+
+
+def test_vendor_marked_non_gpo_is_not_fuzzy_matched():
+    directory = VendorDirectory(vendors=DIRECTORY.vendors, non_gpo_names=frozenset({"acme medicall"}))
+
+    assert directory.resolve("Acme Medicall") == (None, "")
+
+
+def test_repeat_key_needs_an_invoice_number():
+    assert (
+        repeat_key(invoice_number=" ", sku_normalized="A", purchase_date=D, quantity=Decimal(1), unit_price=Decimal(1))
+        is None
+    )
+    assert repeat_key(
+        invoice_number="INV1", sku_normalized="A", purchase_date=D, quantity=Decimal("1.0"), unit_price=Decimal("2.50")
+    ) == repeat_key(
+        invoice_number="INV1", sku_normalized="A", purchase_date=D, quantity=Decimal("1"), unit_price=Decimal("2.5")
+    )
+
+
+# --- property: the bulk path agrees with the one-line reference ---
+
+days = st.integers(min_value=0, max_value=120).map(lambda n: date(2026, 1, 1) + timedelta(days=n))
+money = st.integers(min_value=1, max_value=20000).map(lambda n: Decimal(n) / 100)
+
+
+@st.composite
+def catalogs(draw: st.DrawFn) -> CatalogSlice:
+    contracts = []
+    for cid in range(1, draw(st.integers(1, 4)) + 1):
+        start = draw(days)
+        contracts.append(
+            ContractTerms(
+                cid,
+                draw(st.sampled_from([1, 2])),
+                draw(st.sampled_from(["A", "B", "C-10", "C-9"])) + str(cid),
+                start,
+                start + timedelta(days=draw(st.integers(0, 90))),
+                is_draft=draw(st.booleans()) and draw(st.booleans()),
+                discount_pct=draw(st.one_of(st.none(), st.sampled_from([Decimal("5"), Decimal("12.5")]))),
+            )
+        )
+    items, prices = [], []
+    for iid in range(1, draw(st.integers(0, 6)) + 1):
+        items.append(
+            ItemTerms(
+                iid,
+                draw(st.sampled_from(contracts)).id,
+                f"S{iid % 3}",
+                draw(st.sampled_from(["", "M1", "M2"])),
+                draw(st.sampled_from(["EA", "BX"])),
+                draw(st.sampled_from([1, 10])),
+                draw(st.one_of(st.none(), money)),
+            )
+        )
+    # One item per (contract, sku), as the database guarantees.
+    items = list({(i.contract_id, i.vendor_sku_normalized): i for i in items}.values())
+    for rid in range(1, draw(st.integers(0, 10)) + 1) if items else []:
+        start = draw(days)
+        prices.append(
+            PriceRow(
+                rid,
+                draw(st.sampled_from(items)).id,
+                draw(money),
+                start,
+                draw(st.one_of(st.none(), st.just(start + timedelta(days=30)))),
+                draw(st.sampled_from(["", "", "gold", "silver"])),
+                draw(st.one_of(st.none(), st.sampled_from([Decimal("2"), Decimal("10")]))),
+            )
+        )
+    participations = [
+        ParticipationTerms(PRACTICE, c.id, draw(days), draw(st.sampled_from(["", "gold"])))
+        for c in contracts
+        if draw(st.booleans())
+    ]
+    return CatalogSlice(
+        contracts=tuple(contracts), items=tuple(items), prices=tuple(prices), participations=tuple(participations)
+    )
+
+
+purchases = st.builds(
+    LineInput,
+    practice_id=st.just(PRACTICE),
+    purchase_date=days,
+    vendor_name=st.sampled_from(["Acme Medical", "Beta Supply", "Zeta"]),
+    sku=st.sampled_from(["S0", "S1", "s-2", "0S1", "X"]),
+    quantity=st.integers(-30, 30).filter(bool).map(Decimal),
+    unit_price=money,
+    uom=st.sampled_from(["EA", "BX", "", "CS"]),
+    mfr_part_number=st.sampled_from(["", "M1", "M2"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(catalog_slice=catalogs(), lines=st.lists(purchases, min_size=1, max_size=25))
+def test_bulk_path_agrees_with_one_line_reference(catalog_slice, lines):
+    bulk = reconcile_batch(catalog_slice, DIRECTORY, lines, tolerance=TOLERANCE)
+
+    assert bulk == [reconcile_line(catalog_slice, DIRECTORY, one, tolerance=TOLERANCE) for one in lines]
