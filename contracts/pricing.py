@@ -178,6 +178,7 @@ class PriceAnswer:
     pack_size: int = 1
     discount_pct: Decimal | None = None
     matched_item: ItemTerms | None = None
+    matched_items: tuple[ItemTerms, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,7 +284,7 @@ def _item_candidates(
     return candidates
 
 
-def _answer_from(rule: Rule, candidates: list[_Candidate]) -> PriceAnswer:
+def _answer_from(rule: Rule, candidates: list[_Candidate], matched: tuple[ItemTerms, ...] = ()) -> PriceAnswer:
     best = min(candidates, key=_Candidate.sort_key)
     return PriceAnswer(
         rule=rule,
@@ -294,6 +295,7 @@ def _answer_from(rule: Rule, candidates: list[_Candidate]) -> PriceAnswer:
         list_price=best.item.list_price,
         pack_size=best.pack_size,
         matched_item=best.item,
+        matched_items=matched,
     )
 
 
@@ -334,7 +336,7 @@ def price_normalized(
         catalog, practice_id=practice_id, items=items, line_uom=uom, quantity=quantity, on=on, joined=True
     )
     if own:
-        return _answer_from(Rule.ITEM_PRICE, own)
+        return _answer_from(Rule.ITEM_PRICE, own, items)
 
     # DESIGN §4.5: percent-off contracts in force on d that no item row of theirs names.
     naming_contracts = {item.contract_id for item in items}
@@ -367,7 +369,7 @@ def price_normalized(
             catalog, practice_id=practice_id, items=items, line_uom=uom, quantity=quantity, on=on, joined=False
         )
         if joining:
-            return _answer_from(Rule.NOT_PARTICIPATING, joining)
+            return _answer_from(Rule.NOT_PARTICIPATING, joining, items)
         if percent_off:
             best = _best_percent_off(percent_off)
             return PriceAnswer(

@@ -5,9 +5,10 @@ Pure: takes a `CatalogSlice` (contracts.pricing), a `VendorDirectory` and plain 
 path (vendor names resolved once per distinct name, prices once per distinct key), and must agree with it.
 
 Readings of DESIGN §4 made here:
-- DESIGN §4.6: "matches" for overcharge causes is |p - x| <= the same tolerance, with x an item price of the
-  deciding item: an earlier price = a row that ended before d (any tier); another tier's price = a row effective
-  on d whose tier differs from the deciding row's tier.
+- DESIGN §4.6: "matches" for overcharge causes is |p - x| <= the same tolerance (the one around c). An earlier
+  price = a row (any tier) of the deciding item, or of the same SKU in the same UOM on another of the vendor's
+  contracts, that started before d and was over by d (its window or its contract ended). Another tier's price = a
+  row of the deciding item effective on d whose tier differs from the deciding row's tier (tier-blank included).
 - DESIGN §4.7: expected_unit_price is c and list_price is L, both per the deciding item's UOM (after the step 3
   conversion the line is compared in that UOM). Percent-off and off-contract lines record neither.
 - DESIGN §4.7: savings and overcharge use q and p in the item's UOM; (x - p*n) * q / n is computed in one exact
@@ -192,16 +193,23 @@ def overcharge_cause(
     catalog: CatalogSlice, answer: PriceAnswer, *, paid_item_uom: Decimal, tolerance: Decimal, on: date
 ) -> OverchargeCause:
     """DESIGN §4.6: old_price, wrong_tier, not_loaded, else price_error (the first that matches)."""
-    assert answer.item is not None
-    assert answer.price_row is not None
-    rows = catalog.prices_by_item.get(answer.item.id, ())
+    item, deciding = answer.item, answer.price_row
+    assert item is not None
+    assert deciding is not None
+    # An earlier price: a row of the item (or of the same SKU, same UOM, on another of the vendor's contracts, as
+    # when a renewed contract replaced the old one) that had started before d and was over by d.
+    same_product = [i for i in answer.matched_items if i.uom == item.uom and i.units_per_uom == item.units_per_uom]
+    for other in same_product or [item]:
+        contract = catalog.contract_by_id[other.contract_id]
+        if contract.is_draft:
+            continue
+        for row in catalog.prices_by_item.get(other.id, ()):
+            ended = (row.effective_to is not None and row.effective_to < on) or contract.end_date < on
+            if row.effective_from < on and ended and _matches(paid_item_uom, row.price, tolerance):
+                return OverchargeCause.OLD_PRICE
+    rows = catalog.prices_by_item.get(item.id, ())
     if any(
-        r.effective_to is not None and r.effective_to < on and _matches(paid_item_uom, r.price, tolerance) for r in rows
-    ):
-        return OverchargeCause.OLD_PRICE
-    deciding_tier = answer.price_row.tier
-    if any(
-        r.effective_on(on) and r.tier != deciding_tier and _matches(paid_item_uom, r.price, tolerance) for r in rows
+        r.effective_on(on) and r.tier != deciding.tier and _matches(paid_item_uom, r.price, tolerance) for r in rows
     ):
         return OverchargeCause.WRONG_TIER
     if answer.list_price is not None and _matches(paid_item_uom, answer.list_price, tolerance):
@@ -277,7 +285,6 @@ def result_from_answer(
             base,
             status=LineStatus.ON_CONTRACT,
             contract_id=answer.contract.id,
-            item_id=answer.matched_item.id if answer.matched_item else None,
             # DESIGN §4.7: p * q * k / (1 - k) with k = pct / 100, i.e. p * q * pct / (100 - pct).
             savings=cents(p * q * k / (HUNDRED - k)),
         )
@@ -293,7 +300,7 @@ def result_from_answer(
             base,
             status=LineStatus.NOT_PARTICIPATING,
             contract_id=answer.contract.id if answer.contract else None,
-            item_id=category_item.id if category_item else None,
+            item_id=answer.item.id if answer.item else None,
             price_id=answer.price_row.id if answer.price_row else None,
             expected_unit_price=answer.contract_price,
             list_price=answer.list_price,
