@@ -285,7 +285,7 @@ def _item_candidates(
 
 
 def _answer_from(rule: Rule, candidates: list[_Candidate], matched: tuple[ItemTerms, ...] = ()) -> PriceAnswer:
-    best = min(candidates, key=_Candidate.sort_key)
+    best = candidates[0] if len(candidates) == 1 else min(candidates, key=_Candidate.sort_key)
     return PriceAnswer(
         rule=rule,
         contract=best.contract,

@@ -20,7 +20,7 @@ Readings of DESIGN §4 made here:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -247,98 +247,75 @@ def result_from_answer(
 ) -> LineResult:
     """Status (DESIGN §4.6) and money (DESIGN §4.7) of a line from the pricing engine's answer."""
     q, p = line.quantity, line.unit_price
+    rule = answer.rule
+    status: str
+    cause = OverchargeCause.NONE
+    contract_id = answer.contract.id if answer.contract is not None else None
+    item_id = answer.item.id if answer.item is not None else None
+    price_id = answer.price_row.id if answer.price_row is not None else None
+    expected = answer.contract_price
+    list_price = answer.list_price
+    savings = overcharge = missed = ZERO
+
+    if rule is Rule.NO_VENDOR_CONTRACT or rule is Rule.NOT_COVERED:
+        status = LineStatus.NON_GPO_VENDOR if rule is Rule.NO_VENDOR_CONTRACT else LineStatus.OFF_CONTRACT
+        if answer.matched_item is not None:
+            item_id = answer.matched_item.id
+        missed = _mfr_missed(catalog, line, alternative)
+    elif rule is Rule.UOM_MISMATCH:
+        status = LineStatus.UOM_MISMATCH
+    elif rule is Rule.PERCENT_OFF:
+        status = LineStatus.ON_CONTRACT
+        k = answer.discount_pct
+        assert k is not None
+        # DESIGN §4.7: p * q * k / (1 - k) with k = pct / 100, i.e. p * q * pct / (100 - pct).
+        savings = cents(p * q * k / (HUNDRED - k))
+    elif rule is Rule.NOT_PARTICIPATING:
+        status = LineStatus.NOT_PARTICIPATING
+        c = answer.contract_price
+        if c is not None:
+            pack = answer.pack_size
+            if p * pack > c:
+                missed = cents(-_difference_times_quantity(c, p, q, pack))
+        elif answer.discount_pct is not None:
+            missed = cents(p * q * answer.discount_pct / HUNDRED)
+    else:
+        # Rule.ITEM_PRICE: on_contract or overcharged, per the item's UOM.
+        c = answer.contract_price
+        assert c is not None
+        pack = answer.pack_size
+        paid_item_uom = p * pack
+        if list_price is not None:
+            savings = cents(_difference_times_quantity(list_price, p, q, pack))
+        allowed = tolerance.for_price(c)
+        if paid_item_uom > c + allowed:
+            status = LineStatus.OVERCHARGED
+            overcharge = missed = cents(-_difference_times_quantity(c, p, q, pack))
+            cause = overcharge_cause(
+                catalog, answer, paid_item_uom=paid_item_uom, tolerance=allowed, on=line.purchase_date
+            )
+        else:
+            status = LineStatus.ON_CONTRACT
+
     category_item = answer.item or answer.matched_item
-    base = LineResult(
+    return LineResult(
         vendor_id=vendor_id,
         vendor_match=str(vendor_match),
         sku_normalized=sku_normalized,
         mfr_part_normalized=mfr_normalized,
-        status="",
-        category_id=(category_item.category_id if category_item else None) or vendor_category_id,
+        status=status,
+        overcharge_cause=cause,
+        contract_id=contract_id,
+        item_id=item_id,
+        price_id=price_id,
+        category_id=(category_item.category_id if category_item is not None else None) or vendor_category_id,
+        expected_unit_price=expected,
+        list_price=list_price,
         spend=line_spend(line),
-    )
-    rule = answer.rule
-    if rule is Rule.NO_VENDOR_CONTRACT:
-        return replace(base, status=LineStatus.NON_GPO_VENDOR, missed_savings=_mfr_missed(catalog, line, alternative))
-    if rule is Rule.NOT_COVERED:
-        return replace(
-            base,
-            status=LineStatus.OFF_CONTRACT,
-            item_id=answer.matched_item.id if answer.matched_item else None,
-            missed_savings=_mfr_missed(catalog, line, alternative),
-        )
-    if rule is Rule.UOM_MISMATCH:
-        assert answer.contract is not None
-        assert answer.item is not None
-        return replace(
-            base,
-            status=LineStatus.UOM_MISMATCH,
-            contract_id=answer.contract.id,
-            item_id=answer.item.id,
-            list_price=answer.list_price,
-        )
-    if rule is Rule.PERCENT_OFF:
-        assert answer.contract is not None
-        assert answer.discount_pct is not None
-        k = answer.discount_pct
-        return replace(
-            base,
-            status=LineStatus.ON_CONTRACT,
-            contract_id=answer.contract.id,
-            # DESIGN §4.7: p * q * k / (1 - k) with k = pct / 100, i.e. p * q * pct / (100 - pct).
-            savings=cents(p * q * k / (HUNDRED - k)),
-        )
-    if rule is Rule.NOT_PARTICIPATING:
-        missed = ZERO
-        if answer.contract_price is not None:
-            pack = answer.pack_size
-            if p * pack > answer.contract_price:
-                missed = cents(-_difference_times_quantity(answer.contract_price, p, q, pack))
-        elif answer.discount_pct is not None:
-            missed = cents(p * q * answer.discount_pct / HUNDRED)
-        return replace(
-            base,
-            status=LineStatus.NOT_PARTICIPATING,
-            contract_id=answer.contract.id if answer.contract else None,
-            item_id=answer.item.id if answer.item else None,
-            price_id=answer.price_row.id if answer.price_row else None,
-            expected_unit_price=answer.contract_price,
-            list_price=answer.list_price,
-            missed_savings=missed,
-        )
-
-    # Rule.ITEM_PRICE: on_contract or overcharged, per the item's UOM.
-    assert answer.contract is not None
-    assert answer.item is not None
-    assert answer.price_row is not None
-    c = answer.contract_price
-    assert c is not None
-    pack = answer.pack_size
-    paid_item_uom = p * pack
-    allowed = tolerance.for_price(c)
-    savings = (
-        cents(_difference_times_quantity(answer.list_price, p, q, pack)) if answer.list_price is not None else ZERO
-    )
-    priced = replace(
-        base,
-        contract_id=answer.contract.id,
-        item_id=answer.item.id,
-        price_id=answer.price_row.id,
-        expected_unit_price=c,
-        list_price=answer.list_price,
         savings=savings,
+        overcharge=overcharge,
+        missed_savings=missed,
     )
-    if paid_item_uom > c + allowed:
-        overcharge = cents(-_difference_times_quantity(c, p, q, pack))
-        cause = overcharge_cause(catalog, answer, paid_item_uom=paid_item_uom, tolerance=allowed, on=line.purchase_date)
-        return replace(
-            priced,
-            status=LineStatus.OVERCHARGED,
-            overcharge_cause=cause,
-            overcharge=overcharge,
-            missed_savings=overcharge,
-        )
-    return replace(priced, status=LineStatus.ON_CONTRACT)
 
 
 def reconcile_line(

@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -65,6 +65,27 @@ def vendor_directory_load() -> VendorDirectory:
         non_gpo_names=frozenset(NonGpoVendorName.objects.values_list("normalized_name", flat=True)),
         fuzzy_threshold=float(settings.VENDOR_FUZZY_THRESHOLD),
     )
+
+
+def _lines_store(lines: list[PurchaseLine]) -> None:
+    """Write the reconciliation fields back with one prepared UPDATE run for every line (executemany).
+
+    Much faster than bulk_update's CASE expressions on both SQLite and PostgreSQL; values are prepared by the
+    model fields themselves, so Decimals, dates and aware datetimes are stored exactly as the ORM would store them.
+    """
+    fields = [PurchaseLine._meta.get_field(name) for name in _UPDATED_FIELDS]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)  # type: ignore[union-attr]
+    sql = f"UPDATE {quote(PurchaseLine._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"
+    rows = [
+        [
+            *(f.get_db_prep_save(getattr(line, f.attname), connection) for f in fields),  # type: ignore[union-attr]
+            line.id,
+        ]
+        for line in lines
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _tolerance() -> Tolerance:
@@ -163,7 +184,7 @@ def lines_reconcile(*, queryset: QuerySet[PurchaseLine], progress: Callable[[int
             line.missed_savings = result.missed_savings
             line.reconciled_at = now
             practice_ids.add(line.practice_id)
-        PurchaseLine.objects.bulk_update(lines, _UPDATED_FIELDS, batch_size=500)
+        _lines_store(lines)
         updated += len(lines)
         if progress is not None:
             progress(min(100, round(100 * updated / len(ids))))
