@@ -388,3 +388,106 @@ def test_bulk_path_agrees_with_one_line_reference(catalog_slice, lines):
     bulk = reconcile_batch(catalog_slice, DIRECTORY, lines, tolerance=TOLERANCE)
 
     assert bulk == [reconcile_line(catalog_slice, DIRECTORY, one, tolerance=TOLERANCE) for one in lines]
+
+
+# --- readings of DESIGN §4 that the tables above do not pin down ---
+
+
+def slice_with(**overrides) -> CatalogSlice:
+    base = catalog(tier="")
+    fields = {
+        "contracts": base.contracts,
+        "items": base.items,
+        "prices": base.prices,
+        "participations": base.participations,
+    }
+    fields.update(overrides)
+    return CatalogSlice(**fields)
+
+
+def test_old_price_of_a_renewed_contract_is_recognised():
+    # C-1 ends on 2026-02-28 at 85 (its row left open); C-9 renews SKU1 at 80 from 2026-03-01.
+    renewed = slice_with(
+        contracts=(
+            ContractTerms(1, 1, "C-1", date(2025, 1, 1), date(2026, 2, 28)),
+            ContractTerms(9, 1, "C-9", date(2026, 3, 1), date(2026, 12, 31)),
+        ),
+        items=(ItemTerms(1, 1, "SKU1", list_price=Decimal("100")), ItemTerms(9, 9, "SKU1", list_price=Decimal("100"))),
+        prices=(PriceRow(1, 1, Decimal("85"), date(2025, 1, 1)), PriceRow(9, 9, Decimal("80"), date(2026, 3, 1))),
+        participations=(
+            ParticipationTerms(PRACTICE, 1, date(2025, 1, 1)),
+            ParticipationTerms(PRACTICE, 9, date(2026, 2, 1)),
+        ),
+    )
+
+    result = reconcile_line(renewed, DIRECTORY, line(q="2", p="85"), tolerance=TOLERANCE)
+
+    assert (result.status, result.overcharge_cause, result.contract_id) == ("overcharged", "old_price", 9)
+    assert result.overcharge == Decimal("10.00")
+
+
+def test_min_qty_leaving_no_row_for_a_joined_contract_is_off_contract():
+    only_volume = slice_with(prices=(PriceRow(2, 1, Decimal("80"), date(2026, 1, 1), min_qty=Decimal("10")),))
+
+    result = reconcile_line(only_volume, DIRECTORY, line(q="9"), tolerance=TOLERANCE)
+
+    assert (result.status, result.missed_savings) == ("off_contract", Decimal("0"))
+
+
+def test_not_participating_with_unconvertible_uom_misses_nothing():
+    without_percent_off = slice_with(contracts=tuple(c for c in catalog().contracts if c.discount_pct is None))
+
+    result = reconcile_line(without_percent_off, DIRECTORY, line("NP1", q="3", p="80", uom="CS"), tolerance=TOLERANCE)
+
+    assert (result.status, result.expected_unit_price, result.missed_savings) == (
+        "not_participating",
+        None,
+        Decimal("0"),
+    )
+
+
+def test_not_participating_falls_to_percent_off_when_the_item_uom_cannot_be_converted():
+    # C-2 (10 % off, not joined) covers NP1, which its rows do not name: 80 * 3 * 0.10 = 24.00
+    result = reconcile_line(catalog(tier=""), DIRECTORY, line("NP1", q="3", p="80", uom="CS"), tolerance=TOLERANCE)
+
+    assert (result.status, result.contract_id, result.missed_savings) == ("not_participating", 2, Decimal("24.00"))
+
+
+def test_not_participating_in_pack_compares_per_item_uom():
+    # NP1 on C-4 as BX/10 at 60: an EA line of 25 at 7 is 2.5 boxes at 70 -> (70 - 60) * 2.5 = 25.00
+    packed = slice_with(
+        items=(*catalog().items[:4], ItemTerms(5, 4, "NP1", uom="BX", units_per_uom=10, list_price=Decimal("90")))
+    )
+
+    result = reconcile_line(packed, DIRECTORY, line("NP1", q="25", p="7"), tolerance=TOLERANCE)
+
+    assert (result.status, result.expected_unit_price, result.missed_savings) == (
+        "not_participating",
+        Decimal("60"),
+        Decimal("25.00"),
+    )
+
+
+def test_uom_mismatch_records_the_item_and_contract_but_no_money():
+    result = reconcile_line(catalog(tier=""), DIRECTORY, line("BOX1", q="2", p="500", uom="CS"), tolerance=TOLERANCE)
+
+    assert (result.contract_id, result.item_id, result.price_id) == (1, 2, None)
+    assert (result.savings, result.overcharge, result.missed_savings) == (Decimal("0"), Decimal("0"), Decimal("0"))
+    assert result.spend == Decimal("1000.00")
+
+
+def test_fuzzy_vendor_line_is_priced_and_flagged():
+    result = reconcile_line(catalog(tier=""), DIRECTORY, line(vendor="Acme Medicall", q="3"), tolerance=TOLERANCE)
+
+    assert (result.vendor_id, result.vendor_match, result.status, result.savings) == (
+        1,
+        "fuzzy",
+        "on_contract",
+        Decimal("60.00"),
+    )
+
+
+def test_category_falls_back_to_the_vendors():
+    result = reconcile_line(catalog(tier=""), DIRECTORY, line("BOX1", q="1", p="180", uom="BX"), tolerance=TOLERANCE)
+
+    assert result.category_id == 7
