@@ -19,9 +19,10 @@ Readings of DESIGN §4 made here:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -32,6 +33,7 @@ from contracts.pricing import (
     PriceAnswer,
     Rule,
     line_mfr_part,
+    matched_items,
     price_by_mfr_part,
     price_line,
     price_normalized,
@@ -40,6 +42,7 @@ from gpo.money import cents
 from vendors.normalize import fold_uom, normalize_sku, normalize_vendor_name
 
 ZERO = Decimal("0")
+ONE_DAY = timedelta(days=1)
 HUNDRED = Decimal("100")
 
 
@@ -358,15 +361,54 @@ def reconcile_line(
     )
 
 
+def _group_plan(
+    catalog: CatalogSlice, vendor_id: int, sku_normalized: str, mfr_normalized: str
+) -> tuple[list[date], bool]:
+    """The days on which a price answer for this vendor and item can change, and whether min_qty plays a part."""
+    days: set[date] = set()
+    for contract in catalog.contracts_by_vendor.get(vendor_id, ()):
+        days.update((contract.start_date, contract.end_date + ONE_DAY))
+    has_min_qty = False
+    for item in matched_items(
+        catalog, vendor_id=vendor_id, sku_normalized=sku_normalized, mfr_normalized=mfr_normalized
+    ):
+        for row in catalog.prices_by_item.get(item.id, ()):
+            days.add(row.effective_from)
+            if row.effective_to is not None:
+                days.add(row.effective_to + ONE_DAY)
+            has_min_qty = has_min_qty or row.min_qty is not None
+    return sorted(days), has_min_qty
+
+
+def _practice_standing(
+    catalog: CatalogSlice, practice_id: int, vendor_id: int
+) -> tuple[tuple[tuple[int, date, str], ...], list[date]]:
+    """A practice's participations in the vendor's contracts (what pricing sees of it) and their joining days."""
+    signature = tuple(
+        (p.contract_id, p.joined_on, p.tier)
+        for c in catalog.contracts_by_vendor.get(vendor_id, ())
+        if (p := catalog.participation_by_key.get((practice_id, c.id))) is not None
+    )
+    return signature, sorted({joined for _, joined, _ in signature})
+
+
 def reconcile_batch(
     catalog: CatalogSlice, directory: VendorDirectory, lines: Sequence[LineInput], *, tolerance: Tolerance
 ) -> list[LineResult]:
-    """The bulk path: every distinct vendor name, SKU and pricing key is worked out once for the whole batch."""
+    """The bulk path: every distinct vendor name, SKU and pricing situation is worked out once for the whole batch.
+
+    A price answer depends on the practice only through its participations in the vendor's contracts, on the date
+    only through which contracts, participations and price rows are in force, and on the quantity only through
+    min_qty: lines that agree on those share one answer (`_group_plan`, `_practice_standing`). The property test
+    in tests/reports/test_reconcile.py checks that this agrees with `reconcile_line` line by line.
+    """
     vendors: dict[str, tuple[int | None, VendorMatch]] = {}
     normalized: dict[str, str] = {}
     uoms: dict[str, str] = {}
     answers: dict[tuple[object, ...], PriceAnswer] = {}
     alternatives: dict[tuple[object, ...], PriceAnswer | None] = {}
+    plans: dict[tuple[int, str, str], tuple[list[date], bool]] = {}
+    standings: dict[tuple[int, int], tuple[tuple[tuple[int, date, str], ...], list[date]]] = {}
     results: list[LineResult] = []
 
     def norm(text: str) -> str:
@@ -386,7 +428,28 @@ def reconcile_batch(
         if uom is None:
             uom = uoms[line.uom] = fold_uom(line.uom)
         magnitude = abs(line.quantity)
-        key = (line.practice_id, vendor_id, sku_normalized, mfr_normalized, uom, magnitude, line.purchase_date)
+        on = line.purchase_date
+        if vendor_id is None:
+            key: tuple[object, ...] = (None,)
+        else:
+            group = (vendor_id, sku_normalized, mfr_normalized)
+            plan = plans.get(group)
+            if plan is None:
+                plan = plans[group] = _group_plan(catalog, vendor_id, sku_normalized, mfr_normalized)
+            standing_key = (line.practice_id, vendor_id)
+            standing = standings.get(standing_key)
+            if standing is None:
+                standing = standings[standing_key] = _practice_standing(catalog, line.practice_id, vendor_id)
+            breakpoints, has_min_qty = plan
+            signature, joined_dates = standing
+            key = (
+                group,
+                uom,
+                signature,
+                bisect_right(breakpoints, on),
+                bisect_right(joined_dates, on),
+                magnitude if has_min_qty else None,
+            )
         answer = answers.get(key)
         if answer is None:
             answer = answers[key] = price_normalized(

@@ -311,7 +311,8 @@ def test_repeat_key_needs_an_invoice_number():
 
 # --- property: the bulk path agrees with the one-line reference ---
 
-days = st.integers(min_value=0, max_value=120).map(lambda n: date(2026, 1, 1) + timedelta(days=n))
+days = st.integers(min_value=0, max_value=60).map(lambda n: date(2026, 1, 1) + timedelta(days=n))
+early = st.integers(min_value=0, max_value=25).map(lambda n: date(2026, 1, 1) + timedelta(days=n))
 money = st.integers(min_value=1, max_value=20000).map(lambda n: Decimal(n) / 100)
 
 
@@ -319,20 +320,20 @@ money = st.integers(min_value=1, max_value=20000).map(lambda n: Decimal(n) / 100
 def catalogs(draw: st.DrawFn) -> CatalogSlice:
     contracts = []
     for cid in range(1, draw(st.integers(1, 4)) + 1):
-        start = draw(days)
+        start = draw(early)
         contracts.append(
             ContractTerms(
                 cid,
-                draw(st.sampled_from([1, 2])),
+                draw(st.sampled_from([1, 1, 1, 2])),
                 draw(st.sampled_from(["A", "B", "C-10", "C-9"])) + str(cid),
                 start,
-                start + timedelta(days=draw(st.integers(0, 90))),
-                is_draft=draw(st.booleans()) and draw(st.booleans()),
-                discount_pct=draw(st.one_of(st.none(), st.sampled_from([Decimal("5"), Decimal("12.5")]))),
+                start + timedelta(days=draw(st.integers(10, 50))),
+                is_draft=draw(st.integers(0, 5)) == 0,
+                discount_pct=draw(st.sampled_from([None, None, None, Decimal("5"), Decimal("12.5")])),
             )
         )
     items, prices = [], []
-    for iid in range(1, draw(st.integers(0, 6)) + 1):
+    for iid in range(1, draw(st.integers(1, 6)) + 1):
         items.append(
             ItemTerms(
                 iid,
@@ -346,8 +347,8 @@ def catalogs(draw: st.DrawFn) -> CatalogSlice:
         )
     # One item per (contract, sku), as the database guarantees.
     items = list({(i.contract_id, i.vendor_sku_normalized): i for i in items}.values())
-    for rid in range(1, draw(st.integers(0, 10)) + 1) if items else []:
-        start = draw(days)
+    for rid in range(1, draw(st.integers(1, 12)) + 1):
+        start = draw(early)
         prices.append(
             PriceRow(
                 rid,
@@ -359,32 +360,49 @@ def catalogs(draw: st.DrawFn) -> CatalogSlice:
                 draw(st.one_of(st.none(), st.sampled_from([Decimal("2"), Decimal("10")]))),
             )
         )
-    participations = [
-        ParticipationTerms(PRACTICE, c.id, draw(days), draw(st.sampled_from(["", "gold"])))
-        for c in contracts
-        if draw(st.booleans())
-    ]
+    # Two practices, often with the same standing on a contract (the bulk path shares answers between them).
+    participations = []
+    for c in contracts:
+        standing = (draw(early), draw(st.sampled_from(["", "gold"])))
+        for practice in (PRACTICE, PRACTICE + 1):
+            if draw(st.integers(0, 3)) > 0:
+                joined_on, tier = (
+                    standing if draw(st.booleans()) else (draw(early), draw(st.sampled_from(["", "gold"])))
+                )
+                participations.append(ParticipationTerms(practice, c.id, joined_on, tier))
     return CatalogSlice(
         contracts=tuple(contracts), items=tuple(items), prices=tuple(prices), participations=tuple(participations)
     )
 
 
-purchases = st.builds(
-    LineInput,
-    practice_id=st.just(PRACTICE),
-    purchase_date=days,
-    vendor_name=st.sampled_from(["Acme Medical", "Beta Supply", "Zeta"]),
-    sku=st.sampled_from(["S0", "S1", "s-2", "0S1", "X"]),
-    quantity=st.integers(-30, 30).filter(bool).map(Decimal),
-    unit_price=money,
-    uom=st.sampled_from(["EA", "BX", "", "CS"]),
-    mfr_part_number=st.sampled_from(["", "M1", "M2"]),
-)
+def purchases(catalog_slice: CatalogSlice) -> st.SearchStrategy[LineInput]:
+    """Purchases priced near the catalog's own figures (so every status and cause turns up), some returns."""
+    figures = [r.price for r in catalog_slice.prices] + [i.list_price for i in catalog_slice.items if i.list_price]
+    near = st.builds(
+        lambda x, delta, per_each: (x + delta) / (10 if per_each else 1),
+        st.sampled_from(figures),
+        st.sampled_from([Decimal("0"), Decimal("0.01"), Decimal("0.02"), Decimal("0.5"), Decimal("-1")]),
+        st.booleans(),
+    ).filter(lambda p: p > 0)
+    return st.builds(
+        LineInput,
+        practice_id=st.sampled_from([PRACTICE, PRACTICE + 1]),
+        purchase_date=days,
+        vendor_name=st.sampled_from(["Acme Medical", "Acme Medical", "Acme Medical", "Beta Supply", "Zeta"]),
+        sku=st.sampled_from(["S0", "S1", "s-2", "0S1", "X"]),
+        quantity=st.sampled_from([-12, -1, 1, 2, 5, 10, 12, 30]).map(Decimal),
+        unit_price=st.one_of(near, money),
+        uom=st.sampled_from(["EA", "EA", "BX", "", "CS"]),
+        mfr_part_number=st.sampled_from(["", "", "M1", "M2"]),
+    )
 
 
-@settings(max_examples=150, deadline=None)
-@given(catalog_slice=catalogs(), lines=st.lists(purchases, min_size=1, max_size=25))
-def test_bulk_path_agrees_with_one_line_reference(catalog_slice, lines):
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_bulk_path_agrees_with_one_line_reference(data):
+    catalog_slice = data.draw(catalogs())
+    lines = data.draw(st.lists(purchases(catalog_slice), min_size=1, max_size=60))
+
     bulk = reconcile_batch(catalog_slice, DIRECTORY, lines, tolerance=TOLERANCE)
 
     assert bulk == [reconcile_line(catalog_slice, DIRECTORY, one, tolerance=TOLERANCE) for one in lines]
@@ -491,3 +509,43 @@ def test_category_falls_back_to_the_vendors():
     result = reconcile_line(catalog(tier=""), DIRECTORY, line("BOX1", q="1", p="180", uom="BX"), tolerance=TOLERANCE)
 
     assert result.category_id == 7
+
+
+def shared_answer_cases() -> list[tuple[str, CatalogSlice, list[LineInput]]]:
+    volume = slice_with(
+        prices=(
+            PriceRow(2, 1, Decimal("80"), date(2026, 1, 1)),
+            PriceRow(8, 1, Decimal("75"), date(2026, 1, 1), min_qty=Decimal("10")),
+        )
+    )
+    joining = slice_with(participations=(ParticipationTerms(PRACTICE, 1, date(2026, 3, 10), "gold"),))
+    two_practices = slice_with(
+        participations=(
+            ParticipationTerms(PRACTICE, 1, date(2025, 1, 1), "gold"),
+            ParticipationTerms(PRACTICE + 1, 1, date(2025, 1, 1), ""),
+        )
+    )
+    price_change = slice_with(
+        prices=(
+            PriceRow(2, 1, Decimal("80"), date(2026, 1, 1), date(2026, 3, 9)),
+            PriceRow(9, 1, Decimal("82"), date(2026, 3, 10)),
+        )
+    )
+    return [
+        ("quantity_straddles_min_qty", volume, [line(q="9", p="80"), line(q="10", p="80"), line(q="-10", p="80")]),
+        ("date_straddles_joining", joining, [line(on=date(2026, 3, 9)), line(on=date(2026, 3, 10))]),
+        ("date_straddles_price_change", price_change, [line(on=date(2026, 3, 9)), line(on=date(2026, 3, 10))]),
+        (
+            "practices_with_different_tiers",
+            two_practices,
+            [line(), LineInput(PRACTICE + 1, D, "Acme Medical", "SKU1", Decimal("1"), Decimal("80"), "EA")],
+        ),
+    ]
+
+
+@pytest.mark.parametrize(("_case", "catalog_slice", "lines"), shared_answer_cases())
+def test_bulk_path_does_not_share_answers_across_rule_boundaries(_case, catalog_slice, lines):
+    bulk = reconcile_batch(catalog_slice, DIRECTORY, lines, tolerance=TOLERANCE)
+
+    assert bulk == [reconcile_line(catalog_slice, DIRECTORY, one, tolerance=TOLERANCE) for one in lines]
+    assert len({(r.status, r.expected_unit_price) for r in bulk}) > 1
