@@ -174,3 +174,19 @@ class PurchaseLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.upload_id}:{self.row_number} {self.vendor_name} {self.sku}"
+
+
+class NonGpoVendorName(TimeStampedModel):
+    """A vendor name (normalised) that staff marked as not a coalition vendor: never fuzzy-matched, left non-GPO."""
+
+    normalized_name = models.CharField(max_length=300, unique=True)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["normalized_name"]
+        verbose_name = "non-GPO vendor name"
+
+    def __str__(self) -> str:
+        return self.normalized_name
