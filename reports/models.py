@@ -174,3 +174,40 @@ class PurchaseLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.upload_id}:{self.row_number} {self.vendor_name} {self.sku}"
+
+
+class SavingsSummary(models.Model):
+    """Per practice, month, vendor, category, contract and status: sums of stored line money (DESIGN.md §4.7-9).
+
+    A derived table kept in step by `reports.services.savings.savings_summary_refresh`; repeats and pending lines
+    are left out, exactly as every total leaves them out. Unresolved vendors are grouped by the name as given.
+    """
+
+    practice = models.ForeignKey("members.Practice", on_delete=models.CASCADE, related_name="savings_summaries")
+    month = models.DateField(help_text="First day of the month of the purchase dates.")
+    status = models.CharField(max_length=20, choices=PurchaseLine.Status.choices)
+    vendor = models.ForeignKey(
+        "vendors.Vendor", on_delete=models.CASCADE, null=True, blank=True, related_name="savings_summaries"
+    )
+    unresolved_vendor_name = models.CharField(
+        max_length=300, blank=True, help_text="The vendor name as given, for lines with no resolved vendor."
+    )
+    category = models.ForeignKey(
+        "vendors.Category", on_delete=models.CASCADE, null=True, blank=True, related_name="savings_summaries"
+    )
+    contract = models.ForeignKey(
+        "contracts.Contract", on_delete=models.CASCADE, null=True, blank=True, related_name="savings_summaries"
+    )
+    spend = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    savings = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    overcharge = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    missed_savings = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    line_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["practice", "month", "status"]
+        verbose_name_plural = "savings summaries"
+        indexes = [models.Index(fields=["practice", "month"], name="summary_practice_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.practice_id} {self.month:%Y-%m} {self.status}"

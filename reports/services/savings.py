@@ -1,10 +1,72 @@
-"""Keeping the savings summary in step with stored lines. Filled by the reconciliation/savings issue."""
+"""Keeping the savings summary in step with stored lines (DESIGN.md §4 rules 7-9)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncMonth
 
-def savings_summary_refresh(*, practice_ids: Iterable[int]) -> None:
-    """Recompute the per-practice savings summary rows from the stored lines of these practices."""
-    return
+from reports.models import SavingsSummary
+from reports.selectors.savings import UNRESOLVED_VENDOR_NAME, counted_lines
+
+_BATCH = 5000
+
+
+@transaction.atomic
+def savings_summary_refresh(*, practice_ids: Iterable[int]) -> int:
+    """Recompute the savings summary rows of these practices from their stored lines; returns the rows written.
+
+    Call it after lines of these practices are created, reconciled again or deleted: the savings figures read the
+    summary for whole months, so a practice whose lines changed without a refresh would show stale totals.
+    """
+    ids = sorted(set(practice_ids))
+    if not ids:
+        return 0
+    SavingsSummary.objects.filter(practice_id__in=ids).delete()
+    grouped = (
+        counted_lines()
+        .filter(practice_id__in=ids)
+        .annotate(month=TruncMonth("purchase_date"), unresolved=UNRESOLVED_VENDOR_NAME)
+        .values("practice_id", "month", "status", "vendor_id", "unresolved", "category_id", "contract_id")
+        .annotate(
+            spend_sum=Sum("spend"),
+            savings_sum=Sum("savings"),
+            overcharge_sum=Sum("overcharge"),
+            missed_sum=Sum("missed_savings"),
+            lines=Count("id"),
+        )
+        .order_by()
+    )
+    merged: dict[tuple, SavingsSummary] = {}
+    for row in grouped.iterator(chunk_size=_BATCH):
+        unresolved = row["unresolved"] or ""
+        key = (
+            row["practice_id"],
+            row["month"],
+            row["status"],
+            row["vendor_id"],
+            unresolved,
+            row["category_id"],
+            row["contract_id"],
+        )
+        summary = merged.get(key)
+        if summary is None:
+            summary = merged[key] = SavingsSummary(
+                practice_id=row["practice_id"],
+                month=row["month"],
+                status=row["status"],
+                vendor_id=row["vendor_id"],
+                unresolved_vendor_name=unresolved,
+                category_id=row["category_id"],
+                contract_id=row["contract_id"],
+                line_count=0,
+            )
+        summary.spend += row["spend_sum"] or 0
+        summary.savings += row["savings_sum"] or 0
+        summary.overcharge += row["overcharge_sum"] or 0
+        summary.missed_savings += row["missed_sum"] or 0
+        summary.line_count += row["lines"]
+    SavingsSummary.objects.bulk_create(merged.values(), batch_size=_BATCH)
+    return len(merged)
