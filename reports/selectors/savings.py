@@ -332,3 +332,47 @@ def savings_get(
         raise ValidationError({"end": ["The end date is before the start date."]})
     scope = savings_scope(user=user, practice=practice)
     return savings_json(scope=scope, start=start, end=end)
+
+
+# --- the lines behind the figures -------------------------------------------------------------------------------
+
+LINE_EXPORT_FIELDS = (
+    "practice__slug",
+    "upload__original_filename",
+    "row_number",
+    "purchase_date",
+    "vendor_name",
+    "vendor__name",
+    "sku",
+    "description",
+    "quantity",
+    "uom",
+    "unit_price",
+    "extended_amount",
+    "invoice_number",
+    "po_number",
+    "status",
+    "overcharge_cause",
+    "contract__number",
+    "category__name",
+    "expected_unit_price",
+    "list_price",
+    "spend",
+    "savings",
+    "overcharge",
+    "missed_savings",
+)
+
+
+def savings_lines(
+    *, practice_ids: Sequence[int] | None, start: datetime.date | None, end: datetime.date | None
+) -> QuerySet[PurchaseLine, tuple[Any, ...]]:
+    """The counted lines of the period as tuples of LINE_EXPORT_FIELDS: exactly the lines the figures sum."""
+    queryset = counted_lines()
+    if practice_ids is not None:
+        queryset = queryset.filter(practice_id__in=practice_ids)
+    if start is not None:
+        queryset = queryset.filter(purchase_date__gte=start)
+    if end is not None:
+        queryset = queryset.filter(purchase_date__lte=end)
+    return queryset.order_by("purchase_date", "upload_id", "row_number", "id").values_list(*LINE_EXPORT_FIELDS)

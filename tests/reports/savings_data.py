@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from gpo.members.models import Practice
 from reports.models import PurchaseLine
@@ -20,7 +20,8 @@ def line(practice: Practice, **fields: Any) -> PurchaseLine:
     fields.setdefault("status", Status.ON_CONTRACT)
     spend = fields.pop("spend", "10.00")
     money = {k: Decimal(str(fields.pop(k, "0.00"))) for k in ("savings", "overcharge", "missed_savings")}
-    return PurchaseLineFactory(upload=upload, practice=practice, spend=Decimal(str(spend)), **money, **fields)
+    made = PurchaseLineFactory(upload=upload, practice=practice, spend=Decimal(str(spend)), **money, **fields)
+    return cast(PurchaseLine, made)
 
 
 def random_lines(practice: Practice, count: int, *, seed: int = 7, year: int = 2026) -> list[PurchaseLine]:
