@@ -308,3 +308,120 @@ def savings_workbook_write(
         Sheet("Lines", LINE_COLUMNS, lines),
     ]
     workbook_write(sheets, out, engine=engine)
+
+
+# --- dashboard tables (rows are already-loaded objects: no queries happen here) ---------------------------------
+
+_CLAIM_COLUMNS = [
+    Column("Purchase date", "date"),
+    Column("Invoice", "text", 14),
+    Column("PO", "text", 12),
+    Column("Vendor", "text", 24),
+    Column("SKU", "text", 14),
+    Column("Description", "text", 36),
+    Column("Quantity", "quantity"),
+    Column("UOM", "text", 7),
+    Column("Unit price paid", "unit_price"),
+    Column("Contract price", "unit_price"),
+    Column("Contract", "text", 14),
+    Column("Cause", "text", 14),
+    Column("Spend", "money"),
+]
+
+
+def _line_cells(line: Any) -> list[Any]:
+    return [
+        line.purchase_date,
+        line.invoice_number,
+        line.po_number,
+        line.vendor.name if line.vendor_id else line.vendor_name,
+        line.sku,
+        line.description,
+        line.quantity,
+        line.uom,
+        line.unit_price,
+        line.expected_unit_price,
+        line.contract.number if line.contract_id else "",
+        line.get_overcharge_cause_display() if line.overcharge_cause else "",
+        line.spend,
+    ]
+
+
+def claims_sheet(lines: Iterable[Any]) -> Sheet:
+    """Overcharged lines with invoice numbers and the amount to claim back from each vendor."""
+    return Sheet(
+        "Overcharges",
+        [*_CLAIM_COLUMNS, Column("Overcharge", "money"), Column("Upload", "text", 22), Column("Row", "integer", 7)],
+        [[*_line_cells(x), x.overcharge, x.upload.original_filename, x.row_number] for x in lines],
+    )
+
+
+def missed_savings_sheet(lines: Iterable[Any]) -> Sheet:
+    """Off-contract buys that had a contract equivalent, with the saving missed."""
+    return Sheet(
+        "Missed savings",
+        [
+            *_CLAIM_COLUMNS,
+            Column("Status", "text", 16),
+            Column("Missed savings", "money"),
+            Column("Upload", "text", 22),
+        ],
+        [[*_line_cells(x), x.get_status_display(), x.missed_savings, x.upload.original_filename] for x in lines],
+    )
+
+
+def practices_sheet(rows: Iterable[Any]) -> Sheet:
+    """Per member practice figures (coalition dashboard)."""
+    return Sheet(
+        "Practices",
+        [Column("Practice", "text", 30), Column("Slug", "text", 20), *MONEY_COLUMNS],
+        [[r.practice.name, r.practice.slug, *figure_cells(r.figures)] for r in rows],
+    )
+
+
+def contracts_sheet(rows: Iterable[Any]) -> Sheet:
+    """Per contract performance: on-contract spend, savings, admin fee revenue."""
+    return Sheet(
+        "Contracts",
+        [
+            Column("Contract", "text", 14),
+            Column("Title", "text", 32),
+            Column("Vendor", "text", 24),
+            Column("On-contract spend", "money"),
+            Column("Savings", "money"),
+            Column("Overcharge", "money"),
+            Column("Missed by non-participants", "money"),
+            Column("Admin fee %", "quantity"),
+            Column("Admin fee revenue", "money"),
+            Column("Lines", "integer"),
+        ],
+        [
+            [
+                r.contract.number,
+                r.contract.title,
+                r.contract.vendor.name,
+                r.figures.on_contract_spend,
+                r.figures.savings,
+                r.figures.overcharge,
+                r.missed_by_non_participants,
+                r.contract.admin_fee_pct,
+                r.admin_fee,
+                r.figures.lines,
+            ]
+            for r in rows
+        ],
+    )
+
+
+def leakage_sheet(rows: Iterable[Any]) -> Sheet:
+    """Non-GPO spend by vendor name."""
+    return Sheet(
+        "Leakage",
+        [
+            Column("Vendor", "text", 32),
+            Column("Vendor slug", "text", 20),
+            Column("Spend", "money"),
+            Column("Lines", "integer"),
+        ],
+        [[r.vendor_name, r.vendor_slug, r.figures.spend, r.figures.lines] for r in rows],
+    )
