@@ -14,8 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, CharField, Count, F, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import TruncMonth
+from django.db.models import BigIntegerField, Case, CharField, Count, F, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Cast, Round, TruncMonth
 
 from gpo.members import scoping
 from gpo.members.models import Practice
@@ -128,12 +128,31 @@ class Figures:
         }
 
 
-_SUMS = {
-    "spend": Sum("spend"),
-    "savings": Sum("savings"),
-    "overcharge": Sum("overcharge"),
-    "missed_savings": Sum("missed_savings"),
-}
+def cents_sum(field_name: str) -> Sum:
+    """Sum of a money column as integer cents: exact on every backend.
+
+    SQLite keeps decimals as floating point and would add them as floats; summing whole cents (each stored amount
+    has exactly two places) keeps millions of lines exact to the cent on SQLite and PostgreSQL alike.
+    """
+    return Sum(Cast(Round(F(field_name) * Value(100)), output_field=BigIntegerField()))
+
+
+def from_cents(value: int | Decimal | None) -> Decimal:
+    """Integer cents (from `cents_sum`) as a Decimal amount with two places."""
+    return Decimal(int(value or 0)).scaleb(-2)
+
+
+MONEY_FIELDS = ("spend", "savings", "overcharge", "missed_savings")
+_SUMS = {name: cents_sum(name) for name in MONEY_FIELDS}
+
+
+def _money_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Grouped rows with their cent sums turned back into Decimal amounts."""
+    result = list(rows)
+    for row in result:
+        for name in MONEY_FIELDS:
+            row[name] = from_cents(row[name])
+    return result
 
 
 def counted_lines() -> QuerySet[PurchaseLine]:
@@ -167,7 +186,8 @@ def _line_rows(
     if "unresolved_vendor_name" in dimensions:
         annotations["unresolved_vendor_name"] = UNRESOLVED_VENDOR_NAME
     columns = [f"{d}_id" if d in {"practice", "vendor", "category", "contract"} else d for d in dimensions]
-    return list(queryset.annotate(**annotations).values(*columns).annotate(**_SUMS, line_count=Count("id")).order_by())
+    grouped = queryset.annotate(**annotations).values(*columns).annotate(**_SUMS, line_count=Count("id")).order_by()
+    return _money_rows(grouped)
 
 
 def _summary_rows(
@@ -184,7 +204,7 @@ def _summary_rows(
     if plan.whole_before is not None:
         queryset = queryset.filter(month__lt=plan.whole_before)
     columns = [f"{d}_id" if d in {"practice", "vendor", "category", "contract"} else d for d in dimensions]
-    return list(queryset.values(*columns).annotate(**_SUMS, line_count=Sum("line_count")).order_by())
+    return _money_rows(queryset.values(*columns).annotate(**_SUMS, line_count=Sum("line_count")).order_by())
 
 
 def grouped_rows(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
 from reports.models import SavingsSummary
-from reports.selectors.savings import UNRESOLVED_VENDOR_NAME, counted_lines
+from reports.selectors.savings import UNRESOLVED_VENDOR_NAME, cents_sum, counted_lines, from_cents
 
 _BATCH = 5000
 
@@ -31,10 +31,10 @@ def savings_summary_refresh(*, practice_ids: Iterable[int]) -> int:
         .annotate(month=TruncMonth("purchase_date"), unresolved=UNRESOLVED_VENDOR_NAME)
         .values("practice_id", "month", "status", "vendor_id", "unresolved", "category_id", "contract_id")
         .annotate(
-            spend_sum=Sum("spend"),
-            savings_sum=Sum("savings"),
-            overcharge_sum=Sum("overcharge"),
-            missed_sum=Sum("missed_savings"),
+            spend_sum=cents_sum("spend"),
+            savings_sum=cents_sum("savings"),
+            overcharge_sum=cents_sum("overcharge"),
+            missed_sum=cents_sum("missed_savings"),
             lines=Count("id"),
         )
         .order_by()
@@ -63,10 +63,10 @@ def savings_summary_refresh(*, practice_ids: Iterable[int]) -> int:
                 contract_id=row["contract_id"],
                 line_count=0,
             )
-        summary.spend += row["spend_sum"] or 0
-        summary.savings += row["savings_sum"] or 0
-        summary.overcharge += row["overcharge_sum"] or 0
-        summary.missed_savings += row["missed_sum"] or 0
+        summary.spend += from_cents(row["spend_sum"])
+        summary.savings += from_cents(row["savings_sum"])
+        summary.overcharge += from_cents(row["overcharge_sum"])
+        summary.missed_savings += from_cents(row["missed_sum"])
         summary.line_count += row["lines"]
     SavingsSummary.objects.bulk_create(merged.values(), batch_size=_BATCH)
     return len(merged)

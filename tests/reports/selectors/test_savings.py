@@ -145,3 +145,16 @@ def test_refresh_replaces_a_practice_summary_and_leaves_others(practice_a: Pract
 
     assert savings_figures(practice_ids=[practice_a.id], start=None, end=None)["total"].spend == Decimal("9.00")
     assert savings_figures(practice_ids=[practice_b.id], start=None, end=None)["total"].spend == Decimal("7.00")
+
+
+@pytest.mark.parametrize("use_summary", [True, False])
+def test_huge_amounts_stay_exact_to_the_cent(practice_a: Practice, use_summary: bool) -> None:
+    # Floating-point addition (SQLite's own SUM over decimals) would lose the last cent here.
+    line(practice_a, spend="12345678901234.56", savings="0.10")
+    for _ in range(3):
+        line(practice_a, spend="0.01", savings="0.10")
+    savings_summary_refresh(practice_ids=[practice_a.id])
+
+    total = savings_figures(practice_ids=[practice_a.id], start=None, end=None, use_summary=use_summary)["total"]
+
+    assert (total.spend, total.savings) == (Decimal("12345678901234.59"), Decimal("0.40"))
