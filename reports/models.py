@@ -198,10 +198,11 @@ class SavingsSummary(models.Model):
     contract = models.ForeignKey(
         "contracts.Contract", on_delete=models.CASCADE, null=True, blank=True, related_name="savings_summaries"
     )
-    spend = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    savings = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    overcharge = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    missed_savings = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    # Whole cents: integer sums are exact and fast on every backend (SQLite would add decimals as floats).
+    spend_cents = models.BigIntegerField(default=0)
+    savings_cents = models.BigIntegerField(default=0)
+    overcharge_cents = models.BigIntegerField(default=0)
+    missed_savings_cents = models.BigIntegerField(default=0)
     line_count = models.PositiveIntegerField(default=0)
 
     class Meta:

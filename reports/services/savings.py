@@ -9,7 +9,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
 from reports.models import SavingsSummary
-from reports.selectors.savings import UNRESOLVED_VENDOR_NAME, cents_sum, counted_lines, from_cents
+from reports.selectors.savings import UNRESOLVED_VENDOR_NAME, cents_sum, counted_lines
 
 _BATCH = 5000
 
@@ -63,10 +63,10 @@ def savings_summary_refresh(*, practice_ids: Iterable[int]) -> int:
                 contract_id=row["contract_id"],
                 line_count=0,
             )
-        summary.spend += from_cents(row["spend_sum"])
-        summary.savings += from_cents(row["savings_sum"])
-        summary.overcharge += from_cents(row["overcharge_sum"])
-        summary.missed_savings += from_cents(row["missed_sum"])
+        summary.spend_cents += int(row["spend_sum"] or 0)
+        summary.savings_cents += int(row["savings_sum"] or 0)
+        summary.overcharge_cents += int(row["overcharge_sum"] or 0)
+        summary.missed_savings_cents += int(row["missed_sum"] or 0)
         summary.line_count += row["lines"]
     SavingsSummary.objects.bulk_create(merged.values(), batch_size=_BATCH)
     return len(merged)

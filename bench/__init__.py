@@ -1,0 +1,1 @@
+"""Benchmarks run by `make bench`: each module exposing run() -> list[dict] prints its rows."""
