@@ -40,15 +40,17 @@ def _timed(function: Any, repeat: int = 7) -> tuple[float, float]:
 
 def _populate(count: int) -> Any:
     """The practice, its finance user and `count` reconciled lines over 2025 (raw inserts: fast, no models)."""
+    from django.contrib.auth import get_user_model
     from django.db import connection
 
+    from contracts.models import Contract
     from gpo.members.models import Membership, Practice, Role
     from reports.models import PurchaseLine, PurchaseUpload
     from reports.services.savings import savings_summary_refresh
-    from tests.factories import CategoryFactory, ContractFactory, UserFactory, VendorFactory
+    from vendors.models import Category, Vendor
 
     practice, _ = Practice.objects.get_or_create(slug="bench-radiology", defaults={"name": "Bench Radiology"})
-    user = UserFactory(username="bench-finance")
+    user, _ = get_user_model().objects.get_or_create(username="bench-finance")
     Membership.objects.get_or_create(user=user, practice=practice, role=Role.FINANCE)
     have = PurchaseLine.objects.filter(practice=practice).count()
     if have == count:
@@ -57,9 +59,28 @@ def _populate(count: int) -> Any:
     upload = PurchaseUpload.objects.filter(practice=practice).first() or PurchaseUpload.objects.create(
         practice=practice, original_filename="bench.csv", original_file="uploads/bench.csv", sha256="b" * 64
     )
-    vendors = [VendorFactory().id for _ in range(120)]
-    categories = [CategoryFactory().id for _ in range(25)] + [None]
-    contracts = [ContractFactory().id for _ in range(40)] + [None]
+    vendors = [
+        Vendor.objects.get_or_create(slug=f"bench-vendor-{i}", defaults={"name": f"Bench Vendor {i}"})[0].id
+        for i in range(120)
+    ]
+    categories: list[int | None] = [
+        Category.objects.get_or_create(slug=f"bench-category-{i}", defaults={"name": f"Bench category {i}"})[0].id
+        for i in range(25)
+    ]
+    categories.append(None)
+    contracts: list[int | None] = [
+        Contract.objects.get_or_create(
+            number=f"BENCH-{i:03d}",
+            defaults={
+                "vendor_id": vendors[i],
+                "title": f"Bench contract {i}",
+                "start_date": datetime.date(2025, 1, 1),
+                "end_date": datetime.date(2025, 12, 31),
+            },
+        )[0].id
+        for i in range(40)
+    ]
+    contracts.append(None)
     rng = random.Random(2025)
     columns = (
         "upload_id, practice_id, row_number, purchase_date, vendor_name, vendor_id, vendor_match, sku, "
