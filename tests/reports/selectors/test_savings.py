@@ -6,6 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gpo.members.models import Practice
 from reports.models import PurchaseLine
@@ -158,3 +160,23 @@ def test_huge_amounts_stay_exact_to_the_cent(practice_a: Practice, use_summary: 
     total = savings_figures(practice_ids=[practice_a.id], start=None, end=None, use_summary=use_summary)["total"]
 
     assert (total.spend, total.savings) == (Decimal("12345678901234.59"), Decimal("0.40"))
+
+
+_DAYS = st.dates(min_value=date(2025, 12, 1), max_value=date(2027, 1, 31))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(start=st.none() | _DAYS, end=st.none() | _DAYS)
+def test_summary_path_equals_line_path_for_any_period(
+    practice_a: Practice, start: date | None, end: date | None
+) -> None:
+    if not PurchaseLine.objects.filter(practice=practice_a).exists():
+        random_lines(practice_a, 150, seed=21)
+        savings_summary_refresh(practice_ids=[practice_a.id])
+    if start and end and start > end:
+        start, end = end, start
+    scope = SavingsScope(practice_a, [practice_a.id])
+
+    assert savings_json(scope=scope, start=start, end=end) == savings_json(
+        scope=scope, start=start, end=end, use_summary=False
+    )
