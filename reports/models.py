@@ -177,13 +177,21 @@ class PurchaseLine(models.Model):
 
 
 class SavingsSummary(models.Model):
-    """Per practice, month, vendor, category, contract and status: sums of stored line money (DESIGN.md §4.7-9).
+    """Sums of stored line money per practice, month, status and one breakdown (DESIGN.md §4.7-9).
 
     A derived table kept in step by `reports.services.savings.savings_summary_refresh`; repeats and pending lines
-    are left out, exactly as every total leaves them out. Unresolved vendors are grouped by the name as given.
+    are left out, exactly as every total leaves them out. Each line is counted once per breakdown: `vendor` rows
+    carry vendor (unresolved vendors by the name as given), `category` rows the category (and give the monthly
+    and status totals), `contract` rows the contract. One small grain per breakdown keeps reads fast.
     """
 
+    class Breakdown(models.TextChoices):
+        VENDOR = "vendor", "Vendor"
+        CATEGORY = "category", "Category"
+        CONTRACT = "contract", "Contract"
+
     practice = models.ForeignKey("members.Practice", on_delete=models.CASCADE, related_name="savings_summaries")
+    breakdown = models.CharField(max_length=8, choices=Breakdown.choices)
     month = models.DateField(help_text="First day of the month of the purchase dates.")
     status = models.CharField(max_length=20, choices=PurchaseLine.Status.choices)
     vendor = models.ForeignKey(
@@ -206,9 +214,9 @@ class SavingsSummary(models.Model):
     line_count = models.PositiveIntegerField(default=0)
 
     class Meta:
-        ordering = ["practice", "month", "status"]
+        ordering = ["practice", "breakdown", "month", "status"]
         verbose_name_plural = "savings summaries"
-        indexes = [models.Index(fields=["practice", "month"], name="summary_practice_month_idx")]
+        indexes = [models.Index(fields=["practice", "breakdown", "month"], name="summary_practice_month_idx")]
 
     def __str__(self) -> str:
-        return f"{self.practice_id} {self.month:%Y-%m} {self.status}"
+        return f"{self.practice_id} {self.breakdown} {self.month:%Y-%m} {self.status}"

@@ -190,13 +190,27 @@ def _line_rows(
     return _money_rows(grouped)
 
 
+def summary_breakdown(dimensions: Sequence[str]) -> str:
+    """The summary grain that answers a grouping: vendor, contract, else category (which also gives totals)."""
+    wanted = set(dimensions)
+    if wanted & {"vendor", "unresolved_vendor_name"}:
+        grain, allowed = SavingsSummary.Breakdown.VENDOR, {"vendor", "unresolved_vendor_name"}
+    elif "contract" in wanted:
+        grain, allowed = SavingsSummary.Breakdown.CONTRACT, {"contract"}
+    else:
+        grain, allowed = SavingsSummary.Breakdown.CATEGORY, {"category"}
+    if wanted - allowed - {"practice", "month", "status"}:
+        raise ValueError(f"No summary grain groups by {sorted(wanted)} at once.")
+    return grain.value
+
+
 def _summary_rows(
     practice_ids: Sequence[int] | None, plan: PeriodPlan, dimensions: Sequence[str]
 ) -> list[dict[str, Any]]:
     """Grouped sums from the summary table for the whole months of the plan."""
     if not plan.has_whole:
         return []
-    queryset = SavingsSummary.objects.all()
+    queryset = SavingsSummary.objects.filter(breakdown=summary_breakdown(dimensions))
     if practice_ids is not None:
         queryset = queryset.filter(practice_id__in=practice_ids)
     if plan.whole_from is not None:

@@ -39,34 +39,31 @@ def savings_summary_refresh(*, practice_ids: Iterable[int]) -> int:
         )
         .order_by()
     )
+    # One scan of the lines at the full grain, folded into one small grain per breakdown.
+    grains = {
+        SavingsSummary.Breakdown.VENDOR: ("vendor_id", "unresolved_vendor_name"),
+        SavingsSummary.Breakdown.CATEGORY: ("category_id",),
+        SavingsSummary.Breakdown.CONTRACT: ("contract_id",),
+    }
     merged: dict[tuple, SavingsSummary] = {}
     for row in grouped.iterator(chunk_size=_BATCH):
-        unresolved = row["unresolved"] or ""
-        key = (
-            row["practice_id"],
-            row["month"],
-            row["status"],
-            row["vendor_id"],
-            unresolved,
-            row["category_id"],
-            row["contract_id"],
-        )
-        summary = merged.get(key)
-        if summary is None:
-            summary = merged[key] = SavingsSummary(
-                practice_id=row["practice_id"],
-                month=row["month"],
-                status=row["status"],
-                vendor_id=row["vendor_id"],
-                unresolved_vendor_name=unresolved,
-                category_id=row["category_id"],
-                contract_id=row["contract_id"],
-                line_count=0,
-            )
-        summary.spend_cents += int(row["spend_sum"] or 0)
-        summary.savings_cents += int(row["savings_sum"] or 0)
-        summary.overcharge_cents += int(row["overcharge_sum"] or 0)
-        summary.missed_savings_cents += int(row["missed_sum"] or 0)
-        summary.line_count += row["lines"]
+        row["unresolved_vendor_name"] = row.pop("unresolved") or ""
+        for breakdown, columns in grains.items():
+            key = (row["practice_id"], breakdown, row["month"], row["status"], *(row[c] for c in columns))
+            summary = merged.get(key)
+            if summary is None:
+                summary = merged[key] = SavingsSummary(
+                    practice_id=row["practice_id"],
+                    breakdown=breakdown,
+                    month=row["month"],
+                    status=row["status"],
+                    line_count=0,
+                    **{c: row[c] for c in columns},
+                )
+            summary.spend_cents += int(row["spend_sum"] or 0)
+            summary.savings_cents += int(row["savings_sum"] or 0)
+            summary.overcharge_cents += int(row["overcharge_sum"] or 0)
+            summary.missed_savings_cents += int(row["missed_sum"] or 0)
+            summary.line_count += row["lines"]
     SavingsSummary.objects.bulk_create(merged.values(), batch_size=_BATCH)
     return len(merged)
