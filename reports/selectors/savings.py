@@ -190,6 +190,14 @@ def _line_rows(
     return _money_rows(grouped)
 
 
+def summary_built(practice_ids: Sequence[int] | None) -> bool:
+    """Whether any summary row exists for these practices (every practice when None)."""
+    queryset = SavingsSummary.objects.all()
+    if practice_ids is not None:
+        queryset = queryset.filter(practice_id__in=practice_ids)
+    return queryset.exists()
+
+
 def summary_breakdown(dimensions: Sequence[str]) -> str:
     """The summary grain that answers a grouping: vendor, contract, else category (which also gives totals)."""
     wanted = set(dimensions)
@@ -293,6 +301,9 @@ def savings_figures(
     Group keys: status; (vendor slug or None, vendor name); (category slug or None, category name or None); month
     as "YYYY-MM". Unresolved vendors are grouped by the vendor name as given, with a null slug.
     """
+
+    # Safety net: practices whose summary was never built (no refresh after their lines arrived) read the lines.
+    use_summary = use_summary and summary_built(practice_ids)
 
     def rows_by(*dimensions: str) -> list[dict[str, Any]]:
         # One GROUP BY per breakdown: the database folds the rows, Python only touches the groups.

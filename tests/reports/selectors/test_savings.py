@@ -180,3 +180,11 @@ def test_summary_path_equals_line_path_for_any_period(
     assert savings_json(scope=scope, start=start, end=end) == savings_json(
         scope=scope, start=start, end=end, use_summary=False
     )
+
+
+def test_practice_whose_summary_was_never_built_reads_the_lines(practice_a: Practice) -> None:
+    line(practice_a, spend="12.34", purchase_date=date(2026, 4, 2))
+
+    total = savings_figures(practice_ids=[practice_a.id], start=date(2026, 1, 1), end=date(2026, 12, 31))["total"]
+
+    assert total.spend == Decimal("12.34")
