@@ -28,7 +28,7 @@ ON_CONTRACT_STATUSES = frozenset({Status.ON_CONTRACT.value, Status.OVERCHARGED.v
 STATUS_ORDER = [s.value for s in Status if s != Status.PENDING]
 MONEY_KEYS = ("spend", "on_contract_spend", "savings", "overcharge", "missed_savings")
 
-# The grain both sources group by; the summary table stores exactly these columns.
+# Everything a grouping may name; the summary answers them one breakdown at a time (see summary_breakdown).
 DIMENSIONS = ("practice", "month", "status", "vendor", "unresolved_vendor_name", "category", "contract")
 
 
