@@ -305,11 +305,14 @@ def savings_figures(
     # Safety net: practices whose summary was never built (no refresh after their lines arrived) read the lines.
     use_summary = use_summary and summary_built(practice_ids)
 
+    # Whole months: one GROUP BY per breakdown on its small summary grain. Other days: one GROUP BY of the lines at
+    # the full grain, folded into every breakdown below (each fold reads only its own keys).
+    plan = period_plan(start, end) if use_summary else PeriodPlan(None, None, False, ((start, end),))
+    full_grain = ["status", "month", "vendor", "unresolved_vendor_name", "category"]
+    line_rows = _line_rows(practice_ids, plan.partial_ranges, full_grain)
+
     def rows_by(*dimensions: str) -> list[dict[str, Any]]:
-        # One GROUP BY per breakdown: the database folds the rows, Python only touches the groups.
-        return grouped_rows(
-            practice_ids=practice_ids, start=start, end=end, dimensions=dimensions, use_summary=use_summary
-        )
+        return _summary_rows(practice_ids, plan, ["status", *dimensions]) + line_rows
 
     vendor_rows = rows_by("vendor", "unresolved_vendor_name")
     category_rows = rows_by("category")
