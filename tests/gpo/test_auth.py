@@ -70,7 +70,7 @@ def test_me_lists_coalition_roles(api_client_for, coalition_admin):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/api/me/"])
+@pytest.mark.parametrize("path", ["/api/me/", "/api/vendors/", "/api/contracts/", "/api/uploads/", "/api/savings/"])
 def test_unauthenticated_api_calls_are_refused(client, path):
     assert client.get(path).status_code in {401, 403}
 

@@ -70,7 +70,7 @@ def test_upload_lines_keep_text_skus_and_decimal_values(processed_upload):
     assert (second.quantity, second.extended_amount, second.spend) == (Decimal("2.5000"), None, Decimal("10.00"))
     assert first.practice_id == processed_upload.practice_id
     assert first.invoice_number == "INV-1"
-    assert first.status == PurchaseLine.Status.PENDING
+    assert first.status == PurchaseLine.Status.NON_GPO_VENDOR  # no catalog vendor: reconciled as non-GPO
 
 
 def test_rejected_rows_keep_row_column_reason_and_original_cells(processed_upload):

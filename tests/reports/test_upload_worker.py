@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import uuid
 from urllib.parse import urlparse
 
 import pytest
@@ -38,13 +39,19 @@ def redis_worker(settings):
     import reports.tasks  # noqa: F401  registers the task with the app
 
     # The app reads Django settings once, lazily: capture its values before touching either.
-    saved = {key: celery_app.conf[key] for key in ("task_always_eager", "broker_url", "result_backend")}
+    saved = {
+        key: celery_app.conf[key] for key in ("task_always_eager", "broker_url", "result_backend", "task_default_queue")
+    }
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CELERY_BROKER_URL = BROKER_URL
-    celery_app.conf.update(task_always_eager=False, broker_url=BROKER_URL, result_backend=None)
+    # A queue of this run's own, so a message left in Redis by an earlier run is never consumed here.
+    queue = f"test-{uuid.uuid4().hex}"
+    celery_app.conf.update(
+        task_always_eager=False, broker_url=BROKER_URL, result_backend=None, task_default_queue=queue
+    )
     _connections_reset()
     try:
-        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[queue]):
             yield
     finally:
         celery_app.conf.update(saved)
@@ -74,7 +81,7 @@ def test_worker_processes_an_upload_from_the_broker(redis_worker, practice_a, ma
     finance = make_member("finance", practice_a)
     upload = upload_create(practice=practice_a, user=finance, file=csv_upload())
 
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # generous: CI machines can be loaded
     upload.refresh_from_db()
     while upload.status not in {PurchaseUpload.Status.DONE, PurchaseUpload.Status.FAILED}:
         assert time.monotonic() < deadline, f"upload stuck in {upload.status}"
