@@ -324,3 +324,13 @@ def test_openapi_schema_documents_the_upload_routes(client_a):
         "/api/uploads/{id}/rejected.xlsx/",
     ]:
         assert route in paths
+
+
+def test_post_reads_the_chosen_sheet(client_a, practice_a, django_capture_on_commit_callbacks):
+    from tests.reports.upload_samples import purchases_xlsx
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post(client_a, practice_a.slug, content=purchases_xlsx(), name="march.xlsx", sheet="Purchases")
+    assert response.status_code == 201
+    body = client_a.get(f"/api/uploads/{response.json()['id']}/").json()
+    assert (body["status"], body["rows_accepted"], body["accepted_total"]) == ("done", 2, "41.00")
