@@ -354,3 +354,9 @@ def test_csv_named_xlsx_is_refused_by_content(practice_a, finance_a):
     with pytest.raises(ApplicationError, match=r"named \.xlsx"):
         upload_create(practice=practice_a, user=finance_a, file=csv_upload(name="march.xlsx"))
     assert PurchaseUpload.objects.count() == 0
+
+
+def test_task_for_an_upload_deleted_before_its_turn_does_nothing(practice_a):
+    from reports.tasks import upload_process as upload_process_task
+
+    assert upload_process_task.apply(args=(987_654, practice_a.id)).get() == "missing"
