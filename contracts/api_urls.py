@@ -2,6 +2,9 @@
 
 from rest_framework.routers import SimpleRouter
 
+from contracts.api import ContractViewSet
+
 router = SimpleRouter()
+router.register("contracts", ContractViewSet, basename="contract")
 
 urlpatterns = router.urls

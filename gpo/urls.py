@@ -25,6 +25,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
     path("billing/", include("gpo.billing.urls")),
+    path("catalog/", include("contracts.catalog_urls")),
     path("catalog/", include("vendors.urls")),
     path("catalog/contracts/", include("contracts.urls")),
     path("", include("reports.urls")),

@@ -6,6 +6,7 @@ from celery import shared_task
 
 from reports.models import PurchaseUpload
 from reports.services import uploads as upload_services
+from reports.services.reconciliation import lines_rereconcile_for_vendors as rereconcile
 
 
 @shared_task(name="reports.upload_process")
@@ -16,3 +17,9 @@ def upload_process(upload_id: int, practice_id: int) -> str:
     except PurchaseUpload.DoesNotExist:  # deleted before its turn came: nothing to do
         return "missing"
     return str(upload.status)
+
+
+@shared_task
+def lines_rereconcile_for_vendors(vendor_ids: list[int]) -> int:
+    """Re-reconcile the lines a catalog change of these vendors can affect; returns how many were updated."""
+    return rereconcile(vendor_ids=vendor_ids)

@@ -1,14 +1,9 @@
-"""Catalog pages."""
+"""Catalog pages of vendors, mounted at /catalog/ (the catalog home lives in contracts.catalog_urls)."""
 
 from django.urls import path
 
-from gpo import views
+from vendors import views
 
 urlpatterns = [
-    path(
-        "",
-        views.placeholder,
-        {"title": "Catalog", "text": "Browse vendors with a coalition deal and the prices your practice pays."},
-        name="catalog",
-    ),
+    path("vendors/<slug:slug>/", views.vendor_detail, name="vendor-detail"),
 ]

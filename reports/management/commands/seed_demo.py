@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
 
+from contracts.demo import seed_catalog
 from gpo.members.demo import DEMO_PASSWORD, seed_members
 
 
 class Command(BaseCommand):
     help = "Create demo practices, users, catalog and purchases. Idempotent."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--real-data",
+            type=Path,
+            default=settings.BASE_DIR.parent / "shared" / "data" / "real",
+            help="Folder of real public price lists; its VA FSS diagnostic-agent rows join the catalog when present.",
+        )
+        parser.add_argument("--no-real-data", action="store_true", help="Seed the synthetic catalog only.")
+
     def handle(self, *args: Any, **options: Any) -> None:
         logins = seed_members()
+        real_data = None if options["no_real_data"] or not options["real_data"].is_dir() else options["real_data"]
+        catalog = seed_catalog(real_data=real_data)
+        self.stdout.write(
+            "Catalog: {vendors} vendors, {contracts} contracts ({contracts_created} new), {items} items, "
+            "{prices} prices, {participations} participations, {va_rows} VA FSS imaging rows loaded.".format(**catalog)
+        )
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/accounts/login/"))
         self.stdout.write(f"{'username':<18} {'password':<16} {'role':<20} practice")
         for username, role, practice in logins:

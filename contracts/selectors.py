@@ -1,0 +1,498 @@
+"""Reads for contracts, items and the prices a practice pays (STYLE.md rule 2).
+
+The catalog is shared by every member (DESIGN.md section 1): contracts are visible to everyone signed in, drafts only
+to coalition staff. Which price a practice sees follows DESIGN §4 step 4 for one item on one day.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, F, FloatField, Min, Prefetch, Q, QuerySet
+from django.db.models.functions import Cast
+from django.http import Http404
+
+from contracts.models import Contract, ContractItem, ContractPrice, Participation
+from contracts.pricing import CatalogSlice, ContractTerms, ItemTerms, ParticipationTerms, PriceRow
+from gpo.members import scoping
+from gpo.members.models import Practice
+from gpo.members.scoping import is_coalition_staff
+from vendors.models import Category, Vendor
+from vendors.normalize import fold_uom, normalize_sku
+
+
+def contract_list(*, user: Any) -> QuerySet[Contract]:
+    """Contracts the user may browse (drafts for coalition staff only), with vendor and items loaded."""
+    if not getattr(user, "is_authenticated", False):
+        return Contract.objects.none()
+    queryset = Contract.objects.select_related("vendor", "vendor__category").prefetch_related(
+        Prefetch("items", queryset=ContractItem.objects.order_by("vendor_sku", "id"))
+    )
+    if not scoping.is_coalition_staff(user):
+        queryset = queryset.exclude(status=Contract.Status.DRAFT)
+    return queryset.order_by("vendor__name", "number")
+
+
+def contract_in_force(contract: Contract, on: date) -> bool:
+    """DESIGN §4: not a draft and start <= on <= end (both inclusive)."""
+    return contract.status != Contract.Status.DRAFT and contract.start_date <= on <= contract.end_date
+
+
+@dataclass(frozen=True)
+class VolumeBreak:
+    """A price that applies from a minimum quantity."""
+
+    min_qty: Decimal
+    price: Decimal
+
+
+@dataclass(frozen=True)
+class ItemPrice:
+    """What a practice pays for one item on one day, and why: the row's tier and window, plus volume breaks."""
+
+    item_id: int
+    price: Decimal | None
+    tier: str = ""
+    effective_from: date | None = None
+    effective_to: date | None = None
+    min_qty: Decimal | None = None
+    volume_breaks: tuple[VolumeBreak, ...] = field(default_factory=tuple)
+
+    def discount_pct(self, list_price: Decimal | None) -> Decimal | None:
+        """Percent below list ((L - c) / L x 100), None without both prices."""
+        if self.price is None or not list_price:
+            return None
+        return (list_price - self.price) * 100 / list_price
+
+
+def participations_for_practice(*, practice: Practice | None, contract_ids: Iterable[int]) -> dict[int, Participation]:
+    """The practice's participation per contract id (one query)."""
+    if practice is None:
+        return {}
+    rows = Participation.objects.filter(practice=practice, contract_id__in=set(contract_ids))
+    return {row.contract_id: row for row in rows}
+
+
+def item_prices_for_practice(
+    *, items: Iterable[ContractItem], practice: Practice | None, on: date
+) -> dict[int, ItemPrice]:
+    """The price `practice` pays for each item on day `on` (two queries for any number of items).
+
+    DESIGN §4.4: rows carrying the practice's tier on the item's contract win, else the tier-blank rows (no practice:
+    tier-blank rows, what coalition staff see). The shown price is the lowest row with no minimum (else the one with
+    the lowest minimum); rows with a minimum are listed as volume breaks. A contract not in force shows no price.
+    """
+    items = list(items)
+    contracts = {item.contract_id: item.contract for item in items}
+    joined = participations_for_practice(practice=practice, contract_ids=contracts)
+    rows_by_item: dict[int, list[ContractPrice]] = defaultdict(list)
+    live_ids = [item.id for item in items if contract_in_force(contracts[item.contract_id], on)]
+    if live_ids:
+        rows = ContractPrice.objects.filter(item_id__in=live_ids, effective_from__lte=on).filter(
+            Q(effective_to__isnull=True) | Q(effective_to__gte=on)
+        )
+        for row in rows:
+            rows_by_item[row.item_id].append(row)
+    result: dict[int, ItemPrice] = {}
+    for item in items:
+        participation = joined.get(item.contract_id)
+        tier = participation.tier if participation is not None else ""
+        candidates = rows_by_item.get(item.id, [])
+        tiered = [row for row in candidates if tier and row.tier == tier]
+        chosen = tiered or [row for row in candidates if not row.tier]
+        result[item.id] = _item_price(item.id, chosen)
+    return result
+
+
+def _item_price(item_id: int, rows: list[ContractPrice]) -> ItemPrice:
+    if not rows:
+        return ItemPrice(item_id=item_id, price=None)
+    breaks = sorted((row for row in rows if row.min_qty is not None), key=lambda row: (row.min_qty, row.price))
+    plain = sorted((row for row in rows if row.min_qty is None), key=lambda row: row.price)
+    headline = plain[0] if plain else breaks[0]
+    return ItemPrice(
+        item_id=item_id,
+        price=headline.price,
+        tier=headline.tier,
+        effective_from=headline.effective_from,
+        effective_to=headline.effective_to,
+        min_qty=headline.min_qty,
+        volume_breaks=tuple(VolumeBreak(min_qty=row.min_qty, price=row.price) for row in breaks if row.min_qty),
+    )
+
+
+def contract_price_history(*, item: ContractItem) -> QuerySet[ContractPrice]:
+    """Every price row of an item, tier by tier, oldest first (the contract page's price history)."""
+    return ContractPrice.objects.filter(item=item).order_by("tier", "min_qty", "effective_from")
+
+
+# --- pages ---
+
+# The highest code point: a prefix range [p, p + MAX_CHAR) is what an index can answer (LIKE 'p%' in SQLite is
+# case-insensitive and skips the index).
+_MAX_CHAR = "\U0010ffff"
+
+
+def in_force_q(on: date, prefix: str = "") -> Q:
+    """Contracts in force on a day: not a draft and start <= day <= end (DESIGN §4)."""
+    return Q(**{f"{prefix}start_date__lte": on, f"{prefix}end_date__gte": on}) & ~Q(
+        **{f"{prefix}status": Contract.Status.DRAFT}
+    )
+
+
+def effective_q(on: date, prefix: str = "") -> Q:
+    """Price rows effective on a day (both ends inclusive, open-ended when effective_to is blank)."""
+    return Q(**{f"{prefix}effective_from__lte": on}) & (
+        Q(**{f"{prefix}effective_to__isnull": True}) | Q(**{f"{prefix}effective_to__gte": on})
+    )
+
+
+def catalog_contracts(*, user: Any) -> QuerySet[Contract]:
+    """Contracts the user may browse: every member sees every non-draft contract; staff see drafts too."""
+    contracts = Contract.objects.select_related("vendor")
+    if not is_coalition_staff(user):
+        contracts = contracts.exclude(status=Contract.Status.DRAFT)
+    return contracts
+
+
+def prefix_q(field_name: str, prefix: str) -> Q:
+    """`field` starts with `prefix`, written as a range so a b-tree index answers it on SQLite and PostgreSQL."""
+    return Q(**{f"{field_name}__gte": prefix, f"{field_name}__lt": prefix + _MAX_CHAR})
+
+
+def _draft_contract_ids() -> QuerySet[Contract, Any]:
+    return Contract.objects.filter(status=Contract.Status.DRAFT).values("id")
+
+
+def catalog_item_search(*, user: Any, query: str = "", category_ids: list[int] | None = None) -> QuerySet[ContractItem]:
+    """Items on browsable contracts matching the query by description, manufacturer, vendor SKU or part number.
+
+    SKUs and manufacturer part numbers match by normalised prefix ("00123-45" finds "12345A"), served by their
+    indexes; descriptions match anywhere in the text. Conditions use small contract subqueries instead of joins, and
+    the order (contract, SKU) follows the unique index, so the first page stops early instead of sorting every hit.
+    """
+    items = ContractItem.objects.select_related("contract__vendor", "category")
+    if not is_coalition_staff(user):
+        items = items.exclude(contract_id__in=_draft_contract_ids())
+    query = query.strip()
+    if query:
+        condition = Q(description__icontains=query) | Q(manufacturer__icontains=query)
+        normalized = normalize_sku(query)
+        if normalized:
+            condition |= prefix_q("vendor_sku_normalized", normalized) | prefix_q("mfr_part_normalized", normalized)
+        items = items.filter(condition)
+    if category_ids is not None:
+        vendor_contracts = Contract.objects.filter(vendor__category_id__in=category_ids).values("id")
+        items = items.filter(
+            Q(category_id__in=category_ids) | Q(category__isnull=True, contract_id__in=vendor_contracts)
+        )
+    return items.order_by("contract_id", "vendor_sku_normalized")
+
+
+def catalog_contract_search(*, user: Any, query: str) -> QuerySet[Contract]:
+    """Browsable contracts whose title or number contains the query."""
+    query = query.strip()
+    return catalog_contracts(user=user).filter(Q(title__icontains=query) | Q(number__icontains=query))
+
+
+def catalog_vendor_list(
+    *, user: Any, query: str = "", category_ids: list[int] | None = None, vendor_q: Q | None = None
+) -> QuerySet[Vendor]:
+    """Vendors for the catalog cards: matching by name, alias or contract title (`vendor_q`), or by an item.
+
+    The vendors of matching items are collected once (one scan of the items), so counting and paging the cards
+    stays cheap.
+    """
+    vendors = Vendor.objects.select_related("category")
+    if query.strip() or category_ids is not None:
+        items = catalog_item_search(user=user, query=query, category_ids=category_ids)
+        vendor_ids = set(items.order_by().values_list("contract__vendor_id", flat=True).distinct())
+        condition = Q(id__in=vendor_ids)
+        if query.strip() and vendor_q is not None:
+            matching = Vendor.objects.filter(vendor_q)
+            if category_ids is not None:
+                matching = matching.filter(category_id__in=category_ids)
+            condition |= Q(id__in=set(matching.values_list("id", flat=True)))
+        elif category_ids is not None:
+            condition |= Q(category_id__in=category_ids)
+        vendors = vendors.filter(condition)
+    return vendors.order_by("name")
+
+
+@dataclass
+class VendorHighlights:
+    """Deal highlights of a vendor card."""
+
+    contracts_in_force: int = 0
+    best_discount_pct: Decimal | None = None
+    categories: list[str] = field(default_factory=list)
+
+
+def vendor_highlights(*, vendors: list[Vendor], on: date) -> dict[int, VendorHighlights]:
+    """For each vendor: contracts in force on the day, the best discount off list any member gets, categories.
+
+    Three queries for the whole page of vendors, whatever its size.
+    """
+    ids = [vendor.id for vendor in vendors]
+    highlights = {vendor.id: VendorHighlights() for vendor in vendors}
+    in_force = Contract.objects.filter(in_force_q(on), vendor_id__in=ids)
+    for row in in_force.values("vendor_id").annotate(count=Count("id"), best_pct=Min(-F("discount_pct"))):
+        highlights[row["vendor_id"]].contracts_in_force = row["count"]
+        if row["best_pct"] is not None:
+            highlights[row["vendor_id"]].best_discount_pct = Decimal(str(-row["best_pct"]))
+    ratios = (
+        ContractPrice.objects.filter(
+            effective_q(on),
+            in_force_q(on, "item__contract__"),
+            item__contract__vendor_id__in=ids,
+            item__list_price__isnull=False,
+        )
+        .values("item__contract__vendor_id")
+        # Floats here: SQLite divides two whole-number decimals as integers.
+        .annotate(lowest=Min(Cast("price", FloatField()) / Cast("item__list_price", FloatField())))
+    )
+    for row in ratios:
+        if row["lowest"] is None:
+            continue
+        discount = (Decimal(1) - Decimal(str(row["lowest"]))) * 100
+        best = highlights[row["item__contract__vendor_id"]]
+        if best.best_discount_pct is None or discount > best.best_discount_pct:
+            best.best_discount_pct = discount.quantize(Decimal("0.1"))
+    for vendor in vendors:
+        if vendor.category is not None:
+            highlights[vendor.id].categories.append(vendor.category.name)
+    contract_vendor = dict(Contract.objects.filter(vendor_id__in=ids).values_list("id", "vendor_id"))
+    pairs = set(
+        ContractItem.objects.filter(contract_id__in=list(contract_vendor), category__isnull=False)
+        .order_by()
+        .values_list("contract_id", "category_id")
+        .distinct()
+    )
+    names = dict(Category.objects.filter(id__in={category_id for _, category_id in pairs}).values_list("id", "name"))
+    for vendor_id, name in sorted({(contract_vendor[c], names[k]) for c, k in pairs}, key=lambda pair: pair[1]):
+        if name not in highlights[vendor_id].categories:
+            highlights[vendor_id].categories.append(name)
+    return highlights
+
+
+def contract_get_for_page(*, user: Any, pk: int) -> Contract:
+    """A browsable contract with its vendor; drafts answer 404 to members."""
+    contract = catalog_contracts(user=user).prefetch_related("documents").filter(pk=pk).first()
+    if contract is None:
+        raise Http404("No such contract.")
+    return contract
+
+
+def participation_get(*, practice: Practice | None, contract: Contract) -> Participation | None:
+    """The practice's letter of participation in the contract, if it signed one."""
+    if practice is None:
+        return None
+    return Participation.objects.filter(practice=practice, contract=contract).first()
+
+
+@dataclass
+class ItemPriceView:
+    """What one item costs the viewer's practice today, and the rows behind it."""
+
+    item: ContractItem
+    price: Decimal | None = None
+    basis: str = ""
+    discount_pct: Decimal | None = None
+    volume_breaks: list[VolumeBreak] = field(default_factory=list)
+    history: list[ContractPrice] = field(default_factory=list)
+    tier_prices: list[tuple[str, Decimal]] = field(default_factory=list)
+
+
+def _base_and_breaks(rows: list[ContractPrice]) -> tuple[Decimal | None, list[VolumeBreak]]:
+    base = min((row.price for row in rows if row.min_qty is None), default=None)
+    breaks = sorted(
+        (VolumeBreak(row.min_qty, row.price) for row in rows if row.min_qty is not None),
+        key=lambda b: b.min_qty,
+    )
+    return base, breaks
+
+
+def _tier_base(rows: list[ContractPrice], tier: str) -> Decimal:
+    base, _ = _base_and_breaks([row for row in rows if row.tier == tier])
+    return base if base is not None else Decimal(0)
+
+
+def _discount(price: Decimal | None, list_price: Decimal | None) -> Decimal | None:
+    if price is None or not list_price:
+        return None
+    return ((list_price - price) / list_price * 100).quantize(Decimal("0.1"))
+
+
+def contract_item_prices_for_page(
+    *,
+    items: list[ContractItem],
+    contract: Contract,
+    practice: Practice | None,
+    participation: Participation | None,
+    on: date,
+    all_tiers: bool,
+) -> list[ItemPriceView]:
+    """The price each item of one contract costs the viewer's practice on a day, with the rows behind it.
+
+    The price itself comes from `item_prices_for_practice` (DESIGN §4.4: the practice's tier rows win over
+    tier-blank rows). A practice that has not joined and finds no tier-blank row sees the price any member gets by
+    joining: the highest tier's (DESIGN §4.6). Staff viewing no practice (`all_tiers`) see every tier. History
+    lists only rows of the tiers the viewer may see.
+    """
+    rows_by_item: dict[int, list[ContractPrice]] = defaultdict(list)
+    for row in ContractPrice.objects.filter(item__in=items).order_by("-effective_from", "tier", "min_qty"):
+        rows_by_item[row.item_id].append(row)
+    in_force = contract_in_force(contract, on)
+    tier = participation.tier if participation is not None else ""
+    practice_prices = {} if all_tiers else item_prices_for_practice(items=items, practice=practice, on=on)
+    views = []
+    for item in items:
+        rows = rows_by_item.get(item.id, [])
+        today = [
+            row for row in rows if row.effective_from <= on and (row.effective_to is None or on <= row.effective_to)
+        ]
+        view = ItemPriceView(item=item)
+        if all_tiers:
+            view.history = rows
+            for name in sorted({row.tier for row in today}):
+                base, _ = _base_and_breaks([row for row in today if row.tier == name])
+                if base is not None:
+                    view.tier_prices.append((name or "All tiers", base))
+            view.basis = "all tiers"
+            if in_force:
+                view.price, view.volume_breaks = _base_and_breaks([row for row in today if not row.tier])
+        else:
+            priced = practice_prices.get(item.id)
+            shown_tiers = {"", tier}
+            if priced is not None and priced.price is not None:
+                view.price, view.volume_breaks = priced.price, list(priced.volume_breaks)
+                view.basis = f"your tier ({priced.tier})" if priced.tier else "every tier"
+            elif participation is None and in_force and today:
+                # DESIGN §4.6 not_participating: the highest tier's price is what any member gets by joining.
+                highest = max({row.tier for row in today}, key=lambda name: _tier_base(today, name))
+                view.price, view.volume_breaks = _base_and_breaks([row for row in today if row.tier == highest])
+                view.basis = "on joining"
+                shown_tiers = {"", highest}
+            view.history = [row for row in rows if row.tier in shown_tiers]
+        view.discount_pct = _discount(view.price, item.list_price)
+        views.append(view)
+    return views
+
+
+@dataclass(frozen=True)
+class RenewalMonth:
+    """Contracts ending in one calendar month."""
+
+    label: str
+    contracts: list[Any]
+
+
+@dataclass(frozen=True)
+class Renewals:
+    """Contracts to act on now, and the next 12 months of end dates."""
+
+    due_now: list[Any]
+    months: list[RenewalMonth]
+
+
+def _months_ahead(today: date, months: int) -> date:
+    month_index = today.month - 1 + months
+    year, month = today.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(today.day, calendar.monthrange(year, month)[1]))
+
+
+def contract_renewals(*, today: date) -> Renewals:
+    """Non-draft contracts whose end date is within their renewal notice from today, and those ending in 12 months."""
+    horizon = _months_ahead(today, 12)
+    contracts: list[Any] = list(
+        Contract.objects.exclude(status=Contract.Status.DRAFT)
+        .filter(end_date__gte=today)
+        .select_related("vendor")
+        .annotate(member_count=Count("participations"))
+        .order_by("end_date", "number")
+    )
+    due_now = [c for c in contracts if c.end_date - timedelta(days=c.renewal_notice_days) <= today]
+    by_month: dict[str, list[Any]] = defaultdict(list)
+    for contract in contracts:
+        if contract.end_date <= horizon:
+            by_month[contract.end_date.strftime("%B %Y")].append(contract)
+    return Renewals(due_now=due_now, months=[RenewalMonth(label, group) for label, group in by_month.items()])
+
+
+# --- pricing slice ---
+
+
+def catalog_slice_load(*, vendor_ids: Iterable[int] | None = None) -> CatalogSlice:
+    """The pricing engine's catalog slice for these vendors (None: the whole catalog), in four queries."""
+    contracts = Contract.objects.all()
+    if vendor_ids is not None:
+        contracts = contracts.filter(vendor_id__in=list(vendor_ids))
+    contract_rows = list(
+        contracts.values_list("id", "vendor_id", "number", "start_date", "end_date", "status", "discount_pct")
+    )
+    contract_ids = [row[0] for row in contract_rows]
+    items = ContractItem.objects.all() if vendor_ids is None else ContractItem.objects.filter(contract__in=contract_ids)
+    prices = (
+        ContractPrice.objects.all()
+        if vendor_ids is None
+        else ContractPrice.objects.filter(item__contract__in=contract_ids)
+    )
+    participations = (
+        Participation.objects.all() if vendor_ids is None else Participation.objects.filter(contract__in=contract_ids)
+    )
+    return CatalogSlice(
+        contracts=tuple(
+            ContractTerms(
+                id=cid,
+                vendor_id=vendor_id,
+                number=number,
+                start_date=start,
+                end_date=end,
+                is_draft=status == Contract.Status.DRAFT,
+                discount_pct=discount,
+            )
+            for cid, vendor_id, number, start, end, status, discount in contract_rows
+        ),
+        items=tuple(
+            ItemTerms(
+                id=iid,
+                contract_id=contract_id,
+                vendor_sku_normalized=sku,
+                mfr_part_normalized=mfr,
+                uom=fold_uom(uom),
+                units_per_uom=units,
+                list_price=list_price,
+                category_id=category_id,
+            )
+            for iid, contract_id, sku, mfr, uom, units, list_price, category_id in items.values_list(
+                "id",
+                "contract_id",
+                "vendor_sku_normalized",
+                "mfr_part_normalized",
+                "uom",
+                "units_per_uom",
+                "list_price",
+                "category_id",
+            )
+        ),
+        prices=tuple(
+            PriceRow(
+                id=pid, item_id=item_id, price=price, effective_from=start, effective_to=end, tier=tier, min_qty=min_qty
+            )
+            for pid, item_id, price, start, end, tier, min_qty in prices.values_list(
+                "id", "item_id", "price", "effective_from", "effective_to", "tier", "min_qty"
+            )
+        ),
+        participations=tuple(
+            ParticipationTerms(practice_id=practice_id, contract_id=contract_id, joined_on=joined, tier=tier)
+            for practice_id, contract_id, joined, tier in participations.values_list(
+                "practice_id", "contract_id", "joined_on", "tier"
+            )
+        ),
+    )

@@ -1,0 +1,226 @@
+"""Catalog pages: search, contract detail with the viewer's prices, and the renewals calendar (thin views)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from contracts import selectors
+from gpo.members import scoping
+from gpo.members.models import Practice
+from gpo.xlsx import wants_xlsx, xlsx_response
+from vendors import selectors as vendor_selectors
+
+ITEMS_PER_PAGE = 25
+VENDORS_PER_PAGE = 24
+CONTRACT_ITEMS_PER_PAGE = 50
+EXPORT_ROW_LIMIT = 50_000
+
+
+def viewer_practice(request: HttpRequest) -> Practice | None:
+    """The practice whose prices a page shows: `?practice=<slug>` (404 unless visible), else the header's choice."""
+    slug = request.GET.get("practice")
+    if slug:
+        return scoping.practice_get(user=request.user, slug=slug)
+    return scoping.current_practice(request)
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+@login_required
+def catalog_home(request: HttpRequest) -> HttpResponse:
+    """`/catalog/`: search vendors, aliases, contracts, items and part numbers; filter by category."""
+    query = request.GET.get("q", "").strip()[:200]
+    category_slug = request.GET.get("category", "")
+    tree = vendor_selectors.category_options()
+    category_ids = vendor_selectors.category_subtree_ids(slug=category_slug, tree=tree) if category_slug else None
+    items = selectors.catalog_item_search(user=request.user, query=query, category_ids=category_ids)
+    if wants_xlsx(request):
+        return xlsx_response(
+            filename="catalog-items",
+            title="Catalog items",
+            headers=[
+                "Vendor",
+                "Contract",
+                "Vendor SKU",
+                "Manufacturer",
+                "Mfr part number",
+                "Description",
+                "UOM",
+                ("Units per UOM", "integer"),
+                ("List price", "unit_price"),
+            ],
+            rows=(
+                [
+                    item.contract.vendor.name,
+                    item.contract.number,
+                    item.vendor_sku,
+                    item.manufacturer,
+                    item.mfr_part_number,
+                    item.description,
+                    item.uom,
+                    item.units_per_uom,
+                    item.list_price,
+                ]
+                for item in items[:EXPORT_ROW_LIMIT]
+            ),
+        )
+    vendor_q = vendor_selectors.vendor_search_q(query) if query else None
+    vendors = selectors.catalog_vendor_list(
+        user=request.user, query=query, category_ids=category_ids, vendor_q=vendor_q
+    )
+    vendor_page = Paginator(vendors, VENDORS_PER_PAGE).get_page(request.GET.get("vendor_page"))
+    vendor_list = list(vendor_page.object_list)
+    highlights = selectors.vendor_highlights(vendors=vendor_list, on=timezone.localdate())
+    item_page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page")) if query or category_ids else None
+    contracts = list(selectors.catalog_contract_search(user=request.user, query=query)[:20]) if query else []
+    context: dict[str, Any] = {
+        "query": query,
+        "category_slug": category_slug,
+        "category_options": tree,
+        "unknown_category": bool(category_slug) and category_ids is None,
+        "vendor_cards": [(vendor, highlights[vendor.id]) for vendor in vendor_list],
+        "vendor_page": vendor_page,
+        "item_page": item_page,
+        "contracts": contracts,
+        "items_query": _query_without(request, "page"),
+        "vendors_query": _query_without(request, "vendor_page"),
+        "export_query": _query_without(request, "page", "vendor_page", "format"),
+    }
+    return render(request, "contracts/catalog_home.html", context)
+
+
+@login_required
+def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """`/catalog/contracts/<id>/`: terms, dates and every item with the price the viewer's practice pays today."""
+    contract = selectors.contract_get_for_page(user=request.user, pk=pk)
+    practice = viewer_practice(request)
+    participation = selectors.participation_get(practice=practice, contract=contract)
+    today = timezone.localdate()
+    all_tiers = practice is None and scoping.is_coalition_staff(request.user)
+    items = contract.items.select_related("category").order_by("description", "id")
+    if wants_xlsx(request):
+        views = selectors.contract_item_prices_for_page(
+            items=list(items[:EXPORT_ROW_LIMIT]),
+            contract=contract,
+            practice=practice,
+            participation=participation,
+            on=today,
+            all_tiers=all_tiers,
+        )
+        return xlsx_response(
+            filename=f"contract-{contract.number}",
+            title=contract.number,
+            headers=[
+                "Vendor SKU",
+                "Manufacturer",
+                "Mfr part number",
+                "Description",
+                "UOM",
+                ("Units per UOM", "integer"),
+                ("List price", "unit_price"),
+                ("Your price today", "unit_price"),
+                "Price basis",
+                ("Discount %", "percent"),
+                "Volume breaks",
+            ],
+            rows=(
+                [
+                    v.item.vendor_sku,
+                    v.item.manufacturer,
+                    v.item.mfr_part_number,
+                    v.item.description,
+                    v.item.uom,
+                    v.item.units_per_uom,
+                    v.item.list_price,
+                    v.price,
+                    v.basis,
+                    v.discount_pct,
+                    "; ".join(f"{b.min_qty.normalize()}+ @ {b.price}" for b in v.volume_breaks),
+                ]
+                for v in views
+            ),
+        )
+    page = Paginator(items, CONTRACT_ITEMS_PER_PAGE).get_page(request.GET.get("page"))
+    views = selectors.contract_item_prices_for_page(
+        items=list(page.object_list),
+        contract=contract,
+        practice=practice,
+        participation=participation,
+        on=today,
+        all_tiers=all_tiers,
+    )
+    in_force = contract.status != contract.Status.DRAFT and contract.start_date <= today <= contract.end_date
+    context = {
+        "contract": contract,
+        "practice": practice,
+        "participation": participation,
+        "joined_today": participation is not None and participation.joined_on <= today,
+        "all_tiers": all_tiers,
+        "in_force": in_force,
+        "today": today,
+        "page": page,
+        "price_views": views,
+        "page_query": _query_without(request, "page"),
+        "export_query": _query_without(request, "page", "format"),
+    }
+    return render(request, "contracts/contract_detail.html", context)
+
+
+@login_required
+def contract_by_number(request: HttpRequest, number: str) -> HttpResponse:
+    """`/catalog/contracts/number/<number>/`: the same page, found by contract number."""
+    contract = selectors.catalog_contracts(user=request.user).filter(number=number).first()
+    if contract is None:
+        raise Http404("No such contract.")
+    return redirect("contract-detail", pk=contract.pk)
+
+
+@login_required
+def renewals(request: HttpRequest) -> HttpResponse:
+    """`/catalog/renewals/` (coalition staff): contracts inside their renewal notice, and 12 months of end dates."""
+    if not scoping.is_coalition_staff(request.user):
+        raise PermissionDenied("The renewals calendar is for coalition staff.")
+    today = timezone.localdate()
+    calendar = selectors.contract_renewals(today=today)
+    if wants_xlsx(request):
+        return xlsx_response(
+            filename="contract-renewals",
+            title="Renewals",
+            headers=[
+                "Contract",
+                "Title",
+                "Vendor",
+                ("Start", "date"),
+                ("End", "date"),
+                ("Notice days", "integer"),
+                "Notice due now",
+                ("Members", "integer"),
+            ],
+            rows=(
+                [
+                    c.number,
+                    c.title,
+                    c.vendor.name,
+                    c.start_date,
+                    c.end_date,
+                    c.renewal_notice_days,
+                    "yes" if c in calendar.due_now else "no",
+                    c.member_count,
+                ]
+                for month in calendar.months
+                for c in month.contracts
+            ),
+        )
+    return render(request, "contracts/renewals.html", {"calendar": calendar, "today": today})
