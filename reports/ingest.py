@@ -1127,11 +1127,9 @@ def _cents_where(numbers: _Numbers, mask: np.ndarray) -> np.ndarray:
     if not mask.any():
         return result
     text = numbers.text.filter(pa.array(mask))
-    # Pad "12" / "12.5" to "12.00" / "12.50" in Arrow; only longer fractions go through gpo.money.cents.
-    text = pc.replace_substring_regex(text, r"^(-?[0-9]+)\.?$", r"\1.00")
-    text = pc.replace_substring_regex(text, r"^(-?[0-9]*\.[0-9])$", r"\10")  # RE2 rewrite: group 1, then a literal 0
     values = list(map(Decimal, text.to_pylist()))
-    for index in np.flatnonzero(~_mask(pc.match_substring_regex(text, r"^-?[0-9]*\.[0-9]{2}$"))):
+    # Amounts already written with exactly two places are cents as they are; only the others go through cents().
+    for index in np.flatnonzero(~_mask(pc.match_substring_regex(text, r"^-?[0-9]+\.[0-9]{2}$"))):
         values[index] = cents(values[index])
     result[mask] = values
     return result

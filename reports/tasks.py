@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from reports.models import PurchaseUpload
 from reports.services import uploads as upload_services
 from reports.services.reconciliation import lines_rereconcile_for_vendors as rereconcile
 
@@ -11,7 +12,10 @@ from reports.services.reconciliation import lines_rereconcile_for_vendors as rer
 @shared_task(name="reports.upload_process")
 def upload_process(upload_id: int, practice_id: int) -> str:
     """Parse, store and reconcile one upload; the practice id is re-checked by the service."""
-    upload = upload_services.upload_process(upload_id=upload_id, practice_id=practice_id)
+    try:
+        upload = upload_services.upload_process(upload_id=upload_id, practice_id=practice_id)
+    except PurchaseUpload.DoesNotExist:  # deleted before its turn came: nothing to do
+        return "missing"
     return str(upload.status)
 
 

@@ -29,6 +29,7 @@ SESSION_STAGED = "upload_staged"
 LINES_PER_PAGE = 100
 REJECTED_SHOWN = 500
 LIST_SHOWN = 200
+WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
 
 
 class UploadFileForm(forms.Form):
@@ -121,6 +122,10 @@ def upload_preview_page(request: HttpRequest) -> HttpResponse:
         )
     except ApplicationError as exc:
         request.session[SESSION_STAGED] = entry
+        if entry["filename"].lower().endswith(WORKBOOK_EXTENSIONS):
+            # Keep the workbook staged: the data may sit on another sheet than the one read.
+            context = {"error": exc.message, "entry": entry, "practice": practice}
+            return render(request, "reports/uploads/preview_failed.html", context, status=400)
         _staged_discard(request)
         messages.error(request, exc.message)
         return redirect("uploads")

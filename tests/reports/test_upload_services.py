@@ -70,7 +70,19 @@ def test_upload_lines_keep_text_skus_and_decimal_values(processed_upload):
     assert (second.quantity, second.extended_amount, second.spend) == (Decimal("2.5000"), None, Decimal("10.00"))
     assert first.practice_id == processed_upload.practice_id
     assert first.invoice_number == "INV-1"
-    assert first.status == PurchaseLine.Status.NON_GPO_VENDOR  # no catalog vendor: reconciled as non-GPO
+
+
+def test_stored_lines_are_reconciled_in_the_same_processing(practice_a, finance_a, monkeypatch):
+    reconciled = []
+    monkeypatch.setattr(
+        upload_services,
+        "lines_reconcile",
+        lambda queryset: reconciled.append(sorted(queryset.values_list("id", flat=True))),
+    )
+    upload = upload_create(practice=practice_a, user=finance_a, file=csv_upload())
+    upload_process(upload_id=upload.id, practice_id=practice_a.id)
+    assert reconciled == [sorted(upload.lines.values_list("id", flat=True))]
+    assert len(reconciled[0]) == 2
 
 
 def test_rejected_rows_keep_row_column_reason_and_original_cells(processed_upload):
@@ -342,3 +354,9 @@ def test_csv_named_xlsx_is_refused_by_content(practice_a, finance_a):
     with pytest.raises(ApplicationError, match=r"named \.xlsx"):
         upload_create(practice=practice_a, user=finance_a, file=csv_upload(name="march.xlsx"))
     assert PurchaseUpload.objects.count() == 0
+
+
+def test_task_for_an_upload_deleted_before_its_turn_does_nothing(practice_a):
+    from reports.tasks import upload_process as upload_process_task
+
+    assert upload_process_task.apply(args=(987_654, practice_a.id)).get() == "missing"
