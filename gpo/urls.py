@@ -1,14 +1,13 @@
 """Root URL configuration: pages, the admin and the REST API (DESIGN.md section 7)."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from gpo.members import api as members_api
 from gpo.members import views as members_views
 
-api_patterns = [
+api_patterns: list[URLPattern | URLResolver] = [
     path("auth/token/", members_api.TokenObtainView.as_view(), name="api-token"),
     path("me/", members_api.MeView.as_view(), name="api-me"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -30,5 +29,3 @@ urlpatterns = [
     path("catalog/contracts/", include("contracts.urls")),
     path("", include("reports.urls")),
 ]
-
-__all__ = ["auth_views", "urlpatterns"]

@@ -48,13 +48,13 @@ def seed_members() -> list[tuple[str, str, str]]:
                 practice=practice, name=location_name, defaults={"city": city, "state": state}
             )
     logins = []
-    for username, role, slug in DEMO_USERS:
+    for username, role, member_slug in DEMO_USERS:
         member_add(
             username=username,
             role=role,
-            practice=practices[slug] if slug else None,
+            practice=practices[member_slug] if member_slug else None,
             email=f"{username}@example.org",
             password=DEMO_PASSWORD,
         )
-        logins.append((username, str(role), slug or "all practices"))
+        logins.append((username, str(role), member_slug or "all practices"))
     return logins

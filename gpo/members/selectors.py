@@ -20,7 +20,7 @@ def me_get(*, user: Any) -> dict[str, Any]:
     memberships = scoping._memberships(user)
     practices: dict[int, dict[str, Any]] = {}
     for membership in memberships:
-        if membership.practice is None:
+        if membership.practice is None or membership.practice_id is None:
             continue
         entry = practices.setdefault(
             membership.practice_id,
