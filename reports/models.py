@@ -174,3 +174,65 @@ class PurchaseLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.upload_id}:{self.row_number} {self.vendor_name} {self.sku}"
+
+
+class NonGpoVendorName(TimeStampedModel):
+    """A vendor name (normalised) that staff marked as not a coalition vendor: never fuzzy-matched, left non-GPO."""
+
+    normalized_name = models.CharField(max_length=300, unique=True)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["normalized_name"]
+        verbose_name = "non-GPO vendor name"
+
+    def __str__(self) -> str:
+        return self.normalized_name
+
+
+class SavingsSummary(models.Model):
+    """Sums of stored line money per practice, month, status and one breakdown (DESIGN.md §4.7-9).
+
+    A derived table kept in step by `reports.services.savings.savings_summary_refresh`; repeats and pending lines
+    are left out, exactly as every total leaves them out. Each line is counted once per breakdown: `vendor` rows
+    carry vendor (unresolved vendors by the name as given), `category` rows the category (and give the monthly
+    and status totals), `contract` rows the contract. One small grain per breakdown keeps reads fast.
+    """
+
+    class Breakdown(models.TextChoices):
+        VENDOR = "vendor", "Vendor"
+        CATEGORY = "category", "Category"
+        CONTRACT = "contract", "Contract"
+
+    practice = models.ForeignKey("members.Practice", on_delete=models.CASCADE, related_name="savings_summaries")
+    breakdown = models.CharField(max_length=8, choices=Breakdown.choices)
+    month = models.DateField(help_text="First day of the month of the purchase dates.")
+    status = models.CharField(max_length=20, choices=PurchaseLine.Status.choices)
+    vendor = models.ForeignKey(
+        "vendors.Vendor", on_delete=models.CASCADE, null=True, blank=True, related_name="savings_summaries"
+    )
+    unresolved_vendor_name = models.CharField(
+        max_length=300, blank=True, help_text="The vendor name as given, for lines with no resolved vendor."
+    )
+    category = models.ForeignKey(
+        "vendors.Category", on_delete=models.CASCADE, null=True, blank=True, related_name="savings_summaries"
+    )
+    contract = models.ForeignKey(
+        "contracts.Contract", on_delete=models.CASCADE, null=True, blank=True, related_name="savings_summaries"
+    )
+    # Whole cents: integer sums are exact and fast on every backend (SQLite would add decimals as floats).
+    spend_cents = models.BigIntegerField(default=0)
+    savings_cents = models.BigIntegerField(default=0)
+    overcharge_cents = models.BigIntegerField(default=0)
+    missed_savings_cents = models.BigIntegerField(default=0)
+    line_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["practice", "breakdown", "month", "status"]
+        verbose_name_plural = "savings summaries"
+        indexes = [models.Index(fields=["practice", "breakdown", "month"], name="summary_practice_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.practice_id} {self.breakdown} {self.month:%Y-%m} {self.status}"

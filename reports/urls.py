@@ -7,12 +7,6 @@ from reports.views import dashboards, review, uploads
 
 _placeholders = [
     path(
-        "uploads/",
-        gpo_views.placeholder,
-        {"title": "Uploads", "text": "Upload purchase spreadsheets to reconcile them against contract prices."},
-        name="uploads",
-    ),
-    path(
         "dashboard/",
         gpo_views.placeholder,
         {"title": "Dashboard", "text": "Your practice's savings, overcharges and compliance."},

@@ -1,5 +1,287 @@
-"""REST API: uploads."""
+"""REST API: purchase uploads and their lines (DESIGN.md section 7)."""
 
-from django.urls import URLPattern, URLResolver
+from __future__ import annotations
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+
+from gpo.api import PracticeScopedViewSet
+from gpo.members.scoping import practice_get
+from gpo.money import money_str, unit_price_str
+from reports import ingest
+from reports.models import PurchaseLine, PurchaseUpload
+from reports.selectors.uploads import line_list, rejected_row_list, upload_get, upload_list
+from reports.services.uploads import upload_create, upload_delete
+from reports.upload_exports import rejected_rows_xlsx
+
+
+def quantity_str(quantity: Decimal | None) -> str | None:
+    """A quantity without trailing zeros: "10", "2.5", "-3"."""
+    if quantity is None:
+        return None
+    text = format(quantity.normalize(), "f")
+    return "0" if text in {"-0", "0"} else text
+
+
+def _money_or_null(amount: Decimal | None) -> str | None:
+    return money_str(amount) if amount is not None else None
+
+
+class RejectedRowSerializer(serializers.Serializer):
+    row = serializers.IntegerField(source="row_number")
+    column = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class PurchaseUploadSerializer(serializers.ModelSerializer):
+    practice: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    filename = serializers.CharField(source="original_filename", read_only=True)
+    file_total = serializers.SerializerMethodField()
+    accepted_total = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PurchaseUpload
+        fields = [
+            "id",
+            "practice",
+            "filename",
+            "status",
+            "progress",
+            "rows_total",
+            "rows_accepted",
+            "rows_rejected",
+            "rows_skipped",
+            "file_total",
+            "accepted_total",
+            "error",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_file_total(self, upload: PurchaseUpload) -> str | None:
+        return _money_or_null(upload.file_total)
+
+    def get_accepted_total(self, upload: PurchaseUpload) -> str | None:
+        return _money_or_null(upload.accepted_total)
+
+
+class PurchaseUploadDetailSerializer(PurchaseUploadSerializer):
+    rejected = RejectedRowSerializer(source="rejected_rows", many=True, read_only=True)
+
+    class Meta(PurchaseUploadSerializer.Meta):
+        fields = [*PurchaseUploadSerializer.Meta.fields, "rejected"]
+        read_only_fields = fields
+
+
+class UploadCreateInputSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=False, use_url=False)
+    practice = serializers.SlugField()
+    sheet = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class PurchaseLineSerializer(serializers.ModelSerializer):
+    row = serializers.IntegerField(source="row_number")
+    vendor = serializers.SerializerMethodField()
+    quantity = serializers.SerializerMethodField()
+    unit_price = serializers.SerializerMethodField()
+    extended_amount = serializers.SerializerMethodField()
+    spend = serializers.SerializerMethodField()
+    overcharge_cause = serializers.SerializerMethodField()
+    repeat_of = serializers.IntegerField(source="repeat_of_id", allow_null=True)
+    contract = serializers.SerializerMethodField()
+    expected_unit_price = serializers.SerializerMethodField()
+    list_price = serializers.SerializerMethodField()
+    savings = serializers.SerializerMethodField()
+    overcharge = serializers.SerializerMethodField()
+    missed_savings = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PurchaseLine
+        fields = [
+            "id",
+            "row",
+            "purchase_date",
+            "vendor_name",
+            "vendor",
+            "sku",
+            "description",
+            "quantity",
+            "uom",
+            "unit_price",
+            "extended_amount",
+            "spend",
+            "status",
+            "overcharge_cause",
+            "repeat_of",
+            "contract",
+            "expected_unit_price",
+            "list_price",
+            "savings",
+            "overcharge",
+            "missed_savings",
+            "invoice_number",
+            "po_number",
+        ]
+        read_only_fields = fields
+
+    def get_vendor(self, line: PurchaseLine) -> str | None:
+        return line.vendor.slug if line.vendor_id is not None and line.vendor is not None else None
+
+    def get_quantity(self, line: PurchaseLine) -> str | None:
+        return quantity_str(line.quantity)
+
+    def get_unit_price(self, line: PurchaseLine) -> str | None:
+        return unit_price_str(line.unit_price)
+
+    def get_extended_amount(self, line: PurchaseLine) -> str | None:
+        return _money_or_null(line.extended_amount)
+
+    def get_spend(self, line: PurchaseLine) -> str:
+        return money_str(line.spend)
+
+    def get_overcharge_cause(self, line: PurchaseLine) -> str | None:
+        return line.overcharge_cause or None
+
+    def get_contract(self, line: PurchaseLine) -> str | None:
+        return line.contract.number if line.contract_id is not None and line.contract is not None else None
+
+    def get_expected_unit_price(self, line: PurchaseLine) -> str | None:
+        return unit_price_str(line.expected_unit_price)
+
+    def get_list_price(self, line: PurchaseLine) -> str | None:
+        return unit_price_str(line.list_price)
+
+    def get_savings(self, line: PurchaseLine) -> str:
+        return money_str(line.savings)
+
+    def get_overcharge(self, line: PurchaseLine) -> str:
+        return money_str(line.overcharge)
+
+    def get_missed_savings(self, line: PurchaseLine) -> str:
+        return money_str(line.missed_savings)
+
+
+def _date_param(request: Request, name: str) -> date | None:
+    value = request.query_params.get(name)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationError({name: [f"Expected a date YYYY-MM-DD, got {value!r}."]}) from exc
+
+
+class UploadViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    PracticeScopedViewSet,
+):
+    """Purchase uploads of the caller's practices: list, upload, read with rejected rows, lines, delete."""
+
+    selector = staticmethod(upload_list)
+    serializer_class = PurchaseUploadSerializer
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        if self.action == "create":
+            return UploadCreateInputSerializer
+        if self.action == "lines":
+            return PurchaseLineSerializer
+        if self.action == "list":
+            return PurchaseUploadSerializer
+        return PurchaseUploadDetailSerializer
+
+    @extend_schema(responses={201: PurchaseUploadDetailSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = UploadCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        practice = practice_get(user=request.user, slug=data.validated_data["practice"])
+        upload = upload_create(
+            practice=practice,
+            user=request.user,
+            file=data.validated_data["file"],
+            sheet=data.validated_data.get("sheet") or None,
+        )
+        upload = upload_get(user=request.user, upload_id=upload.id)
+        return Response(PurchaseUploadDetailSerializer(upload).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance: PurchaseUpload) -> None:
+        upload_delete(upload=instance, user=self.request.user)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR, enum=[value for value, _ in PurchaseLine.Status.choices]),
+            OpenApiParameter("vendor", OpenApiTypes.STR, description="vendor slug"),
+            OpenApiParameter("category", OpenApiTypes.STR, description="category slug"),
+            OpenApiParameter("start", OpenApiTypes.DATE),
+            OpenApiParameter("end", OpenApiTypes.DATE),
+        ],
+        responses=PurchaseLineSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"])
+    def lines(self, request: Request, pk: str | None = None) -> Response:
+        """The upload's lines with their reconciliation result, in file order."""
+        queryset = line_list(
+            user=request.user,
+            upload_id=int(pk or 0),
+            status=request.query_params.get("status") or None,
+            vendor=request.query_params.get("vendor") or None,
+            category=request.query_params.get("category") or None,
+            start=_date_param(request, "start"),
+            end=_date_param(request, "end"),
+        )
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(PurchaseLineSerializer(page, many=True).data)
+
+    @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes})
+    @action(detail=True, methods=["get"], url_path="rejected.xlsx")
+    def rejected_rows(self, request: Request, pk: str | None = None) -> HttpResponse:
+        """The rejected rows as xlsx: the original cells plus row, column and reason, to fix and re-upload."""
+        upload = upload_get(user=request.user, upload_id=int(pk or 0))
+        rows = rejected_row_list(user=request.user, upload_id=upload.id)
+        content = rejected_rows_xlsx(
+            headers=_original_headers(upload),
+            rows=((r.row_number, r.values, r.column, r.reason) for r in rows),
+        )
+        return xlsx_response(content, filename=f"upload-{upload.id}-rejected-rows.xlsx")
+
+
+def _original_headers(upload: PurchaseUpload) -> list[str]:
+    """The file's header row, read again from the stored original by the same parsing code."""
+    try:
+        path = upload.original_file.path
+        return [
+            str(h)
+            for h in ingest.preview(
+                path, sheet=upload.sheet_name or None, rows=0, filename=upload.original_filename
+            ).headers
+        ]
+    except Exception:  # a missing or remote original still gets its rows, under generic titles
+        return []
+
+
+def xlsx_response(content: bytes, *, filename: str) -> HttpResponse:
+    """A download with a generated, quoted ASCII file name (SECURITY.md item 6) that browsers do not sniff."""
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+router = SimpleRouter()
+router.register("uploads", UploadViewSet, basename="upload")
+
+urlpatterns = router.urls

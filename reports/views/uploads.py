@@ -1,5 +1,213 @@
-"""Pages: uploads."""
+"""Pages: uploads (drop a file, check the mapping, watch it process, read the results)."""
 
-from django.urls import URLPattern, URLResolver
+from __future__ import annotations
 
-urlpatterns: list[URLPattern | URLResolver] = []
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, URLResolver, path, reverse
+from django.views.decorators.http import require_POST
+
+from gpo.errors import ApplicationError, ConflictError
+from gpo.members.models import Practice, Role
+from gpo.members.scoping import current_practice, has_practice_role, is_coalition_staff, practices_visible
+from reports import ingest
+from reports.models import PurchaseLine
+from reports.selectors.uploads import line_list, upload_get, upload_list
+from reports.services.uploads import upload_create, upload_delete, upload_mapping_save, upload_preview
+
+SESSION_STAGED = "upload_staged"
+LINES_PER_PAGE = 100
+REJECTED_SHOWN = 500
+LIST_SHOWN = 200
+
+
+class UploadFileForm(forms.Form):
+    """The file a finance lead drops on the uploads page."""
+
+    file = forms.FileField(label="Purchase file", help_text="xlsx, xlsm, xls, ods, csv or tsv")
+    practice = forms.ChoiceField(label="Practice")
+    sheet = forms.CharField(label="Sheet", required=False, max_length=200, help_text="Blank: the first sheet")
+
+    def __init__(self, *args: Any, practices: list[Practice], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        practice_field = self.fields["practice"]
+        assert isinstance(practice_field, forms.ChoiceField)
+        practice_field.choices = [(p.slug, p.name) for p in practices]
+
+
+def _practices_for_upload(user: Any) -> list[Practice]:
+    return [p for p in practices_visible(user).order_by("name") if has_practice_role(user, p, [Role.FINANCE])]
+
+
+def _staging_root() -> Path:
+    root = Path(getattr(settings, "UPLOAD_STAGING_ROOT", "") or Path(tempfile.gettempdir()) / "gpo-upload-staging")
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return root
+
+
+def _staged_path(token: str) -> Path:
+    if not token.isalnum():
+        raise Http404("No such staged file.")
+    return _staging_root() / token
+
+
+def _staged_discard(request: HttpRequest) -> None:
+    entry = request.session.pop(SESSION_STAGED, None)
+    if entry:
+        _staged_path(entry["token"]).unlink(missing_ok=True)
+
+
+@login_required
+def upload_list_page(request: HttpRequest) -> HttpResponse:
+    """The current practice's uploads, newest first, and the form to upload another."""
+    practice = current_practice(request)
+    uploads = upload_list(user=request.user, practice_id=practice.id if practice else None)[:LIST_SHOWN]
+    choices = _practices_for_upload(request.user)
+    form = UploadFileForm(practices=choices, initial={"practice": practice.slug if practice else None})
+    context = {"uploads": uploads, "form": form, "can_upload": bool(choices), "practice": practice}
+    return render(request, "reports/uploads/list.html", context)
+
+
+@login_required
+@require_POST
+def upload_preview_page(request: HttpRequest) -> HttpResponse:
+    """Stage the dropped file and show its first rows with the detected (or remembered) mapping."""
+    choices = _practices_for_upload(request.user)
+    token = request.POST.get("token", "")
+    entry = request.session.get(SESSION_STAGED)
+    if token and entry and entry["token"] == token:  # another sheet of the staged workbook
+        practice = next((p for p in choices if p.id == entry["practice_id"]), None)
+        entry["sheet"] = request.POST.get("sheet", "")
+    else:
+        form = UploadFileForm(request.POST, request.FILES, practices=choices)
+        if not form.is_valid():
+            messages.error(request, "Choose a purchase file and a practice you may upload for.")
+            return redirect("uploads")
+        upload = form.cleaned_data["file"]
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            limit = settings.UPLOAD_MAX_BYTES / 1_048_576
+            messages.error(request, f"The file is over the {limit:.0f} MB limit: split it or export a shorter period.")
+            return redirect("uploads")
+        practice = next(p for p in choices if p.slug == form.cleaned_data["practice"])
+        _staged_discard(request)
+        entry = {
+            "token": secrets.token_hex(16),
+            "practice_id": practice.id,
+            "filename": upload.name,
+            "sheet": form.cleaned_data["sheet"],
+        }
+        with open(_staged_path(entry["token"]), "wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+    if practice is None:
+        raise Http404("No such practice.")
+    try:
+        found = upload_preview(
+            practice=practice,
+            user=request.user,
+            file=_staged_path(entry["token"]),
+            sheet=entry["sheet"] or None,
+            filename=entry["filename"],
+        )
+    except ApplicationError as exc:
+        request.session[SESSION_STAGED] = entry
+        _staged_discard(request)
+        messages.error(request, exc.message)
+        return redirect("uploads")
+    entry.update(header_signature=found.header_signature, detected=found.mapping, headers=found.headers)
+    request.session[SESSION_STAGED] = entry
+    fields = [
+        {"name": name, "label": ingest.FIELD_LABELS[name], "selected": found.mapping.get(name, "")}
+        for name in ingest.FIELDS
+    ]
+    context = {"preview": found, "fields": fields, "entry": entry, "practice": practice}
+    return render(request, "reports/uploads/preview.html", context)
+
+
+@login_required
+@require_POST
+def upload_submit_page(request: HttpRequest) -> HttpResponse:
+    """Store the staged file with the confirmed mapping (remembered for this header layout) and process it."""
+    entry = request.session.get(SESSION_STAGED)
+    if not entry or entry["token"] != request.POST.get("token"):
+        messages.error(request, "That preview has expired: upload the file again.")
+        return redirect("uploads")
+    practice = practices_visible(request.user).filter(id=entry["practice_id"]).first()
+    if practice is None:
+        raise Http404("No such practice.")
+    headers = set(entry.get("headers", []))
+    mapping = {name: request.POST.get(f"map_{name}", "") for name in ingest.FIELDS}
+    mapping = {name: header for name, header in mapping.items() if header in headers}
+    try:
+        upload = upload_create(
+            practice=practice,
+            user=request.user,
+            file=_staged_path(entry["token"]),
+            sheet=entry["sheet"] or None,
+            mapping=mapping,
+            filename=entry["filename"],
+        )
+    except ConflictError as exc:
+        messages.warning(request, f"{exc.message}. Here it is; delete it first to upload the file again.")
+        return redirect("upload-page", upload_id=exc.extra["upload_id"])
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("uploads")
+    finally:
+        _staged_discard(request)
+    if mapping != entry.get("detected"):
+        upload_mapping_save(practice=practice, header_signature=entry["header_signature"], mapping=mapping)
+    return redirect("upload-page", upload_id=upload.id)
+
+
+@login_required
+def upload_detail_page(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """One upload: live progress, summary, rejected rows and the reconciled lines."""
+    upload = upload_get(user=request.user, upload_id=upload_id)
+    status = request.GET.get("status", "")
+    if status not in PurchaseLine.Status.values:
+        status = ""
+    page = Paginator(line_list(user=request.user, upload_id=upload.id, status=status or None), LINES_PER_PAGE)
+    context = {
+        "upload": upload,
+        "running": upload.status not in {upload.Status.DONE, upload.Status.FAILED},
+        "rejected": upload.rejected_rows.all()[:REJECTED_SHOWN],
+        "lines": page.get_page(request.GET.get("page")),
+        "status": status,
+        "statuses": PurchaseLine.Status.choices,
+        "can_delete": has_practice_role(request.user, upload.practice, [Role.FINANCE])
+        or is_coalition_staff(request.user),
+        "api_url": reverse("upload-detail", kwargs={"pk": upload.id}),
+        "rejected_url": reverse("upload-rejected-rows", kwargs={"pk": upload.id}),
+    }
+    return render(request, "reports/uploads/detail.html", context)
+
+
+@login_required
+@require_POST
+def upload_delete_page(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """Delete an upload and its lines (finance of its practice or coalition staff)."""
+    upload = upload_get(user=request.user, upload_id=upload_id)
+    name = upload.original_filename
+    upload_delete(upload=upload, user=request.user)
+    messages.success(request, f"Deleted upload #{upload_id} ({name}) and its lines.")
+    return redirect("uploads")
+
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("uploads/", upload_list_page, name="uploads"),
+    path("uploads/preview", upload_preview_page, name="upload-preview"),
+    path("uploads/submit", upload_submit_page, name="upload-submit"),
+    path("uploads/<int:upload_id>/", upload_detail_page, name="upload-page"),
+    path("uploads/<int:upload_id>/delete", upload_delete_page, name="upload-delete"),
+]

@@ -1,0 +1,1236 @@
+"""Purchase file ingestion: any finance spreadsheet to validated purchase lines (DESIGN.md section 5).
+
+Pure: no ORM, no request (settings are read inside functions, for the limits only). Reads xlsx/xlsm/xls/ods through
+fastexcel (Rust calamine) with every column forced to text, csv/tsv through pandas' C engine with dtype=str; finds the
+header row under title rows, maps the columns (synonyms, then rapidfuzz), and accepts or rejects every data row with
+vectorised Arrow compute kernels (RE2 regexes, no Python loop per row on the common path). Money and quantities are
+parsed from the cell's text into Decimal, never through float (STYLE.md rule 6); floats only drive zero/blank masks.
+
+Choices worth knowing:
+- When a file has both "Pack Price" and "Unit Price" (the SCMS export), `unit_price` is the pack price: quantities in
+  such files count packs and "quantity x pack price = line value" holds, so the price per the line's UOM is the pack
+  price. "Unit Price" is then left unmapped (the user can pick it in the preview). SCMS's "Unit of Measure (Per Pack)"
+  maps to `uom` and carries the pack size as given ("30").
+- Trailing blank rows (spreadsheet padding) are ignored, not counted as skipped; blank rows between data rows are
+  skipped and counted. Reading stops at a run of BLANK_RUN_LIMIT blank rows (SECURITY.md item 7).
+- A rejected row gets one RowError, the first reason that applies in this order: formula without a saved value or
+  error cell (xlsx/xlsm), date missing, date unreadable, vendor blank, number unreadable, fewer than two of quantity /
+  unit price / extended amount, zero unit price with no quantity, quantity zero.
+- Derived values: unit price = extended / quantity, quantity = extended / unit price, both to 4 places through
+  gpo.money.unit_price; spend = the extended amount as given (to cents) else cents(quantity x unit price).
+- A known extension that disagrees with the content (an .xls renamed .xlsx) is refused; pass `filename=` with the
+  user's file name when the stored path has none.
+- `progress` receives percentages (5, 40, 100). `lines` text columns are pandas "str" (Arrow), money columns hold
+  Decimal objects (extended_amount None when the file gave none), purchase_date holds datetime.date objects.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from gpo.money import cents, unit_price
+
+FIELDS = (
+    "purchase_date",
+    "vendor_name",
+    "sku",
+    "mfr_part_number",
+    "description",
+    "quantity",
+    "uom",
+    "unit_price",
+    "extended_amount",
+    "invoice_number",
+    "po_number",
+)
+TEXT_FIELDS = ("vendor_name", "sku", "mfr_part_number", "description", "uom", "invoice_number", "po_number")
+NUMBER_FIELDS = ("quantity", "unit_price", "extended_amount")
+FIELD_LABELS = {
+    "purchase_date": "purchase date",
+    "vendor_name": "vendor",
+    "sku": "SKU",
+    "mfr_part_number": "manufacturer part number",
+    "description": "description",
+    "quantity": "quantity",
+    "uom": "UOM",
+    "unit_price": "unit price",
+    "extended_amount": "extended amount",
+    "invoice_number": "invoice number",
+    "po_number": "PO number",
+}
+
+HEADER_SCAN_ROWS = 30
+BLANK_RUN_LIMIT = 10_000
+FUZZY_THRESHOLD = 90
+CSV_SAMPLE_CHARS = 64 * 1024
+ZIP_READ_CHUNK = 1024 * 1024
+
+# Synonyms per field in priority order (normalised: lower-case, letters/digits, single spaces, parentheses dropped).
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "purchase_date": (
+        "purchase date",
+        "invoice date",
+        "date",
+        "order date",
+        "transaction date",
+        "txn date",
+        "posting date",
+        "post date",
+        "delivered to client date",
+        "delivery date",
+        "po date",
+        "ship date",
+        "receipt date",
+        "received date",
+    ),
+    "vendor_name": (
+        "vendor name",
+        "vendor",
+        "supplier",
+        "supplier name",
+        "manufacturer vendor",
+        "payee",
+        "distributor",
+    ),
+    "sku": (
+        "sku",
+        "vendor item",
+        "vendor item number",
+        "vendor sku",
+        "item",
+        "item number",
+        "item no",
+        "item id",
+        "catalog no",
+        "catalog number",
+        "catalog",
+        "cat no",
+        "product number",
+        "product code",
+        "part number",
+        "ndc",
+    ),
+    "mfr_part_number": (
+        "mfr part",
+        "mfr part number",
+        "mfr part no",
+        "mpn",
+        "manufacturer part number",
+        "manufacturer part",
+        "mfg part number",
+        "mfg part",
+        "manufacturer item number",
+    ),
+    "description": ("description", "item description", "product description", "product", "item name", "product name"),
+    "quantity": ("quantity", "qty", "line item quantity", "qty ordered", "quantity ordered", "qty shipped", "units"),
+    "uom": ("uom", "unit of measure", "unit", "units of measure", "pack", "um", "u m"),
+    "unit_price": ("pack price", "unit price", "price", "unit cost", "cost", "price each", "net price", "each price"),
+    "extended_amount": (
+        "extended",
+        "extended amount",
+        "extended price",
+        "ext price",
+        "ext amount",
+        "line item value",
+        "line total",
+        "amount",
+        "total",
+        "line amount",
+        "total price",
+        "total amount",
+        "net amount",
+    ),
+    "invoice_number": ("invoice number", "invoice", "invoice no", "invoice id", "inv no", "inv number"),
+    "po_number": ("po number", "po", "po so", "po no", "purchase order", "purchase order number", "order number"),
+}
+_SYNONYM_FIELD = {syn: name for name, syns in SYNONYMS.items() for syn in syns}
+
+_NOT_LETTER_DIGIT = re.compile(r"[^0-9a-z]+")
+_PARENTHESES = re.compile(r"\([^)]*\)")
+
+
+class IngestError(Exception):
+    """The file as a whole cannot be read (type, encryption, size caps, no header); the message says why."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A rejected data row: its number as the spreadsheet shows it (csv: the line), the column and a plain reason."""
+
+    row: int
+    column: str
+    reason: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The first rows of a file with the detected (or given) column mapping, for the user to confirm."""
+
+    file_format: str
+    sheet_names: list[str]
+    sheet_name: str
+    header_row: int
+    headers: list[str]
+    mapping: dict[str, str]
+    sample_rows: list[list[str]]
+    header_signature: str
+
+
+@dataclass
+class IngestResult:
+    """Every data row of a file, accepted (as `lines`) or rejected (as `errors`), with the totals of DESIGN §5."""
+
+    file_format: str
+    sheet_name: str
+    header_row: int
+    headers: list[str]
+    mapping: dict[str, str]
+    lines: pd.DataFrame
+    errors: list[RowError] = field(default_factory=list)
+    rows_skipped: int = 0
+    rows_total: int = 0
+    file_total: Decimal = Decimal("0.00")
+    accepted_total: Decimal = Decimal("0.00")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# File type by content (SECURITY.md items 2 and 3)
+
+
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+_LOOKS_LIKE = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"MZ", "a Windows program"),
+    (b"\x7fELF", "a Linux program"),
+    (b"BM", "a BMP image"),
+)
+
+
+def _setting(name: str, default: int) -> int:
+    try:
+        from django.conf import settings
+
+        return int(getattr(settings, name, default))
+    except Exception:  # settings not configured (pure use outside Django)
+        return default
+
+
+_EXTENSION_FAMILY = {
+    ".xlsx": "ooxml",
+    ".xlsm": "ooxml",
+    ".xls": "xls",
+    ".ods": "ods",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+}
+_FORMAT_FAMILY = {"xlsx": "ooxml", "xlsm": "ooxml", "xls": "xls", "ods": "ods", "csv": "csv"}
+_FORMAT_NAMES = {
+    "xlsx": "an Excel workbook (.xlsx)",
+    "xlsm": "a macro-enabled Excel workbook (.xlsm)",
+    "xls": "an Excel 97-2003 workbook (.xls)",
+    "ods": "an OpenDocument spreadsheet (.ods)",
+    "csv": "a csv text file",
+}
+
+
+def detect_format(path: Path, *, filename: str | None = None) -> str:
+    """The file's type by its content: "xlsx", "xlsm", "xls", "ods" or "csv"; IngestError naming what it is else.
+
+    A known spreadsheet extension (of `filename`, else of `path`) that disagrees with the content is refused too:
+    an .xls renamed .xlsx is a mistake to point out, not a file to guess about (SECURITY.md item 2).
+    """
+    path = Path(path)
+    file_format = _detect_by_content(path)
+    extension = Path(filename if filename is not None else path.name).suffix.lower()
+    expected = _EXTENSION_FAMILY.get(extension)
+    if expected is not None and expected != _FORMAT_FAMILY[file_format]:
+        raise IngestError(
+            f"The file is named {extension} but its content is {_FORMAT_NAMES[file_format]}: "
+            f"save it again as {extension} or rename it."
+        )
+    return file_format
+
+
+def _detect_by_content(path: Path) -> str:
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head.startswith(_OLE2_MAGIC):
+        data = path.read_bytes()
+        if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
+            raise IngestError("The workbook is password-protected (encrypted): save it without a password and retry.")
+        if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
+            return "xls"
+        raise IngestError("The file is an Office document that is not an Excel workbook (OLE2 without a Workbook).")
+    if head.startswith(b"PK"):
+        return _detect_zip_format(path)
+    for magic, what in _LOOKS_LIKE:
+        if head.startswith(magic):
+            raise IngestError(f"The file looks like {what}, not a spreadsheet (xlsx, xlsm, xls, ods or csv).")
+    _decode_text(path.read_bytes())
+    return "csv"
+
+
+def _detect_zip_format(path: Path) -> str:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names and archive.read("mimetype").strip() == _ODS_MIMETYPE:
+                return "ods"
+            if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
+                content_types = archive.read("[Content_Types].xml")
+                return "xlsm" if b"macroEnabled" in content_types else "xlsx"
+            if "word/document.xml" in names:
+                raise IngestError("The file looks like a Word document, not a spreadsheet.")
+            if "ppt/presentation.xml" in names:
+                raise IngestError("The file looks like a PowerPoint presentation, not a spreadsheet.")
+            if "mimetype" in names:
+                raise IngestError("The file is an OpenDocument file that is not a spreadsheet.")
+    except zipfile.BadZipFile as exc:
+        raise IngestError(f"The file looks like a damaged zip archive or workbook: {exc}.") from exc
+    raise IngestError("The file looks like a zip archive, not a spreadsheet (xlsx, xlsm, xls, ods or csv).")
+
+
+def _decode_text(data: bytes) -> tuple[str, str]:
+    """(text, encoding) of a csv file: UTF-8 with or without BOM, else cp1252; IngestError for binary data."""
+    if b"\x00" in data:
+        raise IngestError("The file contains binary data (NUL bytes): it is not a csv text file.")
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data.decode("utf-8-sig"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise IngestError("The file starts as UTF-8 text but contains invalid bytes.") from exc
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as exc:
+        raise IngestError("The file is not text in UTF-8 or Windows-1252: it is not a readable csv file.") from exc
+
+
+def check_zip_container(path: Path) -> None:
+    """SECURITY.md item 3: refuse zip bombs from the central directory, then cap the bytes actually inflated."""
+    _inflate_checked(path, scan_formulas=False)
+
+
+def _inflate_checked(path: Path, *, scan_formulas: bool) -> dict[str, dict[tuple[int, int], str]]:
+    """Zip-bomb checks in one streaming pass; with scan_formulas, the formula cells without a saved value per part.
+
+    One pass serves both: inflating the parts is the expensive bit, and the formula scan needs the same bytes.
+    """
+    formulas: dict[str, dict[tuple[int, int], str]] = {}
+    max_entries = _setting("UPLOAD_MAX_ZIP_ENTRIES", 1000)
+    budget = _setting("UPLOAD_MAX_UNZIPPED_BYTES", 500 * 1024 * 1024)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            if len(infos) > max_entries:
+                raise IngestError(f"The workbook has {len(infos):,} parts (at most {max_entries:,} allowed).")
+            declared = sum(info.file_size for info in infos)
+            if declared > budget:
+                raise IngestError(
+                    f"The workbook unpacks to {declared:,} bytes (at most {budget:,} allowed): refused as a zip bomb."
+                )
+            # Declared sizes can lie: inflate every part in chunks (zipfile stops at the declared size and checks the
+            # CRC, so a lying entry fails) and count what really comes out.
+            inflated = 0
+            for info in infos:
+                is_sheet = scan_formulas and info.filename.startswith("xl/worksheets/")
+                found: dict[tuple[int, int], str] = {}
+                tail = b""
+                with archive.open(info) as part:
+                    while chunk := part.read(ZIP_READ_CHUNK):
+                        inflated += len(chunk)
+                        if inflated > budget:
+                            raise IngestError(
+                                f"The workbook unpacks to more than {budget:,} bytes: refused as a zip bomb."
+                            )
+                        if is_sheet:
+                            if b"<f" in chunk or b"<f" in tail[-1:] + chunk[:1]:
+                                # Re-scan the seam between chunks: a cell's markup is far shorter than the tail.
+                                for match in _CELL_FORMULA_NO_VALUE.finditer(tail + chunk):
+                                    cell = (int(match.group(2)), _column_position(match.group(1).decode()))
+                                    found[cell] = "a formula with no saved value"
+                            if b't="e"' in tail[-8:] + chunk:
+                                for match in _CELL_ERROR.finditer(tail + chunk):
+                                    cell = (int(match.group(2)), _column_position(match.group(1).decode()))
+                                    found[cell] = f"an error value ({match.group(3).decode(errors='replace')})"
+                            tail = chunk[-4096:]
+                if found:
+                    formulas[info.filename] = found
+    except zipfile.BadZipFile as exc:
+        raise IngestError(f"The workbook is damaged and cannot be opened: {exc}.") from exc
+    return formulas
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Reading a grid of text cells (Arrow string columns, "" where blank)
+
+
+@dataclass
+class _Grid:
+    """Cells as Arrow string columns ("" when blank) with the row number the user sees for each grid row."""
+
+    sheet_names: list[str]
+    sheet_name: str
+    columns: list[pa.Array]
+    row_numbers: np.ndarray
+    unusable_cells: dict[tuple[int, int], str]  # (shown row number, column position) -> what is wrong
+
+    @property
+    def height(self) -> int:
+        return len(self.row_numbers)
+
+    def rows(self, start: int, stop: int) -> list[list[str]]:
+        """Rows [start, stop) as lists of cell text."""
+        stop = min(stop, self.height)
+        if start >= stop:
+            return []
+        sliced = [column.slice(start, stop - start).to_pylist() for column in self.columns]
+        return [list(row) for row in zip(*sliced, strict=True)]
+
+
+def _text_column(values: Any) -> pa.Array:
+    array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if not pa.types.is_string(array.type):
+        array = array.cast(pa.string())
+    return pc.fill_null(array, "") if array.null_count else array
+
+
+def _read_grid(
+    path: Path, file_format: str, sheet: str | None, n_rows: int | None, mapping: dict[str, str] | None
+) -> _Grid:
+    if file_format == "csv":
+        return _read_csv_grid(path, n_rows, mapping)
+    return _read_workbook_grid(path, file_format, sheet, n_rows)
+
+
+def _max_rows() -> int:
+    return _setting("UPLOAD_MAX_ROWS", 2_000_000)
+
+
+def _read_workbook_grid(path: Path, file_format: str, sheet: str | None, n_rows: int | None) -> _Grid:
+    import fastexcel
+
+    formulas_by_part: dict[str, dict[tuple[int, int], str]] = {}
+    if file_format in {"xlsx", "xlsm", "ods"}:
+        formulas_by_part = _inflate_checked(path, scan_formulas=file_format != "ods")
+    max_rows = _max_rows() + HEADER_SCAN_ROWS + BLANK_RUN_LIMIT
+    try:
+        reader = fastexcel.read_excel(str(path))
+        sheet_names = list(reader.sheet_names)
+        if sheet is not None and sheet not in sheet_names:
+            raise IngestError(f"The workbook has no sheet named {sheet!r} (sheets: {', '.join(sheet_names)}).")
+        sheet_name = sheet if sheet is not None else sheet_names[0]
+        limit = max_rows + 1 if n_rows is None else n_rows
+        # skip_rows=0 keeps leading blank rows, so position i is spreadsheet row i + 1; every column read as text.
+        loaded = reader.load_sheet(sheet_name, header_row=None, skip_rows=0, dtypes="string", n_rows=limit)
+        _check_width(loaded.width)
+        batch = loaded.to_arrow()
+    except IngestError:
+        raise
+    except Exception as exc:
+        raise IngestError(f"The workbook cannot be read ({type(exc).__name__}: {exc}).") from exc
+    if n_rows is None and batch.num_rows > max_rows:
+        raise IngestError(f"The sheet has more than {_max_rows():,} rows (the limit).")
+    columns = [_text_column(column) for column in batch.columns]
+    formulas = _formula_cells_without_value(path, sheet_name, formulas_by_part) if formulas_by_part else {}
+    return _Grid(sheet_names, sheet_name, columns, np.arange(1, batch.num_rows + 1, dtype=np.int64), formulas)
+
+
+def _check_width(width: int) -> None:
+    max_columns = _setting("UPLOAD_MAX_COLUMNS", 200)
+    if width > max_columns:
+        raise IngestError(f"The sheet has {width:,} columns (at most {max_columns:,} allowed).")
+
+
+_CELL_ERROR = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*\bt="e"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?<v>([^<]*)</v>'
+)
+_CELL_FORMULA_NO_VALUE = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*>\s*<f(?:\s[^>]*)?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>'
+)
+_SHEET_ENTRY = re.compile(rb'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
+_RELATIONSHIP = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"')
+_RELATIONSHIP_REVERSED = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
+
+
+def _formula_cells_without_value(
+    path: Path, sheet_name: str, formulas_by_part: dict[str, dict[tuple[int, int], str]]
+) -> dict[tuple[int, int], str]:
+    """SECURITY.md item 5: the chosen sheet's formula cells with no saved value, as (row, column position)."""
+    import html
+
+    with zipfile.ZipFile(path) as archive:
+        workbook = archive.read("xl/workbook.xml")
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+    targets = dict(_RELATIONSHIP.findall(rels))
+    targets.update({rid: target for target, rid in _RELATIONSHIP_REVERSED.findall(rels)})
+    for name, rid in _SHEET_ENTRY.findall(workbook):
+        if html.unescape(name.decode("utf-8")) == sheet_name and rid in targets:
+            target = targets[rid].decode("utf-8")
+            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            return formulas_by_part.get(member, {})
+    return {}
+
+
+def _column_position(letters: str) -> int:
+    position = 0
+    for letter in letters:
+        position = position * 26 + (ord(letter) - ord("A") + 1)
+    return position - 1
+
+
+def _read_csv_grid(path: Path, n_rows: int | None, mapping: dict[str, str] | None) -> _Grid:
+    text, encoding = _decode_text(path.read_bytes())
+    sample = text[:CSV_SAMPLE_CHARS]
+    delimiter = _sniff_delimiter(sample)
+    # Title rows may be ragged: find the header among the first records with the csv module (physical lines).
+    records: list[list[str]] = []
+    first_lines: list[int] = []
+    reader = csv.reader(io.StringIO(sample), delimiter=delimiter)
+    line = 1
+    try:
+        for record in reader:
+            first_lines.append(line)
+            records.append(record)
+            line = reader.line_num + 1
+            if len(records) >= HEADER_SCAN_ROWS:
+                break
+    except csv.Error:
+        pass
+    if not records:
+        raise IngestError("The file is empty: no header row found.")
+    header_index = _find_header_index([[cell.strip() for cell in record] for record in records], mapping)
+    header_line = first_lines[header_index]
+    max_rows = _max_rows() + BLANK_RUN_LIMIT
+    limit = max_rows + 2 if n_rows is None else n_rows
+    try:
+        frame = pd.read_csv(
+            path,
+            sep=delimiter,
+            header=None,
+            skiprows=header_line - 1,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            encoding=encoding,
+            engine="c",
+            nrows=limit,
+        )
+        columns = [_text_column(pa.array(frame[column])) for column in frame.columns]
+        height = len(frame)
+    except pd.errors.ParserError:
+        # Ragged rows after the header: the csv module copes (slower, only for odd files).
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))[header_line - 1 : header_line - 1 + limit]
+        width = max((len(row) for row in rows), default=0)
+        _check_width(width)
+        columns = [pa.array([row[i] if i < len(row) else "" for row in rows], type=pa.string()) for i in range(width)]
+        height = len(rows)
+    except pd.errors.EmptyDataError as exc:
+        raise IngestError("The file is empty.") from exc
+    _check_width(len(columns))
+    if n_rows is None and height > max_rows:
+        raise IngestError(f"The file has more than {_max_rows():,} rows (the limit).")
+    # Physical line numbers: a quoted cell spanning lines pushes every later row down.
+    extra_lines = np.zeros(height, dtype=np.int64)
+    if "\n" in text[text.find("\n", text.find("\n") + 1) :] and '"' in text:
+        for column in columns:
+            extra_lines += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False).astype(np.int64)
+    before = np.concatenate(([0], np.cumsum(extra_lines)[:-1])) if height else extra_lines
+    row_numbers = header_line + np.arange(height, dtype=np.int64) + before
+    return _Grid([], "", columns, row_numbers.astype(np.int64), {})
+
+
+def _sniff_delimiter(sample: str) -> str:
+    lines = [line for line in sample.splitlines()[:HEADER_SCAN_ROWS] if line.strip()]
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|").delimiter
+    except csv.Error:
+        counts = {delimiter: sum(line.count(delimiter) for line in lines) for delimiter in (",", ";", "\t", "|")}
+        best = max(counts, key=lambda delimiter: counts[delimiter])
+        return best if counts[best] else ","
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Header row and column mapping
+
+
+def normalize_header(text: str) -> str:
+    """A header as the synonym table spells it: lower-case, no parenthesised notes, letters/digits, single spaces."""
+    text = _PARENTHESES.sub(" ", str(text).lower()).replace("#", " number ").replace("&", " and ")
+    text = text.replace("no.", "no ")
+    words = _NOT_LETTER_DIGIT.sub(" ", text).split()
+    # "Item #" and "PO / SO #" read as "item number" / "po so number"; drop a trailing "number" only to find synonyms.
+    return " ".join(words)
+
+
+def _synonym_key(normalized: str) -> list[str]:
+    keys = [normalized]
+    if normalized.endswith(" number"):
+        keys.append(normalized.removesuffix(" number"))
+    return keys
+
+
+def auto_map(headers: list[str]) -> dict[str, str]:
+    """Field -> header text from the synonym table, then fuzzy matching (rapidfuzz) for what is left."""
+    from rapidfuzz import fuzz, process
+
+    normalized = [normalize_header(header) for header in headers]
+    mapping: dict[str, str] = {}
+    used: set[int] = set()
+    for name in FIELDS:
+        for synonym in SYNONYMS[name]:
+            position = next(
+                (
+                    index
+                    for index, text in enumerate(normalized)
+                    if index not in used and text and synonym in _synonym_key(text)
+                ),
+                None,
+            )
+            if position is not None:
+                mapping[name] = headers[position]
+                used.add(position)
+                break
+    choices = {index: text for index, text in enumerate(normalized) if index not in used and len(text) >= 3}
+    for name in FIELDS:
+        if name in mapping or not choices:
+            continue
+        best: tuple[int, float] | None = None
+        for synonym in SYNONYMS[name]:
+            if len(synonym) < 4:
+                continue  # fuzzy matching on "po", "qty" or "uom" would grab unrelated short headers
+            match = process.extractOne(synonym, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
+            if match is not None and (best is None or match[1] > best[1]):
+                best = (int(match[2]), float(match[1]))
+        if best is not None:
+            mapping[name] = headers[best[0]]
+            used.add(best[0])
+            choices.pop(best[0], None)
+    return mapping
+
+
+def _exact_score(cells: list[str]) -> int:
+    return sum(
+        1 for cell in cells if cell and any(key in _SYNONYM_FIELD for key in _synonym_key(normalize_header(cell)))
+    )
+
+
+def _fuzzy_score(cells: list[str]) -> int:
+    return len(auto_map(cells)) if sum(1 for cell in cells if cell) >= 2 else 0
+
+
+def _find_header_index(rows: list[list[str]], mapping: dict[str, str] | None) -> int:
+    """Position of the header row among the first rows: the one naming the most fields (given headers if mapped)."""
+    wanted = {text.strip() for text in (mapping or {}).values() if text}
+    candidates = [[str(cell).strip() for cell in row] for row in rows[:HEADER_SCAN_ROWS]]
+    # Exact synonyms first (cheap); fuzzy matching only when no row names two fields exactly.
+    for score in (_exact_score, _fuzzy_score):
+        best_index, best_score = 0, 0
+        for index, cells in enumerate(candidates):
+            points = sum(1 for cell in cells if cell in wanted) * 100 + score(cells)
+            if points > best_score:
+                best_index, best_score = index, points
+        if best_score >= 2:
+            return best_index
+    raise IngestError(
+        "No header row found: none of the first rows names at least two of the columns expected "
+        "(date, vendor, item, quantity, unit price, extended amount...)."
+    )
+
+
+def _headers_of(row: list[str]) -> list[str]:
+    headers: list[str] = []
+    for position, cell in enumerate(row):
+        text = str(cell).strip()
+        headers.append(text if text else f"(column {position + 1})")
+    return headers
+
+
+def _resolve_mapping(headers: list[str], given: dict[str, str] | None) -> dict[str, str]:
+    mapping = auto_map(headers)
+    if not given:
+        return mapping
+    for name, header in given.items():
+        if name not in FIELDS:
+            raise IngestError(f"Unknown field {name!r} in the column mapping (fields: {', '.join(FIELDS)}).")
+        if header and header not in headers:
+            raise IngestError(f"The column {header!r} chosen for {FIELD_LABELS[name]} is not in the header row.")
+    claimed = {header for header in given.values() if header}
+    mapping = {name: header for name, header in mapping.items() if header not in claimed and name not in given}
+    mapping.update({name: header for name, header in given.items() if header})
+    return {name: mapping[name] for name in FIELDS if name in mapping}
+
+
+def header_signature(headers: list[str]) -> str:
+    """A stable fingerprint of a header layout (normalised header texts) to remember a corrected mapping by."""
+    return hashlib.sha256("\x1f".join(normalize_header(header) for header in headers).encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Public entry points
+
+
+def preview(
+    path: Path,
+    *,
+    sheet: str | None = None,
+    mapping: dict[str, str] | None = None,
+    rows: int = 20,
+    filename: str | None = None,
+) -> Preview:
+    """The header row, detected (or given) mapping and first data rows of a file, without validating the rows."""
+    path = Path(path)
+    file_format = detect_format(path, filename=filename)
+    grid = _read_grid(path, file_format, sheet, HEADER_SCAN_ROWS + rows + 1000, mapping)
+    header_index, headers, resolved = _header_and_mapping(grid, mapping)
+    following = grid.rows(header_index + 1, grid.height)
+    sample = [row for row in following if any(cell.strip() for cell in row)][:rows]
+    return Preview(
+        file_format=file_format,
+        sheet_names=grid.sheet_names,
+        sheet_name=grid.sheet_name,
+        header_row=int(grid.row_numbers[header_index]),
+        headers=headers,
+        mapping=resolved,
+        sample_rows=sample,
+        header_signature=header_signature(headers),
+    )
+
+
+def _header_and_mapping(grid: _Grid, mapping: dict[str, str] | None) -> tuple[int, list[str], dict[str, str]]:
+    if grid.height == 0:
+        raise IngestError("The file is empty: no header row found.")
+    top = grid.rows(0, HEADER_SCAN_ROWS)
+    header_index = _find_header_index(top, mapping)
+    headers = _headers_of(top[header_index])
+    return header_index, headers, _resolve_mapping(headers, mapping)
+
+
+def ingest_file(
+    path: Path,
+    *,
+    sheet: str | None = None,
+    mapping: dict[str, str] | None = None,
+    progress: Callable[[int], None] | None = None,
+    filename: str | None = None,
+) -> IngestResult:
+    """Read a purchase file and accept or reject every data row by DESIGN.md section 5; `progress` gets 0-100."""
+    path = Path(path)
+    report = progress or (lambda percent: None)
+    file_format = detect_format(path, filename=filename)
+    report(5)
+    grid = _read_grid(path, file_format, sheet, None, mapping)
+    report(40)
+    header_index, headers, resolved = _header_and_mapping(grid, mapping)
+    _require_fields(resolved)
+    result = _validate(grid, header_index, headers, resolved)
+    result.file_format = file_format
+    report(100)
+    return result
+
+
+def _require_fields(mapping: dict[str, str]) -> None:
+    missing = [FIELD_LABELS[name] for name in ("purchase_date", "vendor_name") if name not in mapping]
+    numbers = [name for name in NUMBER_FIELDS if name in mapping]
+    if len(numbers) < 2:
+        missing.append("two of quantity, unit price and extended amount")
+    if missing:
+        raise IngestError(f"No column found for {' and '.join(missing)}: choose them in the column mapping.")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Values: numbers and dates, vectorised with Arrow compute kernels (RE2 regexes run in C++)
+
+
+def _mask(array: Any) -> np.ndarray:
+    """An Arrow boolean array as a numpy bool array (nulls -> False)."""
+    return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _trimmed(array: pa.Array) -> pa.Array:
+    # Unicode-aware: non-breaking and figure spaces are trimmed too (SECURITY.md item 8).
+    return pc.utf8_trim_whitespace(array)
+
+
+def _any(array: Any) -> bool:
+    return bool(pc.any(array).as_py())
+
+
+def _all(array: Any) -> bool:
+    return bool(pc.all(array).as_py())
+
+
+def _blank(array: pa.Array) -> np.ndarray:
+    return _mask(pc.equal(pc.utf8_length(_trimmed(array)), 0))
+
+
+_PLAIN_NUMBER = r"^-?[0-9]+(?:\.[0-9]+)?$"
+_NUMBER = r"^-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
+_GROUPED = r"^[-(]?-?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?\)?-?$"
+
+
+@dataclass
+class _Numbers:
+    text: pa.Array  # canonical number text ("-12.00") where readable
+    value: np.ndarray  # float64, NaN where blank or unreadable: drives masks only, never money
+    blank: np.ndarray
+    readable: np.ndarray
+
+
+def _clean_numbers(raw: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """Finance spellings to plain number text: "$1,234.56", "(12.00)", "12.00-", "−12", NBSP; (text, blank, ok)."""
+    text = _trimmed(raw)
+    blank = _mask(pc.equal(pc.utf8_length(text), 0))
+    # Each rewrite runs only when some cell needs it: regex rewrites cost far more than the checks.
+    if _any(pc.match_substring(text, "$")):
+        text = pc.replace_substring(text, "$", "")
+        if _any(pc.match_substring(text, " ")):
+            text = _trimmed(pc.replace_substring_regex(text, r"^([-(]?)\s+", r"\1"))
+    if not _all(pc.string_is_ascii(text)):
+        text = pc.replace_substring_regex(text, "[\u2212\u2012\u2013\u2014]", "-")
+    has_comma = _mask(pc.match_substring(text, ","))
+    bad_grouping = np.zeros(len(text), dtype=bool)
+    if has_comma.any():
+        bad_grouping = has_comma & ~_mask(pc.match_substring_regex(text, _GROUPED))
+        text = pc.replace_substring(text, ",", "")
+    if _any(pc.starts_with(text, "(")):
+        text = pc.replace_substring_regex(text, r"^\(\s*([^()-]*?)\s*\)$", r"-\1")
+    if _any(pc.ends_with(text, "-")):
+        text = pc.replace_substring_regex(text, r"^([^-].*)-$", r"-\1")
+    if _any(pc.starts_with(text, "+")):
+        text = pc.replace_substring_regex(text, r"^\+", "")
+    readable = _mask(pc.match_substring_regex(text, _NUMBER)) & ~blank & ~bad_grouping
+    return text, blank, readable
+
+
+def _parse_numbers(raw: pa.Array) -> _Numbers:
+    plain = _mask(pc.match_substring_regex(raw, _PLAIN_NUMBER))
+    size = len(raw)
+    if plain.all():
+        text, blank, readable = raw, np.zeros(size, dtype=bool), plain
+    else:
+        # Only the cells that are not already plain numbers go through the cleaning chain.
+        others = np.flatnonzero(~plain)
+        cleaned, other_blank, other_readable = _clean_numbers(raw.take(pa.array(others)))
+        text = pc.replace_with_mask(raw, pa.array(~plain), cleaned)
+        blank = np.zeros(size, dtype=bool)
+        blank[others] = other_blank
+        readable = plain.copy()
+        readable[others] = other_readable
+    as_float = pc.cast(pc.if_else(pa.array(readable), text, "0"), pa.float64())
+    value = np.array(as_float.to_numpy(zero_copy_only=False), dtype=np.float64)
+    value[~readable] = np.nan
+    return _Numbers(text, value, blank, readable)
+
+
+_MONTH_NAMES = (
+    ("jan", "january"),
+    ("feb", "february"),
+    ("mar", "march"),
+    ("apr", "april"),
+    ("may",),
+    ("jun", "june"),
+    ("jul", "july"),
+    ("aug", "august"),
+    ("sep", "sept", "september"),
+    ("oct", "october"),
+    ("nov", "november"),
+    ("dec", "december"),
+)
+_MONTH_LOOKUP = pa.array([name for names in _MONTH_NAMES for name in names])
+_MONTH_NUMBER = np.array([number for number, names in enumerate(_MONTH_NAMES, start=1) for _ in names] + [0])
+_TIME = r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?: ?[AaPp][Mm])?)?"
+# DESIGN §5: ISO, US month-first (03/15/2026, 3/15/26) and month names (15-Mar-2026, Mar 15 2026).
+_DATE_PATTERNS = (
+    rf"^(?P<y>[0-9]{{4}})-(?P<m>[0-9]{{1,2}})-(?P<d>[0-9]{{1,2}}){_TIME}$",
+    rf"^(?P<m>[0-9]{{1,2}})/(?P<d>[0-9]{{1,2}})/(?P<y>[0-9]{{4}}|[0-9]{{2}}){_TIME}$",
+    r"^(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})-(?P<y>[0-9]{4})$",
+    r"^(?P<d>[0-9]{1,2})[-\s/]+(?P<n>[A-Za-z]{3,9})\.?[-\s/,]+(?P<y>[0-9]{4}|[0-9]{2})$",
+    r"^(?P<n>[A-Za-z]{3,9})\.?[-\s/]+(?P<d>[0-9]{1,2})(?:st|nd|rd|th)?,?[-\s/,]+(?P<y>[0-9]{4}|[0-9]{2})$",
+)
+_ISO_FAST = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?$"
+_US_FAST = r"^[0-9]{1,2}/[0-9]{1,2}/(?:[0-9]{4}|[0-9]{2})$"
+_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+_NOT_A_DATE = np.datetime64("NaT", "D")
+
+
+def _integers(array: pa.Array) -> np.ndarray:
+    return np.asarray(pc.cast(pc.fill_null(array, "0"), pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _calendar_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """datetime64[D] from parts, NaT where the date does not exist (2/30, month 13)."""
+    valid = (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & (year >= 1) & (year <= 9999)
+    months = np.where(valid, (year - 1970) * 12 + month - 1, 0).astype("datetime64[M]")
+    dates = months.astype("datetime64[D]") + np.where(valid, day - 1, 0).astype("timedelta64[D]")
+    valid &= dates.astype("datetime64[M]") == months
+    return np.where(valid, dates, _NOT_A_DATE)
+
+
+def _parse_dates(raw: pa.Array) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    """(datetime64[D], NaT where unreadable; blank mask; trimmed text): ISO, US, month names, Excel serials."""
+    text = _trimmed(raw)
+    blank = _mask(pc.equal(pc.utf8_length(text), 0))
+    result = np.full(len(text), _NOT_A_DATE, dtype="datetime64[D]")
+    pending = ~blank
+    # Fast paths without regex extraction: calamine's "2026-03-15 00:00:00" / ISO text, then US "03/15/2026".
+    for pattern, split in ((_ISO_FAST, None), (_US_FAST, "/")):
+        if not pending.any():
+            break
+        positions = np.flatnonzero(pending)
+        candidates = text.take(pa.array(positions)) if len(positions) < len(text) else text
+        matched = _mask(pc.match_substring_regex(candidates, pattern))
+        if not matched.any():
+            continue
+        found = candidates.filter(pa.array(matched)) if not matched.all() else candidates
+        if split is None:
+            year, month, day = (_integers(pc.utf8_slice_codeunits(found, a, b)) for a, b in ((0, 4), (5, 7), (8, 10)))
+        else:
+            parts = pc.split_pattern(found, split)
+            month, day, year = (_integers(pc.list_element(parts, i)) for i in range(3))
+            year = np.where(year < 100, np.where(year < 69, 2000, 1900) + year, year)
+        where = positions[matched]
+        result[where] = _calendar_dates(year, month, day)
+        pending[where] = False
+    for pattern in _DATE_PATTERNS:
+        if not pending.any():
+            break
+        positions = np.flatnonzero(pending)
+        parts = pc.extract_regex(text.take(pa.array(positions)), pattern)
+        matched = _mask(pc.is_valid(parts))
+        if not matched.any():
+            continue
+        parts = parts.filter(pa.array(matched))
+        year_text = parts.field("y")
+        year = _integers(year_text)
+        short = _mask(pc.less(pc.utf8_length(year_text), 4))
+        # Two-digit years follow Python's %y pivot: 00-68 -> 2000s, 69-99 -> 1900s.
+        year = np.where(short, np.where(year < 69, 2000, 1900) + year, year)
+        if "?P<n>" in pattern:
+            index = pc.index_in(pc.utf8_lower(parts.field("n")), value_set=_MONTH_LOOKUP)
+            month = _MONTH_NUMBER[np.asarray(pc.fill_null(index, -1).to_numpy(zero_copy_only=False), dtype=np.int64)]
+        else:
+            month = _integers(parts.field("m"))
+        where = positions[matched]
+        result[where] = _calendar_dates(year, month, _integers(parts.field("d")))
+        pending[where] = False
+    if pending.any():
+        positions = np.flatnonzero(pending)
+        candidates = text.take(pa.array(positions))
+        serial_mask = _mask(pc.match_substring_regex(candidates, r"^[0-9]{1,7}(?:\.[0-9]+)?$"))
+        if serial_mask.any():
+            serial = pc.cast(candidates.filter(pa.array(serial_mask)), pa.float64()).to_numpy(zero_copy_only=False)
+            valid = (serial >= 1) & (serial < 2958466)
+            dates = _EXCEL_EPOCH + np.where(valid, np.floor(serial), 0).astype(np.int64).astype("timedelta64[D]")
+            result[positions[serial_mask]] = np.where(valid, dates, _NOT_A_DATE)
+    return result, blank, text
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Validation (DESIGN.md section 5)
+
+
+_SUMMARY = r"(?i)^(?:sub\s*-?\s*)?total"
+
+
+def _absent_numbers(size: int) -> _Numbers:
+    return _Numbers(pa.nulls(size, pa.string()), np.full(size, np.nan), np.ones(size, bool), np.zeros(size, bool))
+
+
+def _validate(grid: _Grid, header_index: int, headers: list[str], mapping: dict[str, str]) -> IngestResult:
+    start = header_index + 1
+    columns = [column.slice(start) for column in grid.columns]
+    row_numbers = grid.row_numbers[start:]
+    position = {header: index for index, header in reversed(list(enumerate(headers)))}
+    column_of = {name: position[header] for name, header in mapping.items()}
+
+    filled = np.zeros(len(row_numbers), dtype=bool)
+    for column in columns:
+        # Only rows still blank so far need the next column looked at: usually the first column fills them all.
+        pending = np.flatnonzero(~filled)
+        if not len(pending):
+            break
+        if len(pending) == len(filled):
+            filled = ~_blank(column)
+        else:
+            filled[pending] = ~_blank(column.take(pa.array(pending)))
+    # Trailing blank rows are padding, not rows; a long run of blank rows ends the data (SECURITY.md item 7).
+    last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
+    end = min(last, _first_long_blank_run(filled[:last]))
+    if end < len(row_numbers):
+        columns = [column.slice(0, end) for column in columns]
+        row_numbers = row_numbers[:end]
+        filled = filled[:end]
+    size = len(row_numbers)
+    if size > _max_rows():
+        raise IngestError(f"The file has more than {_max_rows():,} data rows (the limit).")
+
+    dates, date_blank, date_text = _parse_dates(columns[column_of["purchase_date"]])
+    date_ok = ~np.isnat(dates)
+    # DESIGN §5: a summary row has no date and a text cell beginning with "total" or "subtotal".
+    summary = np.zeros(size, dtype=bool)
+    undated = np.flatnonzero(~date_ok & filled)
+    if len(undated):
+        hits = np.zeros(len(undated), dtype=bool)
+        for column in columns:
+            hits |= _mask(pc.match_substring_regex(_trimmed(column.take(pa.array(undated))), _SUMMARY))
+        summary[undated[hits]] = True
+    skipped = ~filled | summary
+    data = ~skipped
+
+    numbers = {name: _parse_numbers(columns[column_of[name]]) for name in NUMBER_FIELDS if name in column_of}
+    quantity = numbers.get("quantity") or _absent_numbers(size)
+    price = numbers.get("unit_price") or _absent_numbers(size)
+    extended = numbers.get("extended_amount") or _absent_numbers(size)
+
+    # Reasons in priority order; the first that applies is the row's reason.
+    reason = np.full(size, "", dtype=object)
+    column_name = np.full(size, "", dtype=object)
+
+    def reject(mask: np.ndarray, field_name: str | None, text: str | Callable[[np.ndarray], list[str]]) -> None:
+        todo = mask & data & (reason == "")
+        if not todo.any():
+            return
+        reason[todo] = text(todo) if callable(text) else text
+        column_name[todo] = mapping.get(field_name or "", "")
+
+    if grid.unusable_cells:
+        # SECURITY.md item 5: a formula without its saved value or an error cell is never read as blank or zero.
+        cell_mask, cell_field, cell_problem = _unusable_rows(grid.unusable_cells, row_numbers, column_of)
+        for index in np.flatnonzero(cell_mask & data):
+            name = str(cell_field[index])
+            reason[index] = f"{FIELD_LABELS[name]} is {cell_problem[index]}"
+            column_name[index] = mapping[name]
+    reject(date_blank, "purchase_date", "date is missing")
+    reject(~date_ok, "purchase_date", _quoting("date is unreadable: ", date_text))
+    reject(_blank(columns[column_of["vendor_name"]]), "vendor_name", "vendor is blank")
+    for name, parsed in numbers.items():
+        raw = columns[column_of[name]]
+        reject(~parsed.blank & ~parsed.readable, name, _quoting(f"{FIELD_LABELS[name]} is unreadable: ", raw))
+    usable = quantity.readable.astype(int) + price.readable.astype(int) + extended.readable.astype(int)
+    few = usable < 2
+    first_missing = np.where(~quantity.readable, "quantity", np.where(~price.readable, "unit_price", "extended_amount"))
+    for name in NUMBER_FIELDS:
+        reject(few & (first_missing == name), name, "fewer than two of quantity, unit price and extended amount")
+    derive_quantity = ~quantity.readable & price.readable & extended.readable
+    reject(derive_quantity & (price.value == 0), "unit_price", "unit price is zero: the quantity cannot be derived")
+    quantity_zero = np.where(quantity.readable, quantity.value == 0, derive_quantity & (extended.value == 0))
+    reject(quantity_zero, "quantity" if "quantity" in mapping else "extended_amount", "quantity is zero")
+    accepted = data & (reason == "")
+
+    extended_cents = _cents_where(extended, data & extended.readable)
+    lines = _lines_frame(accepted, row_numbers, dates, columns, column_of, quantity, price, extended, extended_cents)
+    product_rows = data & ~extended.readable & quantity.readable & price.readable
+    products = _products(quantity, price, product_rows)
+    # DESIGN §5 file total: each data row's extended amount where readable, else quantity x unit price.
+    file_total = sum(extended_cents[data & extended.readable].tolist(), Decimal("0.00")) + sum(
+        products, Decimal("0.00")
+    )
+    accepted_total = sum(lines["spend"].tolist(), Decimal("0.00"))
+    rejected = np.flatnonzero(data & (reason != ""))
+    values = _row_values(columns, rejected)
+    errors = [
+        RowError(int(row_numbers[i]), str(column_name[i]), str(reason[i]), row_values)
+        for i, row_values in zip(rejected.tolist(), values, strict=True)
+    ]
+    return IngestResult(
+        file_format="",
+        sheet_name=grid.sheet_name,
+        header_row=int(grid.row_numbers[header_index]),
+        headers=headers,
+        mapping=mapping,
+        lines=lines,
+        errors=errors,
+        rows_skipped=int(skipped.sum()),
+        rows_total=int(data.sum()),
+        file_total=cents(file_total),
+        accepted_total=cents(accepted_total),
+    )
+
+
+def _unusable_rows(
+    cells: dict[tuple[int, int], str], row_numbers: np.ndarray, column_of: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows with an unusable cell in a mapped column: the mask, that column's field and what is wrong with it."""
+    field_at = {position: name for name, position in column_of.items()}
+    first: dict[int, tuple[str, str]] = {}
+    for (row, position), problem in sorted(cells.items()):
+        if position in field_at and row not in first:
+            first[row] = (field_at[position], problem)
+    mask = np.isin(row_numbers, list(first))
+    names = np.full(len(row_numbers), "", dtype=object)
+    problems = np.full(len(row_numbers), "", dtype=object)
+    for index in np.flatnonzero(mask):
+        names[index], problems[index] = first[int(row_numbers[index])]
+    return mask, names, problems
+
+
+def _row_values(columns: list[pa.Array], rows: np.ndarray) -> list[tuple[str, ...]]:
+    if not len(rows):
+        return []
+    indices = pa.array(rows)
+    taken = [column.take(indices).to_pylist() for column in columns]
+    return [tuple(row) for row in zip(*taken, strict=True)]
+
+
+def _quoting(prefix: str, values: pa.Array) -> Callable[[np.ndarray], list[str]]:
+    """A reason builder naming each rejected row's own cell text."""
+
+    def build(mask: np.ndarray) -> list[str]:
+        return [prefix + repr(value) for value in values.filter(pa.array(mask)).to_pylist()]
+
+    return build
+
+
+def _first_long_blank_run(filled: np.ndarray) -> int:
+    """Index where a run of BLANK_RUN_LIMIT blank rows starts (len when none): reading stops there."""
+    edges = np.diff(np.concatenate(([0], (~filled).astype(np.int8), [0])))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    long_runs = np.flatnonzero(ends - starts >= BLANK_RUN_LIMIT)
+    return int(starts[long_runs[0]]) if len(long_runs) else len(filled)
+
+
+def _decimals(numbers: _Numbers, mask: np.ndarray) -> list[Decimal]:
+    return list(map(Decimal, numbers.text.filter(pa.array(mask)).to_pylist()))
+
+
+def _cents_where(numbers: _Numbers, mask: np.ndarray) -> np.ndarray:
+    """Object array: the cents amount of each masked row's number (None elsewhere); Decimal from text, once."""
+    result = np.full(len(mask), None, dtype=object)
+    if not mask.any():
+        return result
+    text = numbers.text.filter(pa.array(mask))
+    # Pad "12" / "12.5" to "12.00" / "12.50" in Arrow; only longer fractions go through gpo.money.cents.
+    text = pc.replace_substring_regex(text, r"^(-?[0-9]+)\.?$", r"\1.00")
+    text = pc.replace_substring_regex(text, r"^(-?[0-9]*\.[0-9])$", r"\10")  # RE2 rewrite: group 1, then a literal 0
+    values = list(map(Decimal, text.to_pylist()))
+    for index in np.flatnonzero(~_mask(pc.match_substring_regex(text, r"^-?[0-9]*\.[0-9]{2}$"))):
+        values[index] = cents(values[index])
+    result[mask] = values
+    return result
+
+
+def _products(quantity: _Numbers, price: _Numbers, mask: np.ndarray) -> list[Decimal]:
+    if not mask.any():
+        return []
+    return [cents(q * p) for q, p in zip(_decimals(quantity, mask), _decimals(price, mask), strict=True)]
+
+
+LINE_COLUMNS = (
+    "row_number",
+    "purchase_date",
+    "vendor_name",
+    "sku",
+    "mfr_part_number",
+    "description",
+    "uom",
+    "invoice_number",
+    "po_number",
+    "quantity",
+    "unit_price",
+    "extended_amount",
+    "spend",
+)
+_MORE_THAN_FOUR_PLACES = r"\.[0-9]{5,}|[eE]"
+
+
+def _lines_frame(
+    accepted: np.ndarray,
+    row_numbers: np.ndarray,
+    dates: np.ndarray,
+    columns: list[pa.Array],
+    column_of: dict[str, int],
+    quantity: _Numbers,
+    price: _Numbers,
+    extended: _Numbers,
+    extended_cents: np.ndarray,
+) -> pd.DataFrame:
+    """One row per accepted data row with exact Decimal money (DESIGN §5, spend per §4.7)."""
+    count = int(accepted.sum())
+    keep = pa.array(accepted)
+    frame: dict[str, Any] = {
+        "row_number": row_numbers[accepted].astype(np.int64),
+        "purchase_date": dates[accepted].astype(object),
+    }
+    for name in TEXT_FIELDS:
+        if name in column_of:
+            frame[name] = pd.Series(pd.arrays.ArrowStringArray(_trimmed(columns[column_of[name]].filter(keep))))
+        else:
+            frame[name] = pd.Series([""] * count, dtype="str")
+    has_quantity = quantity.readable[accepted]
+    has_price = price.readable[accepted]
+    extended_kept = extended_cents[accepted]
+    quantities = np.full(count, None, dtype=object)
+    prices = np.full(count, None, dtype=object)
+    if has_quantity.any():
+        quantities[has_quantity] = _decimals(quantity, accepted & quantity.readable)
+    if has_price.any():
+        prices[has_price] = _decimals(price, accepted & price.readable)
+    # Derive the third of quantity / unit price / extended amount from the other two (DESIGN §5).
+    for index in np.flatnonzero(~has_price):
+        prices[index] = Decimal(extended_kept[index]) / quantities[index]
+    for index in np.flatnonzero(~has_quantity):
+        quantities[index] = unit_price(Decimal(extended_kept[index]) / prices[index])
+    # Unit prices and quantities are stored with 4 places: round the rare longer ones through gpo.money.
+    long_price = ~has_price | _mask(pc.match_substring_regex(price.text.filter(keep), _MORE_THAN_FOUR_PLACES))
+    for index in np.flatnonzero(long_price):
+        prices[index] = unit_price(prices[index])
+    long_quantity = _mask(pc.match_substring_regex(quantity.text.filter(keep), _MORE_THAN_FOUR_PLACES))
+    for index in np.flatnonzero(long_quantity):
+        quantities[index] = unit_price(quantities[index])
+    spend = extended_kept.copy()
+    for index in np.flatnonzero(pd.isna(extended_kept)):
+        spend[index] = cents(quantities[index] * prices[index])
+    frame["quantity"] = quantities
+    frame["unit_price"] = prices
+    frame["extended_amount"] = extended_kept
+    frame["spend"] = spend
+    # Text stays in Arrow (pandas "str"); money and dates are Python Decimal / date objects.
+    return pd.DataFrame(
+        {
+            name: frame[name] if name in TEXT_FIELDS else pd.Series(frame[name], dtype=object)
+            for name in LINE_COLUMNS[1:]
+        }
+    ).assign(row_number=frame["row_number"])[list(LINE_COLUMNS)]
+
+
+__all__ = [
+    "FIELDS",
+    "IngestError",
+    "IngestResult",
+    "Preview",
+    "RowError",
+    "auto_map",
+    "check_zip_container",
+    "detect_format",
+    "header_signature",
+    "ingest_file",
+    "preview",
+]

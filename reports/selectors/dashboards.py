@@ -1,0 +1,154 @@
+"""Reads behind the practice and coalition dashboards, scoped to the caller (DESIGN.md section 7 pages)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+
+from contracts.models import Contract
+from gpo.members import scoping
+from gpo.members.models import Practice
+from gpo.money import cents
+from reports.models import PurchaseLine
+from reports.selectors.savings import Figures, counted_lines, grouped_rows
+
+Status = PurchaseLine.Status
+MISSED_STATUSES = (Status.NOT_PARTICIPATING, Status.OFF_CONTRACT, Status.NON_GPO_VENDOR, Status.UOM_MISMATCH)
+
+
+def _period(queryset: QuerySet[PurchaseLine], start: datetime.date | None, end: datetime.date | None) -> Any:
+    if start is not None:
+        queryset = queryset.filter(purchase_date__gte=start)
+    if end is not None:
+        queryset = queryset.filter(purchase_date__lte=end)
+    return queryset
+
+
+def _scoped_lines(*, user: Any, practice: Practice | None) -> QuerySet[PurchaseLine]:
+    lines = scoping.scope_to_practices(counted_lines(), user=user)
+    return lines if practice is None else lines.filter(practice=practice)
+
+
+def overcharge_claims_list(
+    *, user: Any, practice: Practice | None, start: datetime.date | None, end: datetime.date | None, limit: int = 50
+) -> QuerySet[PurchaseLine]:
+    """Overcharged lines, largest claim first, with invoice numbers: the dispute list finance sends to vendors."""
+    lines = _period(_scoped_lines(user=user, practice=practice), start, end)
+    return (
+        lines.filter(status=Status.OVERCHARGED, overcharge__gt=0)
+        .select_related("vendor", "contract", "upload", "practice")
+        .order_by("-overcharge", "purchase_date", "id")[:limit]
+    )
+
+
+def missed_savings_list(
+    *, user: Any, practice: Practice | None, start: datetime.date | None, end: datetime.date | None, limit: int = 50
+) -> QuerySet[PurchaseLine]:
+    """Off-contract buys that had a contract equivalent, largest missed saving first (DESIGN §4.7)."""
+    lines = _period(_scoped_lines(user=user, practice=practice), start, end)
+    return (
+        lines.filter(status__in=MISSED_STATUSES, missed_savings__gt=0)
+        .select_related("vendor", "contract", "upload", "practice")
+        .order_by("-missed_savings", "purchase_date", "id")[:limit]
+    )
+
+
+@dataclass
+class PracticeRow:
+    """A member practice's figures on the coalition dashboard."""
+
+    practice: Practice
+    figures: Figures
+
+
+@dataclass
+class ContractRow:
+    """A contract's performance: spend on it, savings, missed savings of non-participants, admin fee revenue."""
+
+    contract: Contract
+    figures: Figures
+    missed_by_non_participants: Decimal
+    admin_fee: Decimal
+
+
+@dataclass
+class LeakageRow:
+    """Spend with vendors that have no coalition contract (non-GPO), by vendor name."""
+
+    vendor_name: str
+    vendor_slug: str | None
+    figures: Figures
+
+
+def _require_staff(user: Any) -> None:
+    if not scoping.is_coalition_staff(user):
+        from django.http import Http404
+
+        raise Http404("No such page.")
+
+
+def practice_performance_list(
+    *, user: Any, start: datetime.date | None, end: datetime.date | None
+) -> list[PracticeRow]:
+    """Every member practice's figures over the period, largest spend first (coalition staff only)."""
+    _require_staff(user)
+    figures: dict[int, Figures] = {}
+    for row in grouped_rows(practice_ids=None, start=start, end=end, dimensions=["practice"]):
+        figures.setdefault(row["practice_id"], Figures()).add(row)
+    practices = scoping.practices_visible(user).order_by("name")
+    rows = [PracticeRow(p, figures.get(p.id, Figures())) for p in practices]
+    return sorted(rows, key=lambda r: (-r.figures.spend, r.practice.name))
+
+
+def contract_performance_list(
+    *, user: Any, start: datetime.date | None, end: datetime.date | None
+) -> list[ContractRow]:
+    """Per contract: on-contract spend, savings, overcharge, admin fee = on-contract spend x admin_fee_pct / 100."""
+    _require_staff(user)
+    on_contract: dict[int, Figures] = {}
+    missed: dict[int, Decimal] = {}
+    for row in grouped_rows(practice_ids=None, start=start, end=end, dimensions=["contract"]):
+        if row["contract_id"] is None:
+            continue
+        if row["status"] in {Status.ON_CONTRACT, Status.OVERCHARGED}:
+            on_contract.setdefault(row["contract_id"], Figures()).add(row)
+        elif row["status"] == Status.NOT_PARTICIPATING:
+            missed[row["contract_id"]] = missed.get(row["contract_id"], Decimal("0.00")) + (row["missed_savings"] or 0)
+    ids = set(on_contract) | set(missed)
+    contracts = Contract.objects.filter(id__in=ids).select_related("vendor")
+    rows = [
+        ContractRow(
+            contract=c,
+            figures=on_contract.get(c.id, Figures()),
+            missed_by_non_participants=missed.get(c.id, Decimal("0.00")),
+            admin_fee=cents(on_contract.get(c.id, Figures()).on_contract_spend * c.admin_fee_pct / 100),
+        )
+        for c in contracts
+    ]
+    return sorted(rows, key=lambda r: (-r.figures.on_contract_spend, r.contract.number))
+
+
+def leakage_list(*, user: Any, start: datetime.date | None, end: datetime.date | None) -> list[LeakageRow]:
+    """Non-GPO spend by vendor name (unresolved names as given), largest first (coalition staff only)."""
+    _require_staff(user)
+    from vendors.models import Vendor
+
+    groups: dict[tuple[int | None, str], Figures] = {}
+    for row in grouped_rows(practice_ids=None, start=start, end=end, dimensions=["vendor", "unresolved_vendor_name"]):
+        if row["status"] != Status.NON_GPO_VENDOR:
+            continue
+        groups.setdefault((row["vendor_id"], row["unresolved_vendor_name"] or ""), Figures()).add(row)
+    vendors = {v.id: v for v in Vendor.objects.filter(id__in={k[0] for k in groups if k[0] is not None})}
+    rows = [
+        LeakageRow(
+            vendor_name=vendors[vendor_id].name if vendor_id is not None else name,
+            vendor_slug=vendors[vendor_id].slug if vendor_id is not None else None,
+            figures=figures,
+        )
+        for (vendor_id, name), figures in groups.items()
+    ]
+    return sorted(rows, key=lambda r: (-r.figures.spend, r.vendor_name.lower()))

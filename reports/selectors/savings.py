@@ -1,0 +1,433 @@
+"""Savings figures: exact sums of stored per-line cents (DESIGN.md §4 rules 7-9, §7 `GET /api/savings/`).
+
+Two sources answer the same question: the `SavingsSummary` table for whole months and the line table for the
+days of a partial month at either end of the period. Both leave out repeats (`repeat_of` set) and lines still
+`pending` (not reconciled yet: they have no status to report), so figures from either source are identical.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import BigIntegerField, Case, CharField, Count, F, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Cast, Round, TruncMonth
+
+from gpo.members import scoping
+from gpo.members.models import Practice
+from gpo.money import ZERO, money_str
+from reports.models import PurchaseLine, SavingsSummary
+from vendors.models import Category, Vendor
+
+Status = PurchaseLine.Status
+ON_CONTRACT_STATUSES = frozenset({Status.ON_CONTRACT.value, Status.OVERCHARGED.value})
+STATUS_ORDER = [s.value for s in Status if s != Status.PENDING]
+MONEY_KEYS = ("spend", "on_contract_spend", "savings", "overcharge", "missed_savings")
+
+# Everything a grouping may name; the summary answers them one breakdown at a time (see summary_breakdown).
+DIMENSIONS = ("practice", "month", "status", "vendor", "unresolved_vendor_name", "category", "contract")
+
+
+# Resolved vendors' spellings fold into the vendor; unresolved lines group by the name as given (DESIGN §4.1).
+UNRESOLVED_VENDOR_NAME = Case(
+    When(vendor__isnull=True, then=F("vendor_name")), default=Value(""), output_field=CharField()
+)
+
+
+# --- periods (pure) ---------------------------------------------------------------------------------------------
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    """The first day of the day's month."""
+    return day.replace(day=1)
+
+
+def next_month(day: datetime.date) -> datetime.date:
+    """The first day of the month after the day's month."""
+    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+@dataclass(frozen=True)
+class PeriodPlan:
+    """How a period [start, end] (both inclusive, None = open) splits into whole months and partial day ranges."""
+
+    whole_from: datetime.date | None  # first month counted from the summary (None: open)
+    whole_before: datetime.date | None  # months strictly before this one (None: open)
+    has_whole: bool
+    partial_ranges: tuple[tuple[datetime.date | None, datetime.date | None], ...]
+
+
+def period_plan(start: datetime.date | None, end: datetime.date | None) -> PeriodPlan:
+    """Split a period so whole months come from the summary table and the partial edges from the lines."""
+    partial: list[tuple[datetime.date | None, datetime.date | None]] = []
+    whole_from: datetime.date | None = None
+    whole_before: datetime.date | None = None
+    if start is not None:
+        whole_from = start if start.day == 1 else next_month(start)
+    if end is not None:
+        whole_before = next_month(end) if next_month(end) - datetime.timedelta(days=1) == end else month_start(end)
+    has_whole = whole_from is None or whole_before is None or whole_from < whole_before
+    if not has_whole:
+        # No whole month inside: the period is counted from the lines alone.
+        return PeriodPlan(None, None, False, ((start, end),))
+    if start is not None and whole_from is not None and start < whole_from:
+        partial.append((start, whole_from - datetime.timedelta(days=1)))
+    if end is not None and whole_before is not None and end >= whole_before:
+        partial.append((whole_before, end))
+    return PeriodPlan(whole_from, whole_before, True, tuple(partial))
+
+
+# --- grouped rows from either source ----------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """Money of a group of lines (exact Decimal sums of stored cents)."""
+
+    spend: Decimal = ZERO
+    on_contract_spend: Decimal = ZERO
+    compliance_base: Decimal = ZERO  # spend of every status but non_gpo_vendor (DESIGN §4.8)
+    savings: Decimal = ZERO
+    overcharge: Decimal = ZERO
+    missed_savings: Decimal = ZERO
+    lines: int = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        """Fold one grouped row (keys of DIMENSIONS plus the sums) into these figures."""
+        spend = row["spend"] or ZERO
+        self.spend += spend
+        if row["status"] in ON_CONTRACT_STATUSES:
+            self.on_contract_spend += spend
+        if row["status"] != Status.NON_GPO_VENDOR:
+            self.compliance_base += spend
+        self.savings += row["savings"] or ZERO
+        self.overcharge += row["overcharge"] or ZERO
+        self.missed_savings += row["missed_savings"] or ZERO
+        self.lines += row["line_count"] or 0
+
+    @property
+    def compliance_rate(self) -> float | None:
+        """On-contract spend over the spend of every line but non-GPO vendors; None when that is zero."""
+        if self.compliance_base == 0:
+            return None
+        return float(self.on_contract_spend / self.compliance_base)
+
+    def as_json(self) -> dict[str, Any]:
+        """The money keys as API strings ("1234.50") plus the compliance rate."""
+        return {
+            "spend": money_str(self.spend),
+            "on_contract_spend": money_str(self.on_contract_spend),
+            "savings": money_str(self.savings),
+            "overcharge": money_str(self.overcharge),
+            "missed_savings": money_str(self.missed_savings),
+            "compliance_rate": self.compliance_rate,
+        }
+
+
+def cents_sum(field_name: str) -> Sum:
+    """Sum of a money column as integer cents: exact on every backend.
+
+    SQLite keeps decimals as floating point and would add them as floats; summing whole cents (each stored amount
+    has exactly two places) keeps millions of lines exact to the cent on SQLite and PostgreSQL alike.
+    """
+    return Sum(Cast(Round(F(field_name) * Value(100)), output_field=BigIntegerField()))
+
+
+def from_cents(value: int | Decimal | None) -> Decimal:
+    """Integer cents (from `cents_sum`) as a Decimal amount with two places."""
+    return Decimal(int(value or 0)).scaleb(-2)
+
+
+MONEY_FIELDS = ("spend", "savings", "overcharge", "missed_savings")
+_SUMS = {name: cents_sum(name) for name in MONEY_FIELDS}
+
+
+def _money_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Grouped rows with their cent sums turned back into Decimal amounts."""
+    result = list(rows)
+    for row in result:
+        for name in MONEY_FIELDS:
+            row[name] = from_cents(row[name])
+    return result
+
+
+def counted_lines() -> QuerySet[PurchaseLine]:
+    """Lines that count in totals: reconciled (not pending) and not a repeat (DESIGN §4.9)."""
+    return PurchaseLine.objects.filter(repeat_of__isnull=True).exclude(status=Status.PENDING)
+
+
+def _line_rows(
+    practice_ids: Sequence[int] | None,
+    ranges: Iterable[tuple[datetime.date | None, datetime.date | None]],
+    dimensions: Sequence[str],
+) -> list[dict[str, Any]]:
+    """Grouped sums straight from the line table for the given day ranges."""
+    ranges = list(ranges)
+    if not ranges:
+        return []
+    condition = Q()
+    for low, high in ranges:
+        part = Q()
+        if low is not None:
+            part &= Q(purchase_date__gte=low)
+        if high is not None:
+            part &= Q(purchase_date__lte=high)
+        condition |= part
+    queryset = counted_lines().filter(condition)
+    if practice_ids is not None:
+        queryset = queryset.filter(practice_id__in=practice_ids)
+    annotations: dict[str, Any] = {}
+    if "month" in dimensions:
+        annotations["month"] = TruncMonth("purchase_date")
+    if "unresolved_vendor_name" in dimensions:
+        annotations["unresolved_vendor_name"] = UNRESOLVED_VENDOR_NAME
+    columns = [f"{d}_id" if d in {"practice", "vendor", "category", "contract"} else d for d in dimensions]
+    grouped = queryset.annotate(**annotations).values(*columns).annotate(**_SUMS, line_count=Count("id")).order_by()
+    return _money_rows(grouped)
+
+
+def summary_built(practice_ids: Sequence[int] | None) -> bool:
+    """Whether any summary row exists for these practices (every practice when None)."""
+    queryset = SavingsSummary.objects.all()
+    if practice_ids is not None:
+        queryset = queryset.filter(practice_id__in=practice_ids)
+    return queryset.exists()
+
+
+def summary_breakdown(dimensions: Sequence[str]) -> str:
+    """The summary grain that answers a grouping: vendor, contract, else category (which also gives totals)."""
+    wanted = set(dimensions)
+    if wanted & {"vendor", "unresolved_vendor_name"}:
+        grain, allowed = SavingsSummary.Breakdown.VENDOR, {"vendor", "unresolved_vendor_name"}
+    elif "contract" in wanted:
+        grain, allowed = SavingsSummary.Breakdown.CONTRACT, {"contract"}
+    else:
+        grain, allowed = SavingsSummary.Breakdown.CATEGORY, {"category"}
+    if wanted - allowed - {"practice", "month", "status"}:
+        raise ValueError(f"No summary grain groups by {sorted(wanted)} at once.")
+    return grain.value
+
+
+def _summary_rows(
+    practice_ids: Sequence[int] | None, plan: PeriodPlan, dimensions: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Grouped sums from the summary table for the whole months of the plan."""
+    if not plan.has_whole:
+        return []
+    queryset = SavingsSummary.objects.filter(breakdown=summary_breakdown(dimensions))
+    if practice_ids is not None:
+        queryset = queryset.filter(practice_id__in=practice_ids)
+    if plan.whole_from is not None:
+        queryset = queryset.filter(month__gte=plan.whole_from)
+    if plan.whole_before is not None:
+        queryset = queryset.filter(month__lt=plan.whole_before)
+    columns = [f"{d}_id" if d in {"practice", "vendor", "category", "contract"} else d for d in dimensions]
+    sums = {name: Sum(f"{name}_cents") for name in MONEY_FIELDS}
+    return _money_rows(queryset.values(*columns).annotate(**sums, line_count=Sum("line_count")).order_by())
+
+
+def grouped_rows(
+    *,
+    practice_ids: Sequence[int] | None,
+    start: datetime.date | None,
+    end: datetime.date | None,
+    dimensions: Sequence[str],
+    use_summary: bool = True,
+) -> list[dict[str, Any]]:
+    """Sums grouped by `dimensions` (always including status) over the period, from the summary where it can.
+
+    Rows of the two sources are not merged here: callers fold them, and Decimal addition is exact either way.
+    `use_summary=False` reads the line table only (the reference the summary path is tested against).
+    """
+    dimensions = list(dict.fromkeys(["status", *dimensions]))
+    if not use_summary:
+        return _line_rows(practice_ids, [(start, end)], dimensions)
+    plan = period_plan(start, end)
+    return _summary_rows(practice_ids, plan, dimensions) + _line_rows(practice_ids, plan.partial_ranges, dimensions)
+
+
+# --- the API figure ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SavingsScope:
+    """Which practices a savings figure covers: one practice, or every member (None)."""
+
+    practice: Practice | None
+    practice_ids: list[int] | None = field(default=None)
+
+
+def savings_scope(*, user: Any, practice: str | None) -> SavingsScope:
+    """Resolve the `practice` parameter for this user (404 for another practice, 400 when it must be given)."""
+    if practice:
+        chosen = scoping.practice_get(user=user, slug=practice)
+        return SavingsScope(chosen, [chosen.id])
+    if scoping.is_coalition_staff(user):
+        return SavingsScope(None, None)
+    visible = list(scoping.practices_visible(user)[:2])
+    if len(visible) == 1:
+        return SavingsScope(visible[0], [visible[0].id])
+    if not visible:
+        raise ValidationError("You are not a member of any practice.")
+    raise ValidationError("You belong to several practices: choose one with ?practice=<slug>.")
+
+
+def _name_maps(rows: list[dict[str, Any]]) -> tuple[dict[int, tuple[str, str]], dict[int, tuple[str, str]]]:
+    """Slugs and names of the vendors and categories the rows mention (one query each, only when needed)."""
+    vendor_ids = {r["vendor_id"] for r in rows if r.get("vendor_id") is not None}
+    category_ids = {r["category_id"] for r in rows if r.get("category_id") is not None}
+    vendors: dict[int, tuple[str, str]] = {}
+    categories: dict[int, tuple[str, str]] = {}
+    if vendor_ids:
+        vendors = {v.id: (v.slug, v.name) for v in Vendor.objects.filter(id__in=vendor_ids).only("slug", "name")}
+    if category_ids:
+        categories = {c.id: (c.slug, c.name) for c in Category.objects.filter(id__in=category_ids).only("slug", "name")}
+    return vendors, categories
+
+
+def savings_figures(
+    *,
+    practice_ids: Sequence[int] | None,
+    start: datetime.date | None,
+    end: datetime.date | None,
+    use_summary: bool = True,
+) -> dict[str, Any]:
+    """Totals and breakdowns as Figures (not yet formatted): keys total, by_status, by_vendor, by_category, by_month.
+
+    Group keys: status; (vendor slug or None, vendor name); (category slug or None, category name or None); month
+    as "YYYY-MM". Unresolved vendors are grouped by the vendor name as given, with a null slug.
+    """
+
+    # Safety net: practices whose summary was never built (no refresh after their lines arrived) read the lines.
+    use_summary = use_summary and summary_built(practice_ids)
+
+    # Whole months: one GROUP BY per breakdown on its small summary grain. Other days: one GROUP BY of the lines at
+    # the full grain, folded into every breakdown below (each fold reads only its own keys).
+    plan = period_plan(start, end) if use_summary else PeriodPlan(None, None, False, ((start, end),))
+    full_grain = ["status", "month", "vendor", "unresolved_vendor_name", "category"]
+    line_rows = _line_rows(practice_ids, plan.partial_ranges, full_grain)
+
+    def rows_by(*dimensions: str) -> list[dict[str, Any]]:
+        return _summary_rows(practice_ids, plan, ["status", *dimensions]) + line_rows
+
+    vendor_rows = rows_by("vendor", "unresolved_vendor_name")
+    category_rows = rows_by("category")
+    month_rows = rows_by("month")
+    vendors, categories = _name_maps(vendor_rows + category_rows)
+    total = Figures()
+    by_status: dict[str, Figures] = {}
+    by_vendor: dict[tuple[str | None, str], Figures] = {}
+    by_category: dict[tuple[str | None, str | None], Figures] = {}
+    by_month: dict[str, Figures] = {}
+    for row in vendor_rows:
+        vendor_key: tuple[str | None, str] = (
+            vendors[row["vendor_id"]] if row["vendor_id"] is not None else (None, row["unresolved_vendor_name"])
+        )
+        by_vendor.setdefault(vendor_key, Figures()).add(row)
+    for row in category_rows:
+        category_key: tuple[str | None, str | None] = (
+            categories[row["category_id"]] if row["category_id"] is not None else (None, None)
+        )
+        by_category.setdefault(category_key, Figures()).add(row)
+    for row in month_rows:
+        # Month rows are grouped by status too: they give the totals and the status breakdown as well.
+        total.add(row)
+        by_status.setdefault(row["status"], Figures()).add(row)
+        month = row["month"]
+        if isinstance(month, datetime.datetime):
+            month = month.date()
+        by_month.setdefault(f"{month:%Y-%m}", Figures()).add(row)
+    return {
+        "total": total,
+        "by_status": {s: by_status[s] for s in STATUS_ORDER if s in by_status},
+        "by_vendor": dict(sorted(by_vendor.items(), key=lambda kv: (-kv[1].spend, kv[0][1].lower(), kv[0][0] or ""))),
+        "by_category": dict(
+            sorted(by_category.items(), key=lambda kv: (-kv[1].spend, kv[0][0] is None, (kv[0][1] or "").lower()))
+        ),
+        "by_month": dict(sorted(by_month.items())),
+    }
+
+
+def savings_json(
+    *, scope: SavingsScope, start: datetime.date | None, end: datetime.date | None, use_summary: bool = True
+) -> dict[str, Any]:
+    """The `GET /api/savings/` body for an already-resolved scope."""
+    figures = savings_figures(practice_ids=scope.practice_ids, start=start, end=end, use_summary=use_summary)
+    total: Figures = figures["total"]
+    return {
+        "practice": scope.practice.slug if scope.practice else None,
+        "start": start.isoformat() if start else None,
+        "end": end.isoformat() if end else None,
+        **total.as_json(),
+        "by_status": [{"status": s, **f.as_json()} for s, f in figures["by_status"].items()],
+        "by_vendor": [
+            {"vendor": slug, "vendor_name": name, **f.as_json()} for (slug, name), f in figures["by_vendor"].items()
+        ],
+        "by_category": [
+            {"category": slug, "category_name": name, **f.as_json()}
+            for (slug, name), f in figures["by_category"].items()
+        ],
+        "by_month": [{"month": m, **f.as_json()} for m, f in figures["by_month"].items()],
+    }
+
+
+def savings_get(
+    *,
+    user: Any,
+    practice: str | None = None,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+) -> dict[str, Any]:
+    """Savings of one practice (or every member, for coalition staff) over [start, end], as DESIGN.md §7 shapes it."""
+    if start is not None and end is not None and start > end:
+        raise ValidationError({"end": ["The end date is before the start date."]})
+    scope = savings_scope(user=user, practice=practice)
+    return savings_json(scope=scope, start=start, end=end)
+
+
+# --- the lines behind the figures -------------------------------------------------------------------------------
+
+LINE_EXPORT_FIELDS = (
+    "practice__slug",
+    "upload__original_filename",
+    "row_number",
+    "purchase_date",
+    "vendor_name",
+    "vendor__name",
+    "sku",
+    "description",
+    "quantity",
+    "uom",
+    "unit_price",
+    "extended_amount",
+    "invoice_number",
+    "po_number",
+    "status",
+    "overcharge_cause",
+    "contract__number",
+    "category__name",
+    "expected_unit_price",
+    "list_price",
+    "spend",
+    "savings",
+    "overcharge",
+    "missed_savings",
+)
+
+
+def savings_lines(
+    *, practice_ids: Sequence[int] | None, start: datetime.date | None, end: datetime.date | None
+) -> QuerySet[PurchaseLine, tuple[Any, ...]]:
+    """The counted lines of the period as tuples of LINE_EXPORT_FIELDS: exactly the lines the figures sum."""
+    queryset = counted_lines()
+    if practice_ids is not None:
+        queryset = queryset.filter(practice_id__in=practice_ids)
+    if start is not None:
+        queryset = queryset.filter(purchase_date__gte=start)
+    if end is not None:
+        queryset = queryset.filter(purchase_date__lte=end)
+    return queryset.order_by("purchase_date", "upload_id", "row_number", "id").values_list(*LINE_EXPORT_FIELDS)

@@ -1,0 +1,516 @@
+"""Purchase uploads: store a finance file, parse it, keep its lines all-or-nothing (DESIGN.md section 5)."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from gpo.errors import ApplicationError, ConflictError, PayloadTooLargeError
+from gpo.members.models import Practice, Role
+from gpo.members.scoping import has_practice_role, is_coalition_staff
+from gpo.money import cents, unit_price
+from reports import ingest
+from reports.models import ColumnMappingPreset, PurchaseLine, PurchaseUpload, RejectedRow
+from reports.services.reconciliation import lines_reconcile
+from reports.services.savings import savings_summary_refresh
+from vendors.normalize import normalize_sku
+
+logger = logging.getLogger(__name__)
+
+UploadSource = UploadedFile | str | os.PathLike[str]
+
+# Share of the progress bar spent parsing; the rest is storing and reconciling.
+PARSE_PROGRESS_SHARE = 70
+_CHUNK = 1024 * 1024
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+# Column widths of PurchaseLine (PostgreSQL refuses longer text; SQLite would silently keep it).
+_TEXT_LIMITS = {
+    "vendor_name": 300,
+    "sku": 120,
+    "mfr_part_number": 120,
+    "description": 500,
+    "uom": 40,
+    "invoice_number": 80,
+    "po_number": 80,
+}
+_LINE_COLUMNS = (
+    "upload_id",
+    "practice_id",
+    "row_number",
+    "purchase_date",
+    "vendor_name",
+    "vendor_match",
+    "sku",
+    "sku_normalized",
+    "mfr_part_number",
+    "mfr_part_normalized",
+    "description",
+    "quantity",
+    "uom",
+    "unit_price",
+    "extended_amount",
+    "invoice_number",
+    "po_number",
+    "spend",
+    "status",
+    "overcharge_cause",
+    "savings",
+    "overcharge",
+    "missed_savings",
+)
+
+
+def filename_sanitise(name: str) -> str:
+    """The user's file name as safe metadata: base name only, no control characters, at most 255 characters."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    cleaned = _CONTROL_CHARS.sub("", base).strip().strip(".") or "upload"
+    return cleaned[:255]
+
+
+def _upload_permission_check(*, practice: Practice, user: Any) -> None:
+    if user is None:  # management commands act as the system
+        return
+    if not has_practice_role(user, practice, [Role.FINANCE]):
+        raise PermissionDenied("Only the practice's finance lead or a coalition admin may upload purchases.")
+
+
+def _source_name(file: UploadSource) -> str:
+    if isinstance(file, UploadedFile):
+        return file.name or "upload"
+    return Path(file).name
+
+
+def _source_size(file: UploadSource) -> int:
+    if isinstance(file, UploadedFile):
+        return int(file.size or 0)
+    try:
+        return Path(file).stat().st_size
+    except OSError as exc:
+        raise ApplicationError(f"The file cannot be read: {Path(file).name}.") from exc
+
+
+def _size_check(size: int) -> None:
+    limit = settings.UPLOAD_MAX_BYTES
+    if size > limit:
+        raise PayloadTooLargeError(
+            f"The file is {size / 1_048_576:.1f} MB; the limit is {limit / 1_048_576:.0f} MB. "
+            "Split it into smaller files or export a shorter period."
+        )
+
+
+def _chunks(file: UploadSource) -> Iterator[bytes]:
+    if isinstance(file, UploadedFile):
+        file.seek(0)
+        yield from file.chunks(_CHUNK)
+        return
+    try:
+        with open(file, "rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                yield chunk
+    except OSError as exc:
+        raise ApplicationError(f"The file cannot be read: {Path(file).name}.") from exc
+
+
+@contextlib.contextmanager
+def _staged(file: UploadSource) -> Iterator[tuple[Path, str, int]]:
+    """Copy the upload to a private temporary file, hashing it and capping the bytes actually read."""
+    limit = settings.UPLOAD_MAX_BYTES
+    digest = hashlib.sha256()
+    size = 0
+    handle, name = tempfile.mkstemp(prefix="gpo-upload-")
+    path = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            for chunk in _chunks(file):
+                size += len(chunk)
+                if size > limit:  # the declared size can lie
+                    _size_check(size)
+                digest.update(chunk)
+                out.write(chunk)
+        yield path, digest.hexdigest(), size
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _format_check(path: Path, *, filename: str) -> str:
+    """The format decided by the content (SECURITY.md item 2); a clear 400 otherwise."""
+    try:
+        file_format = ingest.detect_format(path, filename=filename)
+        if file_format in {"xlsx", "xlsm", "ods"}:
+            ingest.check_zip_container(path)
+    except ingest.IngestError as exc:
+        raise ApplicationError(str(exc)) from exc
+    return file_format
+
+
+def _duplicate_check(*, practice: Practice, sha256: str) -> None:
+    first = PurchaseUpload.objects.filter(practice=practice, sha256=sha256).first()
+    if first is not None:
+        raise _duplicate_error(first)
+
+
+def _duplicate_error(first: PurchaseUpload) -> ConflictError:
+    when = timezone.localtime(first.created_at).date().isoformat()
+    return ConflictError(
+        f"This file was already uploaded on {when} as upload #{first.id}", extra={"upload_id": first.id}
+    )
+
+
+def _preset_mapping(*, practice: Practice, header_signature: str) -> dict[str, str] | None:
+    preset = ColumnMappingPreset.objects.filter(practice=practice, header_signature=header_signature).first()
+    return dict(preset.mapping) if preset is not None else None
+
+
+@transaction.atomic
+def upload_create(
+    *,
+    practice: Practice,
+    user: Any,
+    file: UploadSource,
+    sheet: str | None = None,
+    mapping: dict[str, str] | None = None,
+    filename: str | None = None,
+    enqueue: bool = True,
+) -> PurchaseUpload:
+    """Store a purchase file for a practice (size, type and duplicate checked) and queue its processing.
+
+    `user=None` is the system (management commands); `enqueue=False` leaves processing to the caller.
+    """
+    _upload_permission_check(practice=practice, user=user)
+    _size_check(_source_size(file))
+    original_filename = filename_sanitise(filename or _source_name(file))
+    with _staged(file) as (path, sha256, size):
+        file_format = _format_check(path, filename=original_filename)
+        _duplicate_check(practice=practice, sha256=sha256)
+        upload = PurchaseUpload(
+            practice=practice,
+            uploaded_by=user,
+            original_filename=original_filename,
+            file_format=file_format,
+            size_bytes=size,
+            sha256=sha256,
+            sheet_name=sheet or "",
+            column_mapping=dict(mapping or {}),
+            status=PurchaseUpload.Status.QUEUED,
+        )
+        with open(path, "rb") as handle:
+            # upload_to generates the stored name (practice id + random); the user's name is never used.
+            upload.original_file.save("upload", File(handle), save=False)
+    stored_name = upload.original_file.name
+    try:
+        upload.full_clean(exclude=["original_file"])
+        with transaction.atomic():
+            upload.save()
+    except Exception as exc:
+        upload.original_file.storage.delete(stored_name)
+        if isinstance(exc, IntegrityError):  # a concurrent upload of the same file won the race
+            first = PurchaseUpload.objects.filter(practice=practice, sha256=sha256).first()
+            if first is not None:
+                raise _duplicate_error(first) from exc
+        raise
+    if enqueue:
+        upload_id, practice_id = upload.id, practice.id
+        transaction.on_commit(lambda: _enqueue(upload_id, practice_id))
+    return upload
+
+
+def _enqueue(upload_id: int, practice_id: int) -> None:
+    from reports.tasks import upload_process  # tasks import services: import here to keep one direction
+
+    upload_process.delay(upload_id, practice_id)
+
+
+def upload_preview(
+    *,
+    practice: Practice,
+    user: Any,
+    file: UploadSource,
+    sheet: str | None = None,
+    mapping: dict[str, str] | None = None,
+    rows: int = 20,
+    filename: str | None = None,
+) -> ingest.Preview:
+    """The first rows and the detected (or remembered) mapping, by the same parsing code; writes nothing."""
+    _upload_permission_check(practice=practice, user=user)
+    _size_check(_source_size(file))
+    name = filename_sanitise(filename or _source_name(file))
+    with _staged(file) as (path, _sha256, _size):
+        _format_check(path, filename=name)
+        try:
+            found = ingest.preview(path, sheet=sheet, mapping=mapping, rows=rows, filename=name)
+            if mapping is None:
+                remembered = _preset_mapping(practice=practice, header_signature=found.header_signature)
+                if remembered:
+                    found = ingest.preview(path, sheet=sheet, mapping=remembered, rows=rows, filename=name)
+        except ingest.IngestError as exc:
+            raise ApplicationError(str(exc)) from exc
+    return found
+
+
+@transaction.atomic
+def upload_mapping_save(*, practice: Practice, header_signature: str, mapping: dict[str, str]) -> ColumnMappingPreset:
+    """Remember a corrected column mapping for this practice's files with the same header layout."""
+    preset = ColumnMappingPreset.objects.filter(practice=practice, header_signature=header_signature).first()
+    if preset is None:
+        preset = ColumnMappingPreset(practice=practice, header_signature=header_signature)
+    preset.mapping = {str(field): str(header) for field, header in mapping.items() if header}
+    preset.full_clean()
+    preset.save()
+    return preset
+
+
+@contextlib.contextmanager
+def _local_path(upload: PurchaseUpload) -> Iterator[Path]:
+    """A local path of the stored original (any storage backend: copied to a temporary file when remote)."""
+    storage = upload.original_file.storage
+    try:
+        yield Path(storage.path(upload.original_file.name))
+        return
+    except NotImplementedError:
+        pass
+    handle, name = tempfile.mkstemp(prefix="gpo-stored-")
+    try:
+        with os.fdopen(handle, "wb") as out, storage.open(upload.original_file.name, "rb") as source:
+            shutil.copyfileobj(source, out, _CHUNK)
+        yield Path(name)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def _progress_writer(upload_id: int, *, start: int, share: int) -> Callable[[int], None]:
+    """A callback storing progress with its own short update, so pollers see it while work goes on."""
+    last = [-1]
+
+    def write(percent: int) -> None:
+        value = start + share * max(0, min(100, int(percent))) // 100
+        if value != last[0]:
+            last[0] = value
+            PurchaseUpload.objects.filter(pk=upload_id).update(progress=value)
+
+    return write
+
+
+def _text(value: Any, limit: int) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value)[:limit]
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _line_rows(upload: PurchaseUpload, lines: Any) -> Iterator[tuple[Any, ...]]:
+    """Rows for the bulk insert, in _LINE_COLUMNS order; amounts rounded once through gpo.money."""
+    sku_cache: dict[str, str] = {}
+
+    def normalised(text: str) -> str:
+        if text not in sku_cache:
+            sku_cache[text] = normalize_sku(text)[:120]
+        return sku_cache[text]
+
+    zero = Decimal("0.00")
+    for record in lines.itertuples(index=False):
+        sku = _text(record.sku, _TEXT_LIMITS["sku"])
+        mfr = _text(record.mfr_part_number, _TEXT_LIMITS["mfr_part_number"])
+        extended = _decimal(record.extended_amount)
+        quantity = _decimal(record.quantity)
+        price = _decimal(record.unit_price)
+        spend = _decimal(record.spend)
+        yield (
+            upload.id,
+            upload.practice_id,
+            int(record.row_number),
+            record.purchase_date,
+            _text(record.vendor_name, _TEXT_LIMITS["vendor_name"]),
+            "",
+            sku,
+            normalised(sku),
+            mfr,
+            normalised(mfr),
+            _text(record.description, _TEXT_LIMITS["description"]),
+            unit_price(quantity) if quantity is not None else None,
+            _text(record.uom, _TEXT_LIMITS["uom"]),
+            unit_price(price) if price is not None else None,
+            cents(extended) if extended is not None else None,
+            _text(record.invoice_number, _TEXT_LIMITS["invoice_number"]),
+            _text(record.po_number, _TEXT_LIMITS["po_number"]),
+            cents(spend) if spend is not None else None,
+            PurchaseLine.Status.PENDING.value,
+            "",
+            zero,
+            zero,
+            zero,
+        )
+
+
+def _lines_insert(upload: PurchaseUpload, lines: Any) -> int:
+    """Write the accepted lines in bulk: COPY on PostgreSQL, one executemany elsewhere (never row by row)."""
+    table = PurchaseLine._meta.db_table
+    columns = ", ".join(_LINE_COLUMNS)
+    rows = _line_rows(upload, lines)
+    count = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # psycopg 3 COPY on the raw cursor; wrapped so a refused row raises Django's IntegrityError.
+            with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+            return count
+        placeholders = ", ".join(["%s"] * len(_LINE_COLUMNS))
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
+        batch: list[tuple[Any, ...]] = []
+        for row in rows:
+            batch.append(_sqlite_row(row))
+            if len(batch) >= 5000:
+                cursor.executemany(sql, batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
+            count += len(batch)
+    return count
+
+
+def _sqlite_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    # Django's DecimalField stores text in SQLite; dates as ISO text, as the ORM does.
+    return tuple(
+        str(value) if isinstance(value, Decimal) else value.isoformat() if hasattr(value, "isoformat") else value
+        for value in row
+    )
+
+
+def _rejected_rows_insert(upload: PurchaseUpload, errors: list[Any]) -> None:
+    RejectedRow.objects.bulk_create(
+        (
+            RejectedRow(
+                upload=upload,
+                row_number=error.row,
+                column=str(error.column or "")[:200],
+                reason=str(error.reason)[:500],
+                values=[str(value) if value is not None else "" for value in error.values],
+            )
+            for error in errors
+        ),
+        batch_size=5000,
+    )
+
+
+def _failure_reason(exc: BaseException) -> str:
+    if isinstance(exc, ingest.IngestError | ApplicationError):
+        return str(exc)
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"Processing failed and nothing was stored ({type(exc).__name__}: {first_line})"[:500]
+
+
+def upload_process(*, upload_id: int, practice_id: int | None = None) -> PurchaseUpload:
+    """Parse a stored upload and keep its lines and rejected rows in one transaction, then reconcile them.
+
+    Idempotent: a done upload is left alone; a retried one starts from no lines. Any failure rolls back every
+    line and rejected row and marks the upload failed with the reason (DESIGN.md section 5).
+    """
+    upload = PurchaseUpload.objects.select_related("practice").get(pk=upload_id)
+    if practice_id is not None and upload.practice_id != practice_id:
+        # SECURITY.md item 16: the task carries the practice id and re-checks it.
+        raise PermissionDenied(f"Upload {upload_id} does not belong to practice {practice_id}.")
+    if upload.status == PurchaseUpload.Status.DONE:
+        return upload
+    PurchaseUpload.objects.filter(pk=upload.pk).update(status=PurchaseUpload.Status.PARSING, progress=0, error="")
+    try:
+        result = _upload_parse(upload)
+        PurchaseUpload.objects.filter(pk=upload.pk).update(
+            status=PurchaseUpload.Status.RECONCILING, progress=PARSE_PROGRESS_SHARE + 5
+        )
+        with transaction.atomic():
+            _upload_store(upload, result)
+            lines_reconcile(queryset=upload.lines.all())
+            upload.status = PurchaseUpload.Status.DONE
+            upload.progress = 100
+            upload.finished_at = timezone.now()
+            upload.save(update_fields=["status", "progress", "finished_at", "updated_at"])
+    except Exception as exc:
+        logger.exception("upload %s failed", upload_id)
+        PurchaseUpload.objects.filter(pk=upload.pk).update(
+            status=PurchaseUpload.Status.FAILED, error=_failure_reason(exc), finished_at=timezone.now()
+        )
+        upload.refresh_from_db()
+        return upload
+    savings_summary_refresh(practice_ids=[upload.practice_id])
+    upload.refresh_from_db()
+    return upload
+
+
+def _upload_parse(upload: PurchaseUpload) -> Any:
+    mapping = dict(upload.column_mapping) or None
+    sheet = upload.sheet_name or None
+    with _local_path(upload) as path:
+        if mapping is None and ColumnMappingPreset.objects.filter(practice_id=upload.practice_id).exists():
+            found = ingest.preview(path, sheet=sheet, rows=1, filename=upload.original_filename)
+            mapping = _preset_mapping(practice=upload.practice, header_signature=found.header_signature)
+        progress = _progress_writer(upload.pk, start=0, share=PARSE_PROGRESS_SHARE)
+        return ingest.ingest_file(
+            path, sheet=sheet, mapping=mapping, progress=progress, filename=upload.original_filename
+        )
+
+
+def _upload_store(upload: PurchaseUpload, result: Any) -> None:
+    """Inside the processing transaction: replace the upload's lines and rejected rows and record the counts."""
+    upload.lines.all().delete()
+    upload.rejected_rows.all().delete()
+    accepted = _lines_insert(upload, result.lines)
+    _rejected_rows_insert(upload, result.errors)
+    upload.file_format = result.file_format or upload.file_format
+    upload.sheet_name = (result.sheet_name or "")[:200]
+    upload.header_row = result.header_row
+    upload.column_mapping = dict(result.mapping)
+    upload.rows_total = result.rows_total
+    upload.rows_accepted = accepted
+    upload.rows_rejected = result.rows_total - accepted
+    upload.rows_skipped = result.rows_skipped
+    upload.file_total = cents(result.file_total)
+    upload.accepted_total = cents(result.accepted_total)
+    upload.error = ""
+    upload.save()
+
+
+@transaction.atomic
+def upload_delete(*, upload: PurchaseUpload, user: Any) -> None:
+    """Delete an upload with its lines, rejected rows and stored file (finance of its practice or staff)."""
+    if user is not None and not (has_practice_role(user, upload.practice, [Role.FINANCE]) or is_coalition_staff(user)):
+        raise PermissionDenied("Only the practice's finance lead or coalition staff may delete an upload.")
+    practice_id = upload.practice_id
+    # Lines of later uploads that repeated these stop being repeats: reconcile them again afterwards.
+    orphaned_ids = list(
+        PurchaseLine.objects.filter(repeat_of__upload=upload).exclude(upload=upload).values_list("id", flat=True)
+    )
+    stored_name = upload.original_file.name
+    storage = upload.original_file.storage
+    upload.rejected_rows.all().delete()
+    PurchaseLine.objects.filter(repeat_of__upload=upload).update(repeat_of=None)
+    upload.lines.all().delete()
+    upload.delete()
+    if orphaned_ids:
+        lines_reconcile(queryset=PurchaseLine.objects.filter(id__in=orphaned_ids))
+    if stored_name:
+        transaction.on_commit(lambda: storage.delete(stored_name))
+    transaction.on_commit(lambda: savings_summary_refresh(practice_ids=[practice_id]))

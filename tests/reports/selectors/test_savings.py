@@ -1,0 +1,190 @@
+"""Savings figures: exact sums of stored lines, from the summary table or the lines (DESIGN.md §4.7-9)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gpo.members.models import Practice
+from reports.models import PurchaseLine
+from reports.selectors.savings import SavingsScope, period_plan, savings_figures, savings_json
+from reports.services.savings import savings_summary_refresh
+from tests.reports.savings_data import Status, line, random_lines
+
+
+def _sum(lines: list[PurchaseLine], attr: str, *, start: date | None = None, end: date | None = None) -> Decimal:
+    return sum(
+        (
+            getattr(x, attr)
+            for x in lines
+            if x.repeat_of_id is None
+            and x.status != Status.PENDING
+            and (start is None or x.purchase_date >= start)
+            and (end is None or x.purchase_date <= end)
+        ),
+        Decimal("0.00"),
+    )
+
+
+def test_period_plan_whole_year_reads_only_the_summary() -> None:
+    plan = period_plan(date(2026, 1, 1), date(2026, 12, 31))
+    assert (plan.whole_from, plan.whole_before, plan.partial_ranges) == (date(2026, 1, 1), date(2027, 1, 1), ())
+
+
+def test_period_plan_partial_edges_read_the_lines() -> None:
+    plan = period_plan(date(2026, 1, 15), date(2026, 3, 10))
+    assert (plan.whole_from, plan.whole_before) == (date(2026, 2, 1), date(2026, 3, 1))
+    assert plan.partial_ranges == ((date(2026, 1, 15), date(2026, 1, 31)), (date(2026, 3, 1), date(2026, 3, 10)))
+
+
+def test_period_plan_inside_one_month_reads_only_the_lines() -> None:
+    plan = period_plan(date(2026, 2, 2), date(2026, 2, 27))
+    assert (plan.has_whole, plan.partial_ranges) == (False, ((date(2026, 2, 2), date(2026, 2, 27)),))
+
+
+def test_totals_equal_the_exact_sum_of_stored_lines(practice_a: Practice) -> None:
+    lines = random_lines(practice_a, 300)
+    savings_summary_refresh(practice_ids=[practice_a.id])
+
+    total = savings_figures(practice_ids=[practice_a.id], start=None, end=None)["total"]
+
+    assert total.spend == _sum(lines, "spend")
+    assert total.savings == _sum(lines, "savings")
+    assert total.overcharge == _sum(lines, "overcharge")
+    assert total.missed_savings == _sum(lines, "missed_savings")
+    assert total.lines == 300
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (None, None),
+        (date(2026, 1, 1), date(2026, 12, 31)),
+        (date(2026, 3, 1), date(2026, 5, 31)),
+        (date(2026, 1, 15), date(2026, 3, 10)),
+        (date(2026, 2, 2), date(2026, 2, 27)),
+        (date(2026, 2, 28), date(2026, 3, 1)),
+        (None, date(2026, 6, 17)),
+        (date(2026, 6, 17), None),
+        (date(2026, 7, 1), date(2026, 7, 1)),
+    ],
+)
+def test_summary_path_equals_line_path(practice_a: Practice, start: date | None, end: date | None) -> None:
+    random_lines(practice_a, 200, seed=11)
+    savings_summary_refresh(practice_ids=[practice_a.id])
+    scope = SavingsScope(practice_a, [practice_a.id])
+    assert savings_json(scope=scope, start=start, end=end) == savings_json(
+        scope=scope, start=start, end=end, use_summary=False
+    )
+
+
+def test_period_totals_include_both_end_days(practice_a: Practice) -> None:
+    for day, spend in [(date(2026, 3, 9), "1.00"), (date(2026, 3, 10), "2.00"), (date(2026, 3, 20), "4.00")]:
+        line(practice_a, purchase_date=day, spend=spend)
+    line(practice_a, purchase_date=date(2026, 3, 21), spend="8.00")
+    savings_summary_refresh(practice_ids=[practice_a.id])
+
+    total = savings_figures(practice_ids=[practice_a.id], start=date(2026, 3, 10), end=date(2026, 3, 20))["total"]
+
+    assert total.spend == Decimal("6.00")
+
+
+def test_repeats_and_pending_lines_count_nowhere(practice_a: Practice) -> None:
+    first = line(practice_a, spend="100.00", savings="20.00")
+    line(practice_a, spend="100.00", savings="20.00", repeat_of=first)
+    line(practice_a, spend="50.00", status=Status.PENDING)
+    savings_summary_refresh(practice_ids=[practice_a.id])
+
+    figures = savings_figures(practice_ids=[practice_a.id], start=None, end=None)
+
+    assert (figures["total"].spend, figures["total"].savings, figures["total"].lines) == (
+        Decimal("100.00"),
+        Decimal("20.00"),
+        1,
+    )
+    assert list(figures["by_status"]) == ["on_contract"]
+
+
+def test_compliance_rate_leaves_non_gpo_spend_out_of_the_denominator(practice_a: Practice) -> None:
+    line(practice_a, status=Status.ON_CONTRACT, spend="60.00")
+    line(practice_a, status=Status.OVERCHARGED, spend="15.00", overcharge="3.00")
+    line(practice_a, status=Status.OFF_CONTRACT, spend="25.00")
+    line(practice_a, status=Status.NON_GPO_VENDOR, spend="1000.00", vendor=None, vendor_name="Corner Shop")
+    savings_summary_refresh(practice_ids=[practice_a.id])
+
+    total = savings_figures(practice_ids=[practice_a.id], start=None, end=None)["total"]
+
+    assert total.on_contract_spend == Decimal("75.00")
+    assert total.compliance_rate == 0.75
+
+
+def test_unresolved_vendors_group_by_the_name_as_given(practice_a: Practice) -> None:
+    line(practice_a, status=Status.NON_GPO_VENDOR, vendor=None, vendor_name="Corner Shop", spend="1.00")
+    line(practice_a, status=Status.NON_GPO_VENDOR, vendor=None, vendor_name="Corner Shop", spend="2.00")
+    line(practice_a, status=Status.NON_GPO_VENDOR, vendor=None, vendor_name="Paper Co", spend="4.00")
+    savings_summary_refresh(practice_ids=[practice_a.id])
+
+    by_vendor = savings_figures(practice_ids=[practice_a.id], start=None, end=None)["by_vendor"]
+
+    assert {key: f.spend for key, f in by_vendor.items()} == {
+        (None, "Paper Co"): Decimal("4.00"),
+        (None, "Corner Shop"): Decimal("3.00"),
+    }
+
+
+def test_refresh_replaces_a_practice_summary_and_leaves_others(practice_a: Practice, practice_b: Practice) -> None:
+    stale = line(practice_a, spend="5.00")
+    line(practice_b, spend="7.00")
+    savings_summary_refresh(practice_ids=[practice_a.id, practice_b.id])
+    stale.delete()
+    line(practice_a, spend="9.00")
+
+    savings_summary_refresh(practice_ids=[practice_a.id])
+
+    assert savings_figures(practice_ids=[practice_a.id], start=None, end=None)["total"].spend == Decimal("9.00")
+    assert savings_figures(practice_ids=[practice_b.id], start=None, end=None)["total"].spend == Decimal("7.00")
+
+
+@pytest.mark.parametrize("use_summary", [True, False])
+def test_huge_amounts_stay_exact_to_the_cent(practice_a: Practice, use_summary: bool) -> None:
+    # Floating-point addition (SQLite's own SUM over decimals) would lose the last cent here.
+    line(practice_a, spend="12345678901234.56", savings="0.10")
+    for _ in range(3):
+        line(practice_a, spend="0.01", savings="0.10")
+    savings_summary_refresh(practice_ids=[practice_a.id])
+
+    total = savings_figures(practice_ids=[practice_a.id], start=None, end=None, use_summary=use_summary)["total"]
+
+    assert (total.spend, total.savings) == (Decimal("12345678901234.59"), Decimal("0.40"))
+
+
+_DAYS = st.dates(min_value=date(2025, 12, 1), max_value=date(2027, 1, 31))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(start=st.none() | _DAYS, end=st.none() | _DAYS)
+def test_summary_path_equals_line_path_for_any_period(
+    practice_a: Practice, start: date | None, end: date | None
+) -> None:
+    if not PurchaseLine.objects.filter(practice=practice_a).exists():
+        random_lines(practice_a, 150, seed=21)
+        savings_summary_refresh(practice_ids=[practice_a.id])
+    if start and end and start > end:
+        start, end = end, start
+    scope = SavingsScope(practice_a, [practice_a.id])
+
+    assert savings_json(scope=scope, start=start, end=end) == savings_json(
+        scope=scope, start=start, end=end, use_summary=False
+    )
+
+
+def test_practice_whose_summary_was_never_built_reads_the_lines(practice_a: Practice) -> None:
+    line(practice_a, spend="12.34", purchase_date=date(2026, 4, 2))
+
+    total = savings_figures(practice_ids=[practice_a.id], start=date(2026, 1, 1), end=date(2026, 12, 31))["total"]
+
+    assert total.spend == Decimal("12.34")

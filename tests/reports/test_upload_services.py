@@ -1,0 +1,344 @@
+"""Upload services: storing a purchase file, processing it all-or-nothing, deleting it (DESIGN.md section 5)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
+
+from gpo.errors import ApplicationError, ConflictError, PayloadTooLargeError
+from gpo.members.models import Role
+from reports.models import ColumnMappingPreset, PurchaseLine, PurchaseUpload, RejectedRow
+from reports.services import uploads as upload_services
+from reports.services.uploads import (
+    filename_sanitise,
+    upload_create,
+    upload_delete,
+    upload_mapping_save,
+    upload_preview,
+    upload_process,
+)
+from tests.factories import PurchaseLineFactory, PurchaseUploadFactory
+from tests.reports.upload_samples import PNG_BYTES, PURCHASES_CSV, csv_rows, csv_upload
+
+pytestmark = pytest.mark.django_db
+
+
+def _stored_files(settings) -> list[Path]:
+    root = Path(settings.MEDIA_ROOT)
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+@pytest.fixture
+def processed_upload(practice_a, finance_a, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        upload = upload_create(practice=practice_a, user=finance_a, file=csv_upload())
+    upload.refresh_from_db()
+    return upload
+
+
+def test_upload_is_processed_after_commit_with_counts_and_totals(processed_upload):
+    upload = processed_upload
+    assert upload.status == PurchaseUpload.Status.DONE
+    assert upload.progress == 100
+    assert (upload.rows_total, upload.rows_accepted, upload.rows_rejected) == (3, 2, 1)
+    assert upload.file_total == Decimal("36.00")
+    assert upload.accepted_total == Decimal("35.00")
+    assert upload.file_format == "csv"
+    assert upload.finished_at is not None
+    assert upload.column_mapping["vendor_name"] == "Vendor"
+
+
+def test_upload_lines_keep_text_skus_and_decimal_values(processed_upload):
+    lines = list(processed_upload.lines.order_by("row_number"))
+    assert [(line.row_number, line.sku, line.sku_normalized) for line in lines] == [
+        (2, "00123", "123"),
+        (3, "456", "456"),
+    ]
+    first, second = lines
+    assert first.purchase_date == date(2026, 3, 15)
+    assert (first.quantity, first.unit_price, first.extended_amount, first.spend) == (
+        Decimal("10.0000"),
+        Decimal("2.5000"),
+        Decimal("25.00"),
+        Decimal("25.00"),
+    )
+    assert (second.quantity, second.extended_amount, second.spend) == (Decimal("2.5000"), None, Decimal("10.00"))
+    assert first.practice_id == processed_upload.practice_id
+    assert first.invoice_number == "INV-1"
+    assert first.status == PurchaseLine.Status.PENDING
+
+
+def test_rejected_rows_keep_row_column_reason_and_original_cells(processed_upload):
+    rejected = list(processed_upload.rejected_rows.all())
+    assert len(rejected) == 1
+    assert rejected[0].row_number == 4
+    assert rejected[0].column == "Date"
+    assert rejected[0].reason
+    assert rejected[0].values[:3] == ["", "Acme Medical", "789"]
+
+
+def test_stored_name_is_generated_and_user_name_is_metadata(processed_upload, practice_a):
+    stored = processed_upload.original_file.name
+    assert stored.startswith(f"uploads/{practice_a.id}/")
+    assert "march" not in stored
+    assert "purchases" not in stored
+    assert processed_upload.original_filename == "march purchases.csv"
+    assert processed_upload.original_file.read() == PURCHASES_CSV
+
+
+def test_sha256_is_recorded_from_the_bytes(processed_upload):
+    import hashlib
+
+    assert processed_upload.sha256 == hashlib.sha256(PURCHASES_CSV).hexdigest()
+    assert processed_upload.size_bytes == len(PURCHASES_CSV)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\ann\\march.xlsx", "march.xlsx"),
+        ("bad\x00name\r\n.csv", "badname.csv"),
+        ("x" * 300 + ".csv", "x" * 255),
+        ("", "upload"),
+    ],
+)
+def test_filename_sanitise(given, expected):
+    assert filename_sanitise(given) == expected
+
+
+def test_oversize_file_is_refused_before_parsing_and_nothing_is_stored(practice_a, finance_a, settings, monkeypatch):
+    settings.UPLOAD_MAX_BYTES = 100
+    monkeypatch.setattr(upload_services.ingest, "detect_format", lambda path: pytest.fail("parsed"))
+    with pytest.raises(PayloadTooLargeError, match="limit"):
+        upload_create(practice=practice_a, user=finance_a, file=csv_upload())
+    assert PurchaseUpload.objects.count() == 0
+    assert _stored_files(settings) == []
+
+
+def test_png_renamed_csv_is_refused_by_content(practice_a, finance_a, settings):
+    with pytest.raises(ApplicationError) as caught:
+        upload_create(practice=practice_a, user=finance_a, file=csv_upload(PNG_BYTES, name="purchases.csv"))
+    assert caught.value.status_code == 400
+    assert PurchaseUpload.objects.count() == 0
+    assert _stored_files(settings) == []
+
+
+def test_same_file_again_is_a_conflict_pointing_at_the_first_upload(processed_upload, practice_a, finance_a):
+    with pytest.raises(ConflictError) as caught:
+        upload_create(practice=practice_a, user=finance_a, file=csv_upload(name="renamed.csv"))
+    assert caught.value.extra == {"upload_id": processed_upload.id}
+    assert f"as upload #{processed_upload.id}" in caught.value.message
+    assert PurchaseUpload.objects.count() == 1
+
+
+def test_same_file_for_another_practice_is_accepted(processed_upload, practice_b, finance_b):
+    upload = upload_create(practice=practice_b, user=finance_b, file=csv_upload())
+    assert upload.practice_id == practice_b.id
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.EXECUTIVE])
+def test_non_finance_member_cannot_upload(role, practice_a, make_member, settings):
+    with pytest.raises(PermissionDenied):
+        upload_create(practice=practice_a, user=make_member(role, practice_a), file=csv_upload())
+    assert PurchaseUpload.objects.count() == 0
+    assert _stored_files(settings) == []
+
+
+def test_finance_of_another_practice_cannot_upload(practice_a, finance_b):
+    with pytest.raises(PermissionDenied):
+        upload_create(practice=practice_a, user=finance_b, file=csv_upload())
+
+
+def test_coalition_admin_may_upload_for_a_practice(practice_a, coalition_admin):
+    upload = upload_create(practice=practice_a, user=coalition_admin, file=csv_upload())
+    assert upload.status == PurchaseUpload.Status.QUEUED
+
+
+def test_processing_is_enqueued_with_upload_and_practice_ids(practice_a, finance_a, monkeypatch):
+    sent = []
+    monkeypatch.setattr("reports.tasks.upload_process.delay", lambda *args: sent.append(args))
+    upload = upload_create(practice=practice_a, user=finance_a, file=csv_upload())
+    assert sent == []  # not before the commit
+    upload_services._enqueue(upload.id, practice_a.id)
+    assert sent == [(upload.id, practice_a.id)]
+
+
+def test_failure_half_way_leaves_no_lines_and_marks_the_upload_failed(practice_a, finance_a, monkeypatch):
+    upload = upload_create(practice=practice_a, user=finance_a, file=csv_upload())
+    real_rows = upload_services._line_rows
+
+    def one_bad_row(upload, lines):
+        rows = list(real_rows(upload, lines))
+        broken = list(rows[1])
+        broken[3] = None  # purchase_date NOT NULL: the database refuses the second row
+        yield rows[0]
+        yield tuple(broken)
+
+    monkeypatch.setattr(upload_services, "_line_rows", one_bad_row)
+    result = upload_process(upload_id=upload.id, practice_id=practice_a.id)
+    assert result.status == PurchaseUpload.Status.FAILED
+    assert result.error.startswith("Processing failed and nothing was stored (IntegrityError: ")
+    assert "purchase_date" in result.error
+    assert PurchaseLine.objects.count() == 0
+    assert RejectedRow.objects.count() == 0
+    assert (result.rows_total, result.rows_accepted) == (0, 0)
+
+
+def test_failure_in_reconciliation_rolls_back_the_stored_lines(practice_a, finance_a, monkeypatch):
+    upload = upload_create(practice=practice_a, user=finance_a, file=csv_upload())
+
+    def refuse(**kwargs):
+        raise IntegrityError("refused")
+
+    monkeypatch.setattr(upload_services, "lines_reconcile", refuse)
+    result = upload_process(upload_id=upload.id, practice_id=practice_a.id)
+    assert result.status == PurchaseUpload.Status.FAILED
+    assert PurchaseLine.objects.count() == 0
+    assert RejectedRow.objects.count() == 0
+
+
+def test_unparseable_file_marks_the_upload_failed_with_the_reason(practice_a, finance_a, monkeypatch):
+    upload = upload_create(practice=practice_a, user=finance_a, file=csv_upload())
+
+    def no_header(path, **kwargs):
+        raise upload_services.ingest.IngestError("No header row found")
+
+    monkeypatch.setattr(upload_services.ingest, "ingest_file", no_header)
+    result = upload_process(upload_id=upload.id, practice_id=practice_a.id)
+    assert (result.status, result.error) == (PurchaseUpload.Status.FAILED, "No header row found")
+
+
+def test_task_refuses_an_upload_of_another_practice(practice_a, practice_b, finance_a):
+    upload = upload_create(practice=practice_a, user=finance_a, file=csv_upload())
+    with pytest.raises(PermissionDenied):
+        upload_process(upload_id=upload.id, practice_id=practice_b.id)
+    upload.refresh_from_db()
+    assert upload.status == PurchaseUpload.Status.QUEUED
+    assert PurchaseLine.objects.count() == 0
+
+
+def test_done_upload_is_not_processed_again(processed_upload, monkeypatch):
+    monkeypatch.setattr(upload_services.ingest, "ingest_file", lambda *a, **k: pytest.fail("re-parsed"))
+    again = upload_process(upload_id=processed_upload.id, practice_id=processed_upload.practice_id)
+    assert again.status == PurchaseUpload.Status.DONE
+    assert processed_upload.lines.count() == 2
+
+
+def test_retried_upload_replaces_its_lines(processed_upload):
+    PurchaseUpload.objects.filter(pk=processed_upload.pk).update(status=PurchaseUpload.Status.FAILED)
+    again = upload_process(upload_id=processed_upload.id, practice_id=processed_upload.practice_id)
+    assert again.status == PurchaseUpload.Status.DONE
+    assert processed_upload.lines.count() == 2
+    assert processed_upload.rejected_rows.count() == 1
+
+
+def test_progress_writer_stores_the_share_of_parsing(processed_upload):
+    write = upload_services._progress_writer(processed_upload.id, start=0, share=70)
+    write(50)
+    processed_upload.refresh_from_db()
+    assert processed_upload.progress == 35
+
+
+def test_delete_removes_lines_rejected_rows_upload_and_file(
+    processed_upload, finance_a, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    refreshed = []
+    monkeypatch.setattr(upload_services, "savings_summary_refresh", lambda practice_ids: refreshed.append(practice_ids))
+    practice_id = processed_upload.practice_id
+    with django_capture_on_commit_callbacks(execute=True):
+        upload_delete(upload=processed_upload, user=finance_a)
+    assert PurchaseUpload.objects.count() == 0
+    assert PurchaseLine.objects.count() == 0
+    assert RejectedRow.objects.count() == 0
+    assert _stored_files(settings) == []
+    assert refreshed == [[practice_id]]
+
+
+def test_delete_clears_repeats_pointing_at_the_deleted_lines(processed_upload, finance_a):
+    original = processed_upload.lines.first()
+    later = PurchaseLineFactory(upload=PurchaseUploadFactory(practice=processed_upload.practice), repeat_of=original)
+    upload_delete(upload=processed_upload, user=finance_a)
+    later.refresh_from_db()
+    assert later.repeat_of_id is None
+
+
+def test_finance_of_another_practice_cannot_delete(processed_upload, finance_b):
+    with pytest.raises(PermissionDenied):
+        upload_delete(upload=processed_upload, user=finance_b)
+    assert PurchaseLine.objects.count() == 2
+
+
+def test_viewer_cannot_delete(processed_upload, make_member, practice_a):
+    with pytest.raises(PermissionDenied):
+        upload_delete(upload=processed_upload, user=make_member(Role.VIEWER, practice_a))
+
+
+def test_preview_reads_the_first_rows_and_writes_nothing(practice_a, finance_a, settings):
+    found = upload_preview(practice=practice_a, user=finance_a, file=csv_upload())
+    assert found.headers[:3] == ["Date", "Vendor", "SKU"]
+    assert found.mapping["vendor_name"] == "Vendor"
+    assert len(found.sample_rows) == 3
+    assert PurchaseUpload.objects.count() == 0
+    assert _stored_files(settings) == []
+
+
+NOTES_CSV = csv_rows(
+    "2026-03-15,Acme Medical,00123,Nitrile gloves,10,EA,2.50,25.00,INV-1,Box of 100",
+    header="Date,Vendor,SKU,Description,Qty,UOM,Unit Price,Extended,Invoice,Notes",
+)
+
+
+def test_corrected_mapping_is_remembered_for_the_same_header_layout(
+    practice_a, finance_a, django_capture_on_commit_callbacks
+):
+    found = upload_preview(practice=practice_a, user=finance_a, file=csv_upload(NOTES_CSV))
+    corrected = {**found.mapping, "description": "Notes"}
+    upload_mapping_save(practice=practice_a, header_signature=found.header_signature, mapping=corrected)
+
+    assert upload_preview(practice=practice_a, user=finance_a, file=csv_upload(NOTES_CSV)).mapping["description"] == (
+        "Notes"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        upload = upload_create(practice=practice_a, user=finance_a, file=csv_upload(NOTES_CSV))
+    assert upload.lines.get().description == "Box of 100"
+
+
+def test_mapping_save_updates_the_preset_for_a_layout(practice_a):
+    upload_mapping_save(practice=practice_a, header_signature="abc", mapping={"sku": "Item"})
+    upload_mapping_save(practice=practice_a, header_signature="abc", mapping={"sku": "Item No", "uom": ""})
+    assert list(ColumnMappingPreset.objects.values_list("mapping", flat=True)) == [{"sku": "Item No"}]
+
+
+def test_upload_from_a_path_uses_the_file_name(practice_a, finance_a, tmp_path):
+    path = tmp_path / "april.csv"
+    path.write_bytes(PURCHASES_CSV)
+    upload = upload_create(practice=practice_a, user=None, file=str(path))
+    assert (upload.original_filename, upload.uploaded_by) == ("april.csv", None)
+
+
+def test_workbook_sheet_is_chosen_and_read_from_the_extensionless_stored_file(
+    practice_a, finance_a, django_capture_on_commit_callbacks
+):
+    from tests.reports.upload_samples import purchases_xlsx
+
+    file = csv_upload(purchases_xlsx(), name="march.xlsx")
+    with django_capture_on_commit_callbacks(execute=True):
+        upload = upload_create(practice=practice_a, user=finance_a, file=file, sheet="Purchases")
+    upload.refresh_from_db()
+    assert upload.status == PurchaseUpload.Status.DONE, upload.error
+    assert (upload.file_format, upload.sheet_name, upload.header_row) == ("xlsx", "Purchases", 2)
+    assert (upload.rows_total, upload.rows_accepted, upload.rows_skipped) == (2, 2, 1)
+    assert upload.accepted_total == Decimal("41.00")
+    assert list(upload.lines.values_list("sku", flat=True)) == ["00123", "456"]
+
+
+def test_csv_named_xlsx_is_refused_by_content(practice_a, finance_a):
+    with pytest.raises(ApplicationError, match=r"named \.xlsx"):
+        upload_create(practice=practice_a, user=finance_a, file=csv_upload(name="march.xlsx"))
+    assert PurchaseUpload.objects.count() == 0

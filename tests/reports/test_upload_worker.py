@@ -1,0 +1,88 @@
+"""A real Celery worker on a Redis broker processes an upload (skipped where Redis is not reachable)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from urllib.parse import urlparse
+
+import pytest
+
+from gpo.celery import app as celery_app
+from reports.models import PurchaseUpload
+from reports.services.uploads import upload_create
+from tests.reports.upload_samples import csv_upload
+
+BROKER_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/9")
+
+
+def _redis_reachable(url: str) -> bool:
+    import socket
+
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def redis_worker(settings):
+    """An in-process worker consuming from Redis, with eager execution switched off."""
+    if not _redis_reachable(BROKER_URL):
+        pytest.skip(f"Redis broker {BROKER_URL} is not reachable (set CELERY_TEST_BROKER_URL to run this test)")
+    from celery.contrib.testing.worker import start_worker
+
+    import reports.tasks  # noqa: F401  registers the task with the app
+
+    # The app reads Django settings once, lazily: capture its values before touching either.
+    saved = {key: celery_app.conf[key] for key in ("task_always_eager", "broker_url", "result_backend")}
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = BROKER_URL
+    celery_app.conf.update(task_always_eager=False, broker_url=BROKER_URL, result_backend=None)
+    _connections_reset()
+    try:
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            yield
+    finally:
+        celery_app.conf.update(saved)
+        _connections_reset()
+
+
+def _connections_reset() -> None:
+    """Drop the app's cached broker connections: they keep the broker URL they were made with."""
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+        celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_processes_an_upload_from_the_broker(redis_worker, practice_a, make_member, monkeypatch):
+    from reports import tasks
+
+    threads = []
+    real_process = tasks.upload_services.upload_process
+
+    def recording_process(**kwargs):
+        threads.append(threading.get_ident())
+        return real_process(**kwargs)
+
+    monkeypatch.setattr(tasks.upload_services, "upload_process", recording_process)
+    finance = make_member("finance", practice_a)
+    upload = upload_create(practice=practice_a, user=finance, file=csv_upload())
+
+    deadline = time.monotonic() + 30
+    upload.refresh_from_db()
+    while upload.status not in {PurchaseUpload.Status.DONE, PurchaseUpload.Status.FAILED}:
+        assert time.monotonic() < deadline, f"upload stuck in {upload.status}"
+        time.sleep(0.1)
+        upload.refresh_from_db()
+
+    assert upload.status == PurchaseUpload.Status.DONE, upload.error
+    assert (upload.rows_accepted, upload.rows_rejected) == (2, 1)
+    assert upload.lines.count() == 2
+    assert len(threads) == 1
+    assert threads[0] != threading.get_ident()  # run by the worker, not eagerly in the test's thread
