@@ -114,7 +114,9 @@ def test_search_finds_contract_by_title(client, finance_a, tiered_contract):
 
 
 def test_draft_contracts_are_hidden_from_members(client, finance_a, today):
-    draft = ContractFactory(title="Draft linen deal", status=Contract.Status.DRAFT, start_date=today, end_date=today)
+    draft: Contract = ContractFactory(  # type: ignore[assignment]
+        title="Draft linen deal", status=Contract.Status.DRAFT, start_date=today, end_date=today
+    )
     client.force_login(finance_a)
 
     assert client.get("/catalog/", {"q": "linen"}).context["contracts"] == []
@@ -190,7 +192,9 @@ def test_non_participant_sees_tier_blank_price_and_how_to_join(client, make_memb
     from tests.factories import PracticeFactory
 
     outsider = PracticeFactory(slug="outsider")
-    contract = ContractFactory(start_date=today - timedelta(days=10), end_date=today + timedelta(days=10))
+    contract: Contract = ContractFactory(  # type: ignore[assignment]
+        start_date=today - timedelta(days=10), end_date=today + timedelta(days=10)
+    )
     item = ContractItemFactory(contract=contract, list_price=Decimal("50.0000"))
     ContractPriceFactory(item=item, price=Decimal("40.0000"), effective_from=today - timedelta(days=10))
     ContractPriceFactory(item=item, price=Decimal("35.0000"), min_qty=Decimal("10"), effective_from=today)
