@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+import os
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,9 @@ from rest_framework.test import APIClient
 from gpo.members.models import Membership, Practice, Role
 from tests.factories import MembershipFactory, PracticeFactory, UserFactory
 
-REAL_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "real"
+REAL_DATA = Path(
+    os.environ.get("GPO_REAL_DATA", Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "real")
+)
 
 
 @pytest.fixture(autouse=True)
