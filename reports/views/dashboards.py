@@ -143,7 +143,9 @@ def _file_part(period: Period) -> str:
 @login_required
 def practice_dashboard(request: HttpRequest) -> HttpResponse:
     """KPIs, trend, breakdowns, the overcharge claim list and missed savings of the current practice."""
-    practice = scoping.current_practice(request)
+    # ?practice= names a practice explicitly (coalition staff drilling down); one the user cannot see answers 404.
+    slug = request.GET.get("practice")
+    practice = scoping.practice_get(user=request.user, slug=slug) if slug else scoping.current_practice(request)
     if practice is None:
         return render(request, "reports/dashboards/no_practice.html", status=200)
     period = period_from_query(request.GET, today=timezone.localdate())

@@ -1,0 +1,115 @@
+"""The tenancy walk (STYLE.md rule 5, SECURITY.md item 14): every route, every practice role, another practice's data.
+
+Every viewset has one of the two bases, and each practice-data route answers 404 to every role of practice A
+asking for practice B's objects, for reads, writes and deletes; A's lists contain none of B's ids.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.viewsets import ViewSetMixin
+
+from gpo.api import CatalogViewSet, PracticeScopedViewSet
+from gpo.members.models import Role
+from reports.models import PurchaseLine, PurchaseUpload
+from tests.factories import PurchaseLineFactory, PurchaseUploadFactory
+
+PRACTICE_ROLES = [Role.VIEWER, Role.FINANCE, Role.EXECUTIVE]
+
+
+def _routes(patterns: list, prefix: str = ""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _routes(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern
+
+
+def _viewsets() -> set[type]:
+    found = set()
+    for _route, pattern in _routes(get_resolver().url_patterns):
+        view_class = getattr(pattern.callback, "cls", None)
+        if view_class is not None and issubclass(view_class, ViewSetMixin):
+            found.add(view_class)
+    return found
+
+
+def test_every_viewset_has_one_of_the_two_scoped_bases():
+    viewsets = _viewsets()
+    assert viewsets, "the router registered no viewset"
+    for viewset in viewsets:
+        assert issubclass(viewset, PracticeScopedViewSet | CatalogViewSet), viewset
+
+
+def test_overriding_get_queryset_is_refused_at_class_definition():
+    with pytest.raises(TypeError, match="must not override get_queryset"):
+
+        class Leaky(PracticeScopedViewSet):  # pragma: no cover - never instantiated
+            def get_queryset(self):
+                return PurchaseUpload.objects.all()
+
+
+@pytest.fixture
+def upload_b(practice_b):
+    upload = PurchaseUploadFactory(practice=practice_b)
+    PurchaseLineFactory(upload=upload, purchase_date=date(2026, 3, 1), spend=Decimal("10.00"))
+    return upload
+
+
+# (method, path template) for every route that takes one of practice B's objects.
+OBJECT_ROUTES = [
+    ("get", "/api/uploads/{upload}/"),
+    ("delete", "/api/uploads/{upload}/"),
+    ("get", "/api/uploads/{upload}/lines/"),
+    ("get", "/api/uploads/{upload}/rejected.xlsx/"),
+    ("get", "/uploads/{upload}/"),
+    ("post", "/uploads/{upload}/delete"),
+    ("get", "/api/savings/?practice={practice}"),
+    ("get", "/dashboard/?practice={practice}"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", PRACTICE_ROLES)
+@pytest.mark.parametrize(("method", "template"), OBJECT_ROUTES, ids=[f"{m}_{t}" for m, t in OBJECT_ROUTES])
+def test_another_practices_object_answers_404_case(role, method, template, make_member, practice_a, upload_b, client):
+    member = make_member(role, practice_a)
+    client.force_login(member)
+    path = template.format(upload=upload_b.id, practice=upload_b.practice.slug)
+    response = getattr(client, method)(path)
+    assert response.status_code == 404, f"{role} {method.upper()} {path} -> {response.status_code}"
+    assert PurchaseUpload.objects.filter(id=upload_b.id).exists()
+    assert PurchaseLine.objects.filter(upload=upload_b).count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", PRACTICE_ROLES)
+def test_lists_contain_none_of_another_practices_ids_case(role, make_member, practice_a, upload_b, api_client_for):
+    own = PurchaseUploadFactory(practice=practice_a)
+    member = make_member(role, practice_a)
+    ids = [row["id"] for row in api_client_for(member).get("/api/uploads/").json()["results"]]
+    assert ids == [own.id]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", PRACTICE_ROLES)
+def test_uploading_for_another_practice_answers_404_case(role, make_member, practice_a, practice_b, api_client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    member = make_member(role, practice_a)
+    file = SimpleUploadedFile("p.csv", b"Date,Vendor,SKU,Qty,Unit Price\n2026-03-01,Acme,1,1,2.00\n")
+    response = api_client_for(member).post("/api/uploads/", {"file": file, "practice": practice_b.slug})
+    assert response.status_code == 404
+    assert not PurchaseUpload.objects.filter(practice=practice_b).exists()
+
+
+@pytest.mark.django_db
+def test_coalition_staff_drill_into_any_practice_dashboard(client, coalition_admin, upload_b):
+    client.force_login(coalition_admin)
+    response = client.get(f"/dashboard/?practice={upload_b.practice.slug}")
+    assert response.status_code == 200
+    assert upload_b.practice.name in response.content.decode()
