@@ -199,6 +199,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "UploadStatusEnum": "reports.models.PurchaseUpload.Status",
         "LineStatusEnum": "reports.models.PurchaseLine.Status",
+        "ContractStatusEnum": "contracts.models.Contract.Status",
     },
 }
 
