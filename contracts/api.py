@@ -17,17 +17,9 @@ from contracts.models import Contract, ContractItem
 from gpo.api import CatalogViewSet
 from gpo.members import scoping
 from gpo.members.models import Practice
-from gpo.money import cents, unit_price_str
+from gpo.money import cents, plain_decimal_str, unit_price_str
 from vendors.api import IsCoalitionAdminForWrites
 from vendors.models import Vendor
-
-
-def percent_str(value: Any) -> str | None:
-    """A percentage as text without trailing zeros ("12.5"), None when absent."""
-    if value is None:
-        return None
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 class ContractItemSerializer(serializers.ModelSerializer):
@@ -88,7 +80,7 @@ class ContractItemSerializer(serializers.ModelSerializer):
 
     def get_volume_breaks(self, item: ContractItem) -> list[dict[str, Any]]:
         return [
-            {"min_qty": percent_str(row.min_qty), "price": unit_price_str(row.price)}
+            {"min_qty": plain_decimal_str(row.min_qty), "price": unit_price_str(row.price)}
             for row in self._price(item).volume_breaks
         ]
 
@@ -133,10 +125,10 @@ class ContractSerializer(serializers.ModelSerializer):
         ]
 
     def get_admin_fee_pct(self, contract: Contract) -> str | None:
-        return percent_str(contract.admin_fee_pct)
+        return plain_decimal_str(contract.admin_fee_pct)
 
     def get_discount_pct(self, contract: Contract) -> str | None:
-        return percent_str(contract.discount_pct)
+        return plain_decimal_str(contract.discount_pct)
 
     def get_in_force(self, contract: Contract) -> bool:
         return selectors.contract_in_force(contract, self.context["on"])

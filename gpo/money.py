@@ -37,3 +37,11 @@ def unit_price_str(price: Decimal | None) -> str | None:
     if stored == cents(stored):
         return f"{cents(stored):.2f}"
     return f"{stored:.4f}".rstrip("0")
+
+
+def plain_decimal_str(value: Decimal | None) -> str | None:
+    """A quantity or percentage without trailing zeros ("10", "2.5", "-3", "12.5"); None when absent."""
+    if value is None:
+        return None
+    text = format(value.normalize(), "f")
+    return "0" if text in {"-0", "0"} else text

@@ -18,20 +18,12 @@ from rest_framework.routers import SimpleRouter
 
 from gpo.api import PracticeScopedViewSet
 from gpo.members.scoping import practice_get
-from gpo.money import money_str, unit_price_str
+from gpo.money import money_str, plain_decimal_str, unit_price_str
 from reports import ingest
 from reports.models import PurchaseLine, PurchaseUpload
 from reports.selectors.uploads import line_list, rejected_row_list, upload_get, upload_list
 from reports.services.uploads import upload_create, upload_delete
 from reports.upload_exports import rejected_rows_xlsx
-
-
-def quantity_str(quantity: Decimal | None) -> str | None:
-    """A quantity without trailing zeros: "10", "2.5", "-3"."""
-    if quantity is None:
-        return None
-    text = format(quantity.normalize(), "f")
-    return "0" if text in {"-0", "0"} else text
 
 
 def _money_or_null(amount: Decimal | None) -> str | None:
@@ -140,7 +132,7 @@ class PurchaseLineSerializer(serializers.ModelSerializer):
         return line.vendor.slug if line.vendor_id is not None and line.vendor is not None else None
 
     def get_quantity(self, line: PurchaseLine) -> str | None:
-        return quantity_str(line.quantity)
+        return plain_decimal_str(line.quantity)
 
     def get_unit_price(self, line: PurchaseLine) -> str | None:
         return unit_price_str(line.unit_price)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gpo.money import cents, money_str, to_minor_units, unit_price_str
+from gpo.money import cents, money_str, plain_decimal_str, to_minor_units, unit_price_str
 
 
 @pytest.mark.parametrize(
@@ -36,3 +36,10 @@ def test_to_minor_units_rounds_then_converts():
 @given(st.decimals(min_value=-(10**9), max_value=10**9, places=6, allow_nan=False, allow_infinity=False))
 def test_cents_is_within_half_a_cent(amount):
     assert abs(cents(amount) - amount) <= Decimal("0.005")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("10.0000", "10"), ("2.5000", "2.5"), ("-3", "-3"), ("12.5000", "12.5"), ("-0.000", "0")]
+)
+def test_plain_decimal_str_drops_trailing_zeros(value, expected):
+    assert plain_decimal_str(Decimal(value)) == expected
