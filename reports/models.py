@@ -236,3 +236,37 @@ class SavingsSummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.practice_id} {self.breakdown} {self.month:%Y-%m} {self.status}"
+
+
+class UploadAuditEntry(models.Model):
+    """Append-only record of what happened to an upload (SECURITY.md item 12); it outlives the upload itself."""
+
+    class Action(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed"
+        FAILED = "failed", "Failed"
+        DELETED = "deleted", "Deleted"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=12, choices=Action.choices)
+    upload_id_recorded = models.BigIntegerField(db_index=True, help_text="The upload's id (kept after deletion).")
+    practice = models.ForeignKey("members.Practice", on_delete=models.PROTECT, related_name="upload_audit")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    original_filename = models.CharField(max_length=255)
+    stored_name = models.CharField(max_length=300, blank=True)
+    sha256 = models.CharField(max_length=64)
+    size_bytes = models.BigIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_accepted = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    rows_skipped = models.PositiveIntegerField(default=0)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "upload audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} upload {self.upload_id_recorded}"

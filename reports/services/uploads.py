@@ -26,7 +26,7 @@ from gpo.members.models import Practice, Role
 from gpo.members.scoping import has_practice_role, is_coalition_staff
 from gpo.money import cents, unit_price
 from reports import ingest
-from reports.models import ColumnMappingPreset, PurchaseLine, PurchaseUpload, RejectedRow
+from reports.models import ColumnMappingPreset, PurchaseLine, PurchaseUpload, RejectedRow, UploadAuditEntry
 from reports.services.reconciliation import lines_reconcile
 from reports.services.savings import savings_summary_refresh
 from vendors.normalize import normalize_sku
@@ -178,6 +178,25 @@ def _preset_mapping(*, practice: Practice, header_signature: str) -> dict[str, s
     return dict(preset.mapping) if preset is not None else None
 
 
+def _audit(*, upload: PurchaseUpload, action: str, user: Any = None, detail: str = "") -> None:
+    """Append the upload's audit record (SECURITY.md item 12): who, when, which file, counts that add up."""
+    UploadAuditEntry.objects.create(
+        action=action,
+        upload_id_recorded=upload.id,
+        practice_id=upload.practice_id,
+        user=user if getattr(user, "is_authenticated", False) else None,
+        original_filename=upload.original_filename,
+        stored_name=upload.original_file.name or "",
+        sha256=upload.sha256,
+        size_bytes=upload.size_bytes,
+        rows_total=upload.rows_total,
+        rows_accepted=upload.rows_accepted,
+        rows_rejected=upload.rows_rejected,
+        rows_skipped=upload.rows_skipped,
+        detail=detail,
+    )
+
+
 @transaction.atomic
 def upload_create(
     *,
@@ -225,6 +244,7 @@ def upload_create(
             if first is not None:
                 raise _duplicate_error(first) from exc
         raise
+    _audit(upload=upload, action=UploadAuditEntry.Action.RECEIVED, user=user)
     if enqueue:
         upload_id, practice_id = upload.id, practice.id
         transaction.on_commit(lambda: _enqueue(upload_id, practice_id))
@@ -448,12 +468,14 @@ def upload_process(*, upload_id: int, practice_id: int | None = None) -> Purchas
             upload.progress = 100
             upload.finished_at = timezone.now()
             upload.save(update_fields=["status", "progress", "finished_at", "updated_at"])
+            _audit(upload=upload, action=UploadAuditEntry.Action.PROCESSED)
     except Exception as exc:
         logger.exception("upload %s failed", upload_id)
         PurchaseUpload.objects.filter(pk=upload.pk).update(
             status=PurchaseUpload.Status.FAILED, error=_failure_reason(exc), finished_at=timezone.now()
         )
         upload.refresh_from_db()
+        _audit(upload=upload, action=UploadAuditEntry.Action.FAILED, detail=upload.error)
         return upload
     savings_summary_refresh(practice_ids=[upload.practice_id])
     upload.refresh_from_db()
@@ -505,6 +527,7 @@ def upload_delete(*, upload: PurchaseUpload, user: Any) -> None:
     )
     stored_name = upload.original_file.name
     storage = upload.original_file.storage
+    _audit(upload=upload, action=UploadAuditEntry.Action.DELETED, user=user)
     upload.rejected_rows.all().delete()
     PurchaseLine.objects.filter(repeat_of__upload=upload).update(repeat_of=None)
     upload.lines.all().delete()
