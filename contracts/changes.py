@@ -3,14 +3,14 @@
 Contracts cannot import reports (the layering of DESIGN.md section 2), yet a changed contract or price must
 re-reconcile the affected purchase lines (DESIGN.md section 4, last line). The reports app registers a listener at
 start-up; every catalog-changing service calls `catalog_changed`, which notifies the listeners once the
-transaction commits (a rolled-back change notifies nobody).
+transaction commits (a rolled-back change notifies nobody), or at once when Celery runs in-process (gpo.jobs).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from django.db import transaction
+from gpo.jobs import run_after_commit
 
 CatalogListener = Callable[[set[int]], None]
 
@@ -36,7 +36,7 @@ def catalog_listeners() -> tuple[CatalogListener, ...]:
 
 
 def catalog_changed(*, vendor_ids: Iterable[int]) -> None:
-    """Tell every listener, after the current transaction commits, which vendors' catalog changed."""
+    """Tell every listener which vendors' catalog changed: after commit, or at once when jobs run in-process."""
     ids = {int(vendor_id) for vendor_id in vendor_ids if vendor_id is not None}
     if not ids:
         return
@@ -45,4 +45,4 @@ def catalog_changed(*, vendor_ids: Iterable[int]) -> None:
         for listener in tuple(_listeners):
             listener(set(ids))
 
-    transaction.on_commit(deliver)
+    run_after_commit(deliver)

@@ -22,6 +22,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from gpo.errors import ApplicationError, ConflictError, PayloadTooLargeError
+from gpo.jobs import run_after_commit
 from gpo.members.models import Practice, Role
 from gpo.members.scoping import has_practice_role, is_coalition_staff
 from gpo.money import cents, unit_price
@@ -247,7 +248,7 @@ def upload_create(
     _audit(upload=upload, action=UploadAuditEntry.Action.RECEIVED, user=user)
     if enqueue:
         upload_id, practice_id = upload.id, practice.id
-        transaction.on_commit(lambda: _enqueue(upload_id, practice_id))
+        run_after_commit(lambda: _enqueue(upload_id, practice_id))
     return upload
 
 
@@ -536,4 +537,4 @@ def upload_delete(*, upload: PurchaseUpload, user: Any) -> None:
         lines_reconcile(queryset=PurchaseLine.objects.filter(id__in=orphaned_ids))
     if stored_name:
         transaction.on_commit(lambda: storage.delete(stored_name))
-    transaction.on_commit(lambda: savings_summary_refresh(practice_ids=[practice_id]))
+    run_after_commit(lambda: savings_summary_refresh(practice_ids=[practice_id]))

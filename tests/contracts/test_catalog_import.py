@@ -19,6 +19,22 @@ from gpo.members.models import Practice
 from tests.contracts.workbooks import workbook_write
 from vendors.models import Category, Vendor, VendorAlias
 
+
+@pytest.fixture(autouse=True)
+def _broker_configured(settings):
+    """These tests pin down the after-commit behaviour of a real broker (gpo.jobs.run_after_commit).
+
+    Celery itself still executes in-process: its configuration is read once per process, so pin it explicitly.
+    """
+    from gpo.celery import app as celery_app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    eager_before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = eager_before
+
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 

@@ -16,6 +16,21 @@ from contracts.models import CatalogChange, Contract, ContractItem, ContractPric
 from tests.factories import ContractFactory, ContractItemFactory, ContractPriceFactory, PracticeFactory, VendorFactory
 
 
+@pytest.fixture(autouse=True)
+def _broker_configured(settings):
+    """These tests pin down the after-commit behaviour of a real broker (gpo.jobs.run_after_commit).
+
+    Celery itself still executes in-process: its configuration is read once per process, so pin it explicitly.
+    """
+    from gpo.celery import app as celery_app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    eager_before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = eager_before
+
+
 @pytest.fixture
 def notified() -> Iterator[list[set[int]]]:
     calls: list[set[int]] = []
@@ -227,3 +242,17 @@ def test_participation_once_per_practice_and_contract() -> None:
         services.participation_create(practice=practice, contract=contract, joined_on=date(2026, 2, 1))
 
     assert CatalogChange.objects.filter(object_type="Participation").count() == 1
+
+
+@pytest.mark.django_db
+def test_without_a_broker_listeners_hear_the_change_at_once(settings):
+    from contracts.changes import catalog_changed, catalog_listener_register, catalog_listener_unregister
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    heard: list[set[int]] = []
+    catalog_listener_register(heard.append)
+    try:
+        catalog_changed(vendor_ids=[7, 3])
+    finally:
+        catalog_listener_unregister(heard.append)
+    assert heard == [{3, 7}]

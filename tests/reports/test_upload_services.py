@@ -25,6 +25,22 @@ from reports.services.uploads import (
 from tests.factories import PurchaseLineFactory, PurchaseUploadFactory
 from tests.reports.upload_samples import PNG_BYTES, PURCHASES_CSV, csv_rows, csv_upload
 
+
+@pytest.fixture(autouse=True)
+def _broker_configured(settings):
+    """These tests pin down the after-commit behaviour of a real broker (gpo.jobs.run_after_commit).
+
+    Celery itself still executes in-process: its configuration is read once per process, so pin it explicitly.
+    """
+    from gpo.celery import app as celery_app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    eager_before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = eager_before
+
+
 pytestmark = pytest.mark.django_db
 
 
@@ -172,13 +188,25 @@ def test_coalition_admin_may_upload_for_a_practice(practice_a, coalition_admin):
     assert upload.status == PurchaseUpload.Status.QUEUED
 
 
-def test_processing_is_enqueued_with_upload_and_practice_ids(practice_a, finance_a, monkeypatch):
+def test_with_a_broker_processing_is_enqueued_after_commit_with_upload_and_practice_ids(
+    practice_a, finance_a, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     sent = []
     monkeypatch.setattr("reports.tasks.upload_process.delay", lambda *args: sent.append(args))
-    upload = upload_create(practice=practice_a, user=finance_a, file=csv_upload())
-    assert sent == []  # not before the commit
-    upload_services._enqueue(upload.id, practice_a.id)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        upload = upload_create(practice=practice_a, user=finance_a, file=csv_upload())
+    assert sent == []  # not before the commit: a worker must not see uncommitted rows
+    for callback in callbacks:
+        callback()
     assert sent == [(upload.id, practice_a.id)]
+
+
+def test_without_a_broker_processing_runs_in_process_at_once(practice_a, finance_a, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    upload = upload_create(practice=practice_a, user=finance_a, file=csv_upload())
+    upload.refresh_from_db()
+    assert upload.status == PurchaseUpload.Status.DONE
 
 
 def test_failure_half_way_leaves_no_lines_and_marks_the_upload_failed(practice_a, finance_a, monkeypatch):

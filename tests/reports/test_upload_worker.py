@@ -8,6 +8,7 @@ import time
 import uuid
 from urllib.parse import urlparse
 
+import kombu.pools
 import pytest
 
 from gpo.celery import app as celery_app
@@ -64,6 +65,8 @@ def _connections_reset() -> None:
         celery_app._pool.force_close_all()
         celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    # kombu keeps producer pools in a global registry keyed by connection; drop those bound to the closed pool.
+    kombu.pools.reset()
 
 
 @pytest.mark.django_db(transaction=True)
