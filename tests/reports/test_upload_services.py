@@ -34,8 +34,8 @@ def _broker_configured(settings):
     """
     from gpo.celery import app as celery_app
 
+    eager_before = celery_app.conf.task_always_eager  # read (and so load Celery's config) before changing settings
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    eager_before = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = eager_before
