@@ -17,6 +17,7 @@ import csv
 import io
 import random
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -24,6 +25,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Sum
+from django.utils import timezone
 
 from contracts.models import Contract, ContractItem, ContractPrice, Participation
 from gpo.members.models import Practice
@@ -341,7 +343,7 @@ class _Generator:
         return Row(on, vendor, "", "", "", "", description, quantity, uom, price, (quantity * price).quantize(CENT))
 
     def rows(self, count: int) -> list[Row]:
-        makers = {
+        makers: dict[str, Callable[[], Row | None]] = {
             "on_contract": self.on_contract,
             "overcharge": self.overcharge,
             "return": lambda: self.on_contract(sign=-1),
@@ -469,8 +471,10 @@ def _xlsx_file(practice: Practice, rows: list[Row], total: Decimal) -> bytes:
         price: Any = row.unit_price if isinstance(row.unit_price, str) else float(row.unit_price)
         extended: Any = float(row.extended) if isinstance(row.extended, Decimal) else row.extended
         sheet.append(
-            [row.purchase_date, row.vendor, row.invoice, row.po, sku, row.mfr_part, row.description]
-            + [quantity, row.uom, price, extended]
+            [
+                *(row.purchase_date, row.vendor, row.invoice, row.po, sku, row.mfr_part, row.description),
+                *(quantity, row.uom, price, extended),
+            ]
         )
     sheet.append([None, None, None, None, None, None, "Total", None, None, None, float(total)])
     buffer = io.BytesIO()
@@ -496,7 +500,7 @@ def seed_purchases(*, today: date | None = None) -> dict[str, dict[str, Any]]:
 
     Idempotent: a practice with a demo upload already is reported as skipped and left alone.
     """
-    today = today or date.today()
+    today = today or timezone.localdate()
     practices = {p.slug: p for p in Practice.objects.filter(slug__in=[slug for slug, _, _ in DEMO_PURCHASERS])}
     summary: dict[str, dict[str, Any]] = {}
     for index, (slug, file_format, lines) in enumerate(DEMO_PURCHASERS):
