@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from contracts.demo import seed_catalog
 from gpo.members.demo import DEMO_PASSWORD, seed_members
+from reports.demo import seed_purchases
 
 
 class Command(BaseCommand):
@@ -32,6 +33,13 @@ class Command(BaseCommand):
             "Catalog: {vendors} vendors, {contracts} contracts ({contracts_created} new), {items} items, "
             "{prices} prices, {participations} participations, {va_rows} VA FSS imaging rows loaded.".format(**catalog)
         )
+        for slug, row in seed_purchases().items():
+            state = "uploaded" if row["created"] else "already there"
+            self.stdout.write(
+                f"Purchases {slug} ({state}, upload {row['upload_id']} {row['status']}): {row['lines']} lines, "
+                f"{row['accepted']} accepted, {row['rejected']} rejected, savings ${row['savings']:,}, "
+                f"overcharge ${row['overcharge']:,}."
+            )
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/accounts/login/"))
         self.stdout.write(f"{'username':<18} {'password':<16} {'role':<20} practice")
         for username, role, practice in logins:
