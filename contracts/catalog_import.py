@@ -23,6 +23,7 @@ from contracts.changes import catalog_changed
 from contracts.models import Contract, ContractItem, ContractPrice, Participation
 from contracts.spreadsheet import (
     CellError,
+    ImportRowsError,
     SheetRows,
     cell_date,
     cell_decimal,
@@ -31,7 +32,6 @@ from contracts.spreadsheet import (
     sheet_read,
     workbook_open,
 )
-from gpo.errors import ApplicationError
 from gpo.members.models import Practice
 from gpo.members.services import practice_create
 from vendors import services as vendor_services
@@ -58,12 +58,10 @@ SHEETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-class CatalogImportError(ApplicationError):
+class CatalogImportError(ImportRowsError):
     """The workbook has problems; nothing was written. `errors` lists each as "Sheet!row column: reason"."""
 
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__(f"{len(errors)} problem(s) in the workbook; nothing was written.", extra={"errors": errors})
-        self.errors = errors
+    source = "workbook"
 
 
 @dataclass

@@ -22,8 +22,16 @@ from django.db import transaction
 from contracts import services
 from contracts.changes import catalog_changed
 from contracts.models import CatalogChange, Contract, ContractItem, ContractPrice
-from contracts.spreadsheet import CellError, cell_date, cell_decimal, cell_text, header_key, sheet_rows, workbook_open
-from gpo.errors import ApplicationError
+from contracts.spreadsheet import (
+    CellError,
+    ImportRowsError,
+    cell_date,
+    cell_decimal,
+    cell_text,
+    header_key,
+    sheet_rows,
+    workbook_open,
+)
 from vendors import services as vendor_services
 from vendors.models import Vendor
 from vendors.normalize import fold_uom, normalize_sku, normalize_vendor_name
@@ -55,12 +63,10 @@ REQUIRED = ("vendor_sku", "price")
 REQUIRED_MULTI = ("contract", "vendor")
 
 
-class PriceListImportError(ApplicationError):
+class PriceListImportError(ImportRowsError):
     """The price file has problems; nothing was written. `errors` lists each as "row N column: reason"."""
 
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__(f"{len(errors)} problem(s) in the price file; nothing was written.", extra={"errors": errors})
-        self.errors = errors
+    source = "price file"
 
 
 @dataclass

@@ -16,10 +16,24 @@ from typing import IO, Any
 
 from python_calamine import CalamineWorkbook
 
+from gpo.errors import ApplicationError
+
 _EXCEL_EPOCH = date(1899, 12, 30)
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
 _SPACES = {"\u00a0": " ", "\u2007": " ", "\u202f": " "}
+
+
+class ImportRowsError(ApplicationError):
+    """A file has problems and nothing was written; `errors` lists each with where it is and why."""
+
+    source = "file"
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__(
+            f"{len(errors)} problem(s) in the {self.source}; nothing was written.", extra={"errors": errors}
+        )
+        self.errors = errors
 
 
 class CellError(ValueError):
