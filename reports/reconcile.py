@@ -393,28 +393,27 @@ def _practice_standing(
     return signature, sorted({joined for _, joined, _ in signature})
 
 
-def reconcile_batch(
+def reconcile_keyed(
     catalog: CatalogSlice, directory: VendorDirectory, lines: Sequence[LineInput], *, tolerance: Tolerance
 ) -> list[LineResult]:
-    """The bulk path: every distinct vendor name, SKU and pricing situation is worked out once for the whole batch.
+    """Lines priced by the reference engine, each distinct pricing situation worked out once.
 
     A price answer depends on the practice only through its participations in the vendor's contracts, on the date
     only through which contracts, participations and price rows are in force, and on the quantity only through
-    min_qty: lines that agree on those share one answer (`_group_plan`, `_practice_standing`). The property test
-    in tests/reports/test_reconcile.py checks that this agrees with `reconcile_line` line by line.
+    min_qty: lines that agree on those share one answer (`_group_plan`, `_practice_standing`). The bulk path
+    (reports.reconcile_bulk) sends here the lines its columns do not decide.
     """
-    # The batch allocates millions of small acyclic objects; the cyclic garbage collector's repeated full passes
-    # over them cost ~40 % of the time at a million lines, and nothing here creates cycles.
+    # Many small acyclic objects: the cyclic garbage collector's repeated passes over them cost much and find none.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _reconcile_batch(catalog, directory, lines, tolerance=tolerance)
+        return _reconcile_keyed(catalog, directory, lines, tolerance=tolerance)
     finally:
         if collecting:
             gc.enable()
 
 
-def _reconcile_batch(
+def _reconcile_keyed(
     catalog: CatalogSlice, directory: VendorDirectory, lines: Sequence[LineInput], *, tolerance: Tolerance
 ) -> list[LineResult]:
     vendors: dict[str, tuple[int | None, VendorMatch]] = {}
@@ -526,7 +525,7 @@ __all__ = [
     "Tolerance",
     "VendorDirectory",
     "VendorRecord",
-    "reconcile_batch",
+    "reconcile_keyed",
     "reconcile_line",
     "repeat_key",
 ]

@@ -10,12 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contracts.pricing import CatalogSlice, ContractTerms, ItemTerms, ParticipationTerms, PriceRow
+from reports.reconcile_bulk import reconcile_batch
 from reports.reconcile import (
     LineInput,
     Tolerance,
     VendorDirectory,
     VendorRecord,
-    reconcile_batch,
     reconcile_line,
     repeat_key,
 )
