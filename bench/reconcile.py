@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from contracts.pricing import CatalogSlice, ContractTerms, ItemTerms, ParticipationTerms, PriceRow
-from reports.reconcile import LineInput, Tolerance, VendorDirectory, VendorRecord, reconcile_batch
+from reports.reconcile import LineInput, Tolerance, VendorDirectory, VendorRecord
+from reports.reconcile_bulk import reconcile_batch
 
 LINES = int(os.environ.get("BENCH_LINES", "1000000"))
 ITEMS = int(os.environ.get("BENCH_ITEMS", "100000"))

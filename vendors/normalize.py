@@ -10,6 +10,9 @@ import unicodedata
 
 _NOISE_WORDS = frozenset({"inc", "llc", "ltd", "corp", "corporation", "co", "company", "the"})
 _SPACES = re.compile(r"\s+")
+# ASCII text (nearly every SKU) takes a regular expression instead of a look at each character's category.
+_NOT_ASCII_ALNUM_UPPER = re.compile(r"[^0-9A-Z]+")
+_NOT_ASCII_ALNUM_LOWER = re.compile(r"[^0-9a-z]+")
 
 
 def _is_letter_or_digit(char: str) -> bool:
@@ -21,7 +24,10 @@ def normalize_vendor_name(name: str | None) -> str:
     if not name:
         return ""
     text = str(name).lower().replace("&", " and ")
-    text = "".join(char if _is_letter_or_digit(char) else " " for char in text)
+    if text.isascii():
+        text = _NOT_ASCII_ALNUM_LOWER.sub(" ", text)
+    else:
+        text = "".join(char if _is_letter_or_digit(char) else " " for char in text)
     return " ".join(word for word in text.split() if word not in _NOISE_WORDS)
 
 
@@ -29,7 +35,11 @@ def normalize_sku(sku: object) -> str:
     """DESIGN §4.2: upper-case, letters and digits only, leading zeros dropped (spreadsheets eat them)."""
     if sku is None:
         return ""
-    text = "".join(char for char in str(sku).upper() if _is_letter_or_digit(char))
+    text = str(sku).upper()
+    if text.isascii():
+        text = _NOT_ASCII_ALNUM_UPPER.sub("", text)
+    else:
+        text = "".join(char for char in text if _is_letter_or_digit(char))
     stripped = text.lstrip("0")
     if not stripped and text:
         return "0"
