@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from gpo.money import cents, unit_price
 
@@ -536,36 +537,41 @@ def _read_csv_grid(path: Path, n_rows: int | None, mapping: dict[str, str] | Non
     max_rows = _max_rows() + BLANK_RUN_LIMIT
     limit = max_rows + 2 if n_rows is None else n_rows
     try:
-        frame = pd.read_csv(
+        # Arrow's multi-threaded reader, every column as text ("" for empty cells, blank lines as rows of "").
+        table = pa_csv.read_csv(
             path,
-            sep=delimiter,
-            header=None,
-            skiprows=header_line - 1,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            encoding=encoding,
-            engine="c",
-            nrows=limit,
+            read_options=pa_csv.ReadOptions(
+                skip_rows=header_line - 1,
+                autogenerate_column_names=True,
+                encoding="utf8" if encoding.startswith("utf-8") else encoding,
+                block_size=8 * 1024 * 1024,
+            ),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={f"f{i}": pa.string() for i in range(_setting("UPLOAD_MAX_COLUMNS", 200) + 1)},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
-        columns = [_text_column(pa.array(frame[column])) for column in frame.columns]
-        height = len(frame)
-    except pd.errors.ParserError:
+        _check_width(table.num_columns)
+        columns = [_text_column(column) for column in table.slice(0, limit).columns]
+        height = len(columns[0]) if columns else 0
+    except pa.ArrowInvalid as exc:
+        if "Empty CSV file" in str(exc):
+            raise IngestError("The file is empty.") from exc
         # Ragged rows after the header: the csv module copes (slower, only for odd files).
         rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))[header_line - 1 : header_line - 1 + limit]
         width = max((len(row) for row in rows), default=0)
         _check_width(width)
         columns = [pa.array([row[i] if i < len(row) else "" for row in rows], type=pa.string()) for i in range(width)]
         height = len(rows)
-    except pd.errors.EmptyDataError as exc:
-        raise IngestError("The file is empty.") from exc
     _check_width(len(columns))
     if n_rows is None and height > max_rows:
         raise IngestError(f"The file has more than {_max_rows():,} rows (the limit).")
     # Physical line numbers: a quoted cell spanning lines pushes every later row down.
     extra_lines = np.zeros(height, dtype=np.int64)
-    if "\n" in text[text.find("\n", text.find("\n") + 1) :] and '"' in text:
-        for column in columns:
+    for column in columns:
+        if _any(pc.match_substring(column, "\n")):
             extra_lines += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False).astype(np.int64)
     before = np.concatenate(([0], np.cumsum(extra_lines)[:-1])) if height else extra_lines
     row_numbers = header_line + np.arange(height, dtype=np.int64) + before
