@@ -818,8 +818,6 @@ class _Numbers:
 
 LIMIT_DIGITS = 14  # |quantity|, |unit price|, |extended amount| and |spend| stay below 10^14 (the DB columns)
 _POWERS = 10 ** np.arange(19, dtype=np.int64)
-# At most 14 integer digits and `places` decimals: scaled to int64 by Arrow kernels, no Python object per cell.
-_SIMPLE_NUMBER = {places: rf"^-?[0-9]{{0,{LIMIT_DIGITS}}}(?:\.[0-9]{{0,{places}}})?$" for places in (2, 4)}
 _ROUNDING = {2: cents, 4: unit_price}
 
 
@@ -880,14 +878,18 @@ def _scaled(text: pa.Array, readable: np.ndarray, places: int) -> tuple[np.ndarr
     too_large = np.zeros(size, dtype=bool)
     if not readable.any():
         return scaled, too_large
-    simple = readable & _mask(pc.match_substring_regex(text, _SIMPLE_NUMBER[places]))
+    # Readable texts are sign, digits, point and exponent only: no exponent, at most `places` decimals and at most
+    # 14 integer digits make the simple shape (plain substring kernels, cheaper than a second regex).
+    point = np.asarray(pc.find_substring(text, ".").to_numpy(zero_copy_only=False), dtype=np.int64)
+    length = np.asarray(pc.binary_length(text).to_numpy(zero_copy_only=False), dtype=np.int64)
+    given = np.where(point >= 0, length - point - 1, 0)
+    integer_digits = np.where(point >= 0, point, length) - _mask(pc.starts_with(text, "-"))
+    exponent = _mask(pc.match_substring(text, "e", ignore_case=True))
+    simple = readable & ~exponent & (given <= places) & (integer_digits <= LIMIT_DIGITS)
     if simple.any():
         subset = text if simple.all() else text.filter(pa.array(simple))
         digits = _integers(pc.replace_substring(subset, ".", ""))
-        point = np.asarray(pc.find_substring(subset, ".").to_numpy(zero_copy_only=False), dtype=np.int64)
-        length = np.asarray(pc.binary_length(subset).to_numpy(zero_copy_only=False), dtype=np.int64)
-        given = np.where(point >= 0, length - point - 1, 0)
-        scaled[simple] = digits * _POWERS[places - given]
+        scaled[simple] = digits * _POWERS[places - given[simple]]
     limit = Decimal(10) ** LIMIT_DIGITS
     rare = np.flatnonzero(readable & ~simple)
     for index, cell in zip(rare.tolist(), text.take(pa.array(rare)).to_pylist(), strict=True):
@@ -1067,12 +1069,15 @@ def _validate(grid: _Grid, header_index: int, headers: list[str], mapping: dict[
     reason = np.full(size, "", dtype=object)
     column_name = np.full(size, "", dtype=object)
 
+    open_rows = data.copy()  # data rows without a reason yet
+
     def reject(mask: np.ndarray, field_name: str | None, text: str | Callable[[np.ndarray], list[str]]) -> None:
-        todo = mask & data & (reason == "")
+        todo = mask & open_rows
         if not todo.any():
             return
         reason[todo] = text(todo) if callable(text) else text
         column_name[todo] = mapping.get(field_name or "", "")
+        open_rows[todo] = False
 
     if grid.unusable_cells:
         # SECURITY.md item 5: a formula without its saved value or an error cell is never read as blank or zero.
@@ -1081,6 +1086,7 @@ def _validate(grid: _Grid, header_index: int, headers: list[str], mapping: dict[
             name = str(cell_field[index])
             reason[index] = f"{FIELD_LABELS[name]} is {cell_problem[index]}"
             column_name[index] = mapping[name]
+            open_rows[index] = False
     reject(date_blank, "purchase_date", "date is missing")
     reject(~date_ok, "purchase_date", _quoting("date is unreadable: ", date_text))
     reject(_blank(columns[column_of["vendor_name"]]), "vendor_name", "vendor is blank")
@@ -1104,7 +1110,7 @@ def _validate(grid: _Grid, header_index: int, headers: list[str], mapping: dict[
     # Derive the third of quantity / unit price / extended amount from the other two (DESIGN §5), exactly in integers:
     # price x 10^4 = cents x 10^6 / (quantity x 10^4), and the same for the quantity, rounded once.
     quantities, prices = quantity.scaled.copy(), price.scaled.copy()
-    todo = data & (reason == "")
+    todo = open_rows.copy()
     derive_price = todo & ~price.readable
     derive_quantity &= todo
     derived_price, price_big = _rounded_ratio(extended.scaled[derive_price], _E6, quantities[derive_price], _E18)
@@ -1126,10 +1132,10 @@ def _validate(grid: _Grid, header_index: int, headers: list[str], mapping: dict[
     product, product_big = _rounded_ratio(quantities[product_rows], prices[product_rows], _E6, _E16)
     spend[product_rows] = product
     reject(_scatter(product_rows, product_big), "unit_price", "spend (quantity x unit price) is too large")
-    accepted = data & (reason == "")
+    accepted = open_rows
 
     lines = _lines_frame(accepted, row_numbers, dates, columns, column_of, quantities, prices, extended, spend)
-    rejected = np.flatnonzero(data & (reason != ""))
+    rejected = np.flatnonzero(data & ~accepted)
     values = _row_values(columns, rejected)
     errors = [
         RowError(int(row_numbers[i]), str(column_name[i]), str(reason[i]), row_values)
