@@ -4,7 +4,8 @@ Pure: no ORM, no request (settings are read inside functions, for the limits onl
 fastexcel (Rust calamine) with every column forced to text, csv/tsv through pandas' C engine with dtype=str; finds the
 header row under title rows, maps the columns (synonyms, then rapidfuzz), and accepts or rejects every data row with
 vectorised Arrow compute kernels (RE2 regexes, no Python loop per row on the common path). Money and quantities are
-parsed from the cell's text into Decimal, never through float (STYLE.md rule 6); floats only drive zero/blank masks.
+parsed from the cell's text into scaled integers, never through float (STYLE.md rule 6): quantity and unit price x 10^4,
+amounts in cents, rounded half away from zero like gpo.money (rare shapes such as "1E3" go through Decimal, per cell).
 
 Choices worth knowing:
 - When a file has both "Pack Price" and "Unit Price" (the SCMS export), `unit_price` is the pack price: quantities in
@@ -14,14 +15,18 @@ Choices worth knowing:
 - Trailing blank rows (spreadsheet padding) are ignored, not counted as skipped; blank rows between data rows are
   skipped and counted. Reading stops at a run of BLANK_RUN_LIMIT blank rows (SECURITY.md item 7).
 - A rejected row gets one RowError, the first reason that applies in this order: formula without a saved value or
-  error cell (xlsx/xlsm), date missing, date unreadable, vendor blank, number unreadable, fewer than two of quantity /
-  unit price / extended amount, zero unit price with no quantity, quantity zero.
-- Derived values: unit price = extended / quantity, quantity = extended / unit price, both to 4 places through
-  gpo.money.unit_price; spend = the extended amount as given (to cents) else cents(quantity x unit price).
+  error cell (xlsx/xlsm), date missing, date unreadable, vendor blank, number unreadable, number too large
+  (|value| >= 10^14: more than the database columns hold), fewer than two of quantity / unit price / extended amount,
+  zero unit price with no quantity, quantity zero (at 4 places), derived unit price / quantity or spend too large.
+- Derived values: unit price = extended / quantity, quantity = extended / unit price, computed exactly in integers from
+  the stored values (cents, x 10^4) and rounded once to 4 places; spend = the extended amount as given (to cents) else
+  cents(quantity x unit price) of the 4-place values.
+- file_total counts every data row's spend (rejected rows too) where it can be read; values too large count as 0.
 - A known extension that disagrees with the content (an .xls renamed .xlsx) is refused; pass `filename=` with the
   user's file name when the stored path has none.
-- `progress` receives percentages (5, 40, 100). `lines` text columns are pandas "str" (Arrow), money columns hold
-  Decimal objects (extended_amount None when the file gave none), purchase_date holds datetime.date objects.
+- `progress` receives percentages (5, 40, 100). `lines` columns: row_number int64, purchase_date datetime64, text
+  columns (Arrow strings, "" when absent), quantity_e4 / unit_price_e4 int64 (x 10^4), extended_cents int64 (0 when
+  absent) with has_extended bool, spend_cents int64. file_total / accepted_total are exact Decimal sums of the cents.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from gpo.money import cents, unit_price
 
@@ -531,36 +537,41 @@ def _read_csv_grid(path: Path, n_rows: int | None, mapping: dict[str, str] | Non
     max_rows = _max_rows() + BLANK_RUN_LIMIT
     limit = max_rows + 2 if n_rows is None else n_rows
     try:
-        frame = pd.read_csv(
+        # Arrow's multi-threaded reader, every column as text ("" for empty cells, blank lines as rows of "").
+        table = pa_csv.read_csv(
             path,
-            sep=delimiter,
-            header=None,
-            skiprows=header_line - 1,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            encoding=encoding,
-            engine="c",
-            nrows=limit,
+            read_options=pa_csv.ReadOptions(
+                skip_rows=header_line - 1,
+                autogenerate_column_names=True,
+                encoding="utf8" if encoding.startswith("utf-8") else encoding,
+                block_size=8 * 1024 * 1024,
+            ),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={f"f{i}": pa.string() for i in range(_setting("UPLOAD_MAX_COLUMNS", 200) + 1)},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
-        columns = [_text_column(pa.array(frame[column])) for column in frame.columns]
-        height = len(frame)
-    except pd.errors.ParserError:
+        _check_width(table.num_columns)
+        columns = [_text_column(column) for column in table.slice(0, limit).columns]
+        height = len(columns[0]) if columns else 0
+    except pa.ArrowInvalid as exc:
+        if "Empty CSV file" in str(exc):
+            raise IngestError("The file is empty.") from exc
         # Ragged rows after the header: the csv module copes (slower, only for odd files).
         rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))[header_line - 1 : header_line - 1 + limit]
         width = max((len(row) for row in rows), default=0)
         _check_width(width)
         columns = [pa.array([row[i] if i < len(row) else "" for row in rows], type=pa.string()) for i in range(width)]
         height = len(rows)
-    except pd.errors.EmptyDataError as exc:
-        raise IngestError("The file is empty.") from exc
     _check_width(len(columns))
     if n_rows is None and height > max_rows:
         raise IngestError(f"The file has more than {_max_rows():,} rows (the limit).")
     # Physical line numbers: a quoted cell spanning lines pushes every later row down.
     extra_lines = np.zeros(height, dtype=np.int64)
-    if "\n" in text[text.find("\n", text.find("\n") + 1) :] and '"' in text:
-        for column in columns:
+    for column in columns:
+        if _any(pc.match_substring(column, "\n")):
             extra_lines += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False).astype(np.int64)
     before = np.concatenate(([0], np.cumsum(extra_lines)[:-1])) if height else extra_lines
     row_numbers = header_line + np.arange(height, dtype=np.int64) + before
@@ -799,9 +810,15 @@ _GROUPED = r"^[-(]?-?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?\)?-?$"
 @dataclass
 class _Numbers:
     text: pa.Array  # canonical number text ("-12.00") where readable
-    value: np.ndarray  # float64, NaN where blank or unreadable: drives masks only, never money
+    scaled: np.ndarray  # int64: value x 10^places rounded half away from zero; 0 where blank, unreadable, too large
     blank: np.ndarray
     readable: np.ndarray
+    too_large: np.ndarray  # readable but |value| >= 10^14 once rounded (more than the database columns hold)
+
+
+LIMIT_DIGITS = 14  # |quantity|, |unit price|, |extended amount| and |spend| stay below 10^14 (the DB columns)
+_POWERS = 10 ** np.arange(19, dtype=np.int64)
+_ROUNDING = {2: cents, 4: unit_price}
 
 
 def _clean_numbers(raw: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
@@ -830,7 +847,8 @@ def _clean_numbers(raw: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     return text, blank, readable
 
 
-def _parse_numbers(raw: pa.Array) -> _Numbers:
+def _parse_numbers(raw: pa.Array, places: int) -> _Numbers:
+    """Readable numbers of a column scaled to `places` decimals (4: quantity, unit price; 2: amounts, in cents)."""
     plain = _mask(pc.match_substring_regex(raw, _PLAIN_NUMBER))
     size = len(raw)
     if plain.all():
@@ -844,10 +862,44 @@ def _parse_numbers(raw: pa.Array) -> _Numbers:
         blank[others] = other_blank
         readable = plain.copy()
         readable[others] = other_readable
-    as_float = pc.cast(pc.if_else(pa.array(readable), text, "0"), pa.float64())
-    value = np.array(as_float.to_numpy(zero_copy_only=False), dtype=np.float64)
-    value[~readable] = np.nan
-    return _Numbers(text, value, blank, readable)
+    scaled, too_large = _scaled(text, readable, places)
+    return _Numbers(text, scaled, blank, readable, too_large)
+
+
+def _scaled(text: pa.Array, readable: np.ndarray, places: int) -> tuple[np.ndarray, np.ndarray]:
+    """(int64 value x 10^places rounded half away from zero, too-large mask) of the readable number texts.
+
+    The usual shapes ("-1234.5") are cut at the point by Arrow kernels: the digits without the point read as one
+    integer, times 10 to the number of places missing. Exponents, more places or more digits (rare) go through
+    Decimal and gpo.money's rounding, one cell at a time.
+    """
+    size = len(text)
+    scaled = np.zeros(size, dtype=np.int64)
+    too_large = np.zeros(size, dtype=bool)
+    if not readable.any():
+        return scaled, too_large
+    # Readable texts are sign, digits, point and exponent only: no exponent, at most `places` decimals and at most
+    # 14 integer digits make the simple shape (plain substring kernels, cheaper than a second regex).
+    point = np.asarray(pc.find_substring(text, ".").to_numpy(zero_copy_only=False), dtype=np.int64)
+    length = np.asarray(pc.binary_length(text).to_numpy(zero_copy_only=False), dtype=np.int64)
+    given = np.where(point >= 0, length - point - 1, 0)
+    integer_digits = np.where(point >= 0, point, length) - _mask(pc.starts_with(text, "-"))
+    exponent = _mask(pc.match_substring(text, "e", ignore_case=True))
+    simple = readable & ~exponent & (given <= places) & (integer_digits <= LIMIT_DIGITS)
+    if simple.any():
+        subset = text if simple.all() else text.filter(pa.array(simple))
+        digits = _integers(pc.replace_substring(subset, ".", ""))
+        scaled[simple] = digits * _POWERS[places - given[simple]]
+    limit = Decimal(10) ** LIMIT_DIGITS
+    rare = np.flatnonzero(readable & ~simple)
+    for index, cell in zip(rare.tolist(), text.take(pa.array(rare)).to_pylist(), strict=True):
+        number = Decimal(cell)
+        # Compared before rounding (context-free copy_abs): quantize() of a huge number exceeds the precision.
+        if number.copy_abs() >= limit or (rounded := _ROUNDING[places](number)).copy_abs() >= limit:
+            too_large[index] = True
+        else:
+            scaled[index] = int(rounded.scaleb(places))
+    return scaled, too_large
 
 
 _MONTH_NAMES = (
@@ -961,7 +1013,8 @@ _SUMMARY = r"(?i)^(?:sub\s*-?\s*)?total"
 
 
 def _absent_numbers(size: int) -> _Numbers:
-    return _Numbers(pa.nulls(size, pa.string()), np.full(size, np.nan), np.ones(size, bool), np.zeros(size, bool))
+    nothing = np.zeros(size, dtype=bool)
+    return _Numbers(pa.nulls(size, pa.string()), np.zeros(size, dtype=np.int64), ~nothing, nothing, nothing)
 
 
 def _validate(grid: _Grid, header_index: int, headers: list[str], mapping: dict[str, str]) -> IngestResult:
@@ -1005,7 +1058,9 @@ def _validate(grid: _Grid, header_index: int, headers: list[str], mapping: dict[
     skipped = ~filled | summary
     data = ~skipped
 
-    numbers = {name: _parse_numbers(columns[column_of[name]]) for name in NUMBER_FIELDS if name in column_of}
+    numbers = {
+        name: _parse_numbers(columns[column_of[name]], _PLACES[name]) for name in NUMBER_FIELDS if name in column_of
+    }
     quantity = numbers.get("quantity") or _absent_numbers(size)
     price = numbers.get("unit_price") or _absent_numbers(size)
     extended = numbers.get("extended_amount") or _absent_numbers(size)
@@ -1014,12 +1069,15 @@ def _validate(grid: _Grid, header_index: int, headers: list[str], mapping: dict[
     reason = np.full(size, "", dtype=object)
     column_name = np.full(size, "", dtype=object)
 
+    open_rows = data.copy()  # data rows without a reason yet
+
     def reject(mask: np.ndarray, field_name: str | None, text: str | Callable[[np.ndarray], list[str]]) -> None:
-        todo = mask & data & (reason == "")
+        todo = mask & open_rows
         if not todo.any():
             return
         reason[todo] = text(todo) if callable(text) else text
         column_name[todo] = mapping.get(field_name or "", "")
+        open_rows[todo] = False
 
     if grid.unusable_cells:
         # SECURITY.md item 5: a formula without its saved value or an error cell is never read as blank or zero.
@@ -1028,33 +1086,56 @@ def _validate(grid: _Grid, header_index: int, headers: list[str], mapping: dict[
             name = str(cell_field[index])
             reason[index] = f"{FIELD_LABELS[name]} is {cell_problem[index]}"
             column_name[index] = mapping[name]
+            open_rows[index] = False
     reject(date_blank, "purchase_date", "date is missing")
     reject(~date_ok, "purchase_date", _quoting("date is unreadable: ", date_text))
     reject(_blank(columns[column_of["vendor_name"]]), "vendor_name", "vendor is blank")
     for name, parsed in numbers.items():
         raw = columns[column_of[name]]
         reject(~parsed.blank & ~parsed.readable, name, _quoting(f"{FIELD_LABELS[name]} is unreadable: ", raw))
+    for name, parsed in numbers.items():
+        raw = columns[column_of[name]]
+        reject(parsed.too_large, name, _quoting(f"{FIELD_LABELS[name]} is too large: ", raw))
     usable = quantity.readable.astype(int) + price.readable.astype(int) + extended.readable.astype(int)
     few = usable < 2
     first_missing = np.where(~quantity.readable, "quantity", np.where(~price.readable, "unit_price", "extended_amount"))
     for name in NUMBER_FIELDS:
         reject(few & (first_missing == name), name, "fewer than two of quantity, unit price and extended amount")
+    # Zero tests use the 4-place values: a quantity of 0.00001 is stored as 0 and cannot divide the amount.
     derive_quantity = ~quantity.readable & price.readable & extended.readable
-    reject(derive_quantity & (price.value == 0), "unit_price", "unit price is zero: the quantity cannot be derived")
-    quantity_zero = np.where(quantity.readable, quantity.value == 0, derive_quantity & (extended.value == 0))
+    reject(derive_quantity & (price.scaled == 0), "unit_price", "unit price is zero: the quantity cannot be derived")
+    quantity_zero = np.where(quantity.readable, quantity.scaled == 0, derive_quantity & (extended.scaled == 0))
     reject(quantity_zero, "quantity" if "quantity" in mapping else "extended_amount", "quantity is zero")
-    accepted = data & (reason == "")
 
-    extended_cents = _cents_where(extended, data & extended.readable)
-    lines = _lines_frame(accepted, row_numbers, dates, columns, column_of, quantity, price, extended, extended_cents)
-    product_rows = data & ~extended.readable & quantity.readable & price.readable
-    products = _products(quantity, price, product_rows)
-    # DESIGN §5 file total: each data row's extended amount where readable, else quantity x unit price.
-    file_total = sum(extended_cents[data & extended.readable].tolist(), Decimal("0.00")) + sum(
-        products, Decimal("0.00")
+    # Derive the third of quantity / unit price / extended amount from the other two (DESIGN §5), exactly in integers:
+    # price x 10^4 = cents x 10^6 / (quantity x 10^4), and the same for the quantity, rounded once.
+    quantities, prices = quantity.scaled.copy(), price.scaled.copy()
+    todo = open_rows.copy()
+    derive_price = todo & ~price.readable
+    derive_quantity &= todo
+    derived_price, price_big = _rounded_ratio(extended.scaled[derive_price], _E6, quantities[derive_price], _E18)
+    prices[derive_price] = derived_price
+    derived_quantity, quantity_big = _rounded_ratio(
+        extended.scaled[derive_quantity], _E6, prices[derive_quantity], _E18
     )
-    accepted_total = sum(lines["spend"].tolist(), Decimal("0.00"))
-    rejected = np.flatnonzero(data & (reason != ""))
+    quantities[derive_quantity] = derived_quantity
+    reject(_scatter(derive_price, price_big), "extended_amount", "unit price (extended amount / quantity) is too large")
+    reject(
+        _scatter(derive_quantity, quantity_big),
+        "extended_amount",
+        "quantity (extended amount / unit price) is too large",
+    )
+    # Spend (DESIGN §4.7): the extended amount as given, else cents(quantity x unit price) of the 4-place values. The
+    # file total counts every data row that has either, rejected or not (values too large count as 0).
+    spend = np.where(extended.readable, extended.scaled, 0)
+    product_rows = data & ~extended.readable & quantity.readable & price.readable
+    product, product_big = _rounded_ratio(quantities[product_rows], prices[product_rows], _E6, _E16)
+    spend[product_rows] = product
+    reject(_scatter(product_rows, product_big), "unit_price", "spend (quantity x unit price) is too large")
+    accepted = open_rows
+
+    lines = _lines_frame(accepted, row_numbers, dates, columns, column_of, quantities, prices, extended, spend)
+    rejected = np.flatnonzero(data & ~accepted)
     values = _row_values(columns, rejected)
     errors = [
         RowError(int(row_numbers[i]), str(column_name[i]), str(reason[i]), row_values)
@@ -1070,8 +1151,8 @@ def _validate(grid: _Grid, header_index: int, headers: list[str], mapping: dict[
         errors=errors,
         rows_skipped=int(skipped.sum()),
         rows_total=int(data.sum()),
-        file_total=cents(file_total),
-        accepted_total=cents(accepted_total),
+        file_total=_dollars(spend[data]),
+        accepted_total=_dollars(spend[accepted]),
     )
 
 
@@ -1117,28 +1198,57 @@ def _first_long_blank_run(filled: np.ndarray) -> int:
     return int(starts[long_runs[0]]) if len(long_runs) else len(filled)
 
 
-def _decimals(numbers: _Numbers, mask: np.ndarray) -> list[Decimal]:
-    return list(map(Decimal, numbers.text.filter(pa.array(mask)).to_pylist()))
+_PLACES = {"quantity": 4, "unit_price": 4, "extended_amount": 2}
+_E6 = 10**6
+_E16 = 10**16  # cents: 10^14 dollars
+_E18 = 10**18  # 4 places: 10^14
 
 
-def _cents_where(numbers: _Numbers, mask: np.ndarray) -> np.ndarray:
-    """Object array: the cents amount of each masked row's number (None elsewhere); Decimal from text, once."""
-    result = np.full(len(mask), None, dtype=object)
-    if not mask.any():
-        return result
-    text = numbers.text.filter(pa.array(mask))
-    values = list(map(Decimal, text.to_pylist()))
-    # Amounts already written with exactly two places are cents as they are; only the others go through cents().
-    for index in np.flatnonzero(~_mask(pc.match_substring_regex(text, r"^-?[0-9]+\.[0-9]{2}$"))):
-        values[index] = cents(values[index])
+def _rounded_ratio(
+    a: np.ndarray, b: np.ndarray | int, d: np.ndarray | int, limit: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """round(a x b / d) half away from zero, exact, as int64 (d never 0); with the mask where |result| >= limit.
+
+    int64 where a x b surely fits (a float estimate below 2^62), Python integers for the rare rest. The result is 0
+    where it reaches `limit`.
+    """
+    a, b, d = np.broadcast_arrays(np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64), np.asarray(d, np.int64))
+    risky = np.abs(a.astype(np.float64) * b.astype(np.float64)) >= 2.0**62
+    numerator = np.where(risky, 0, a) * np.where(risky, 0, b)
+    divisor = np.where(risky, 1, d)
+    quotient, remainder = np.divmod(np.abs(numerator), np.abs(divisor))
+    quotient += remainder >= np.abs(divisor) - remainder  # half away from zero: 2 x remainder >= divisor
+    result = np.where((numerator < 0) != (divisor < 0), -quotient, quotient)
+    big = np.zeros(len(result), dtype=bool)
+    for index in np.flatnonzero(risky).tolist():
+        exact = _round_half_away(int(a[index]) * int(b[index]), int(d[index]))
+        if abs(exact) >= limit:
+            big[index] = True
+        else:
+            result[index] = exact
+    big |= np.abs(result) >= limit
+    result[big] = 0
+    return result, big
+
+
+def _round_half_away(numerator: int, divisor: int) -> int:
+    quotient, remainder = divmod(abs(numerator), abs(divisor))
+    quotient += 2 * remainder >= abs(divisor)
+    return -quotient if (numerator < 0) != (divisor < 0) else quotient
+
+
+def _scatter(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """A full-length bool array: `values` at the positions where `mask` is True, False elsewhere."""
+    result = np.zeros(len(mask), dtype=bool)
     result[mask] = values
     return result
 
 
-def _products(quantity: _Numbers, price: _Numbers, mask: np.ndarray) -> list[Decimal]:
-    if not mask.any():
-        return []
-    return [cents(q * p) for q, p in zip(_decimals(quantity, mask), _decimals(price, mask), strict=True)]
+def _dollars(amounts: np.ndarray) -> Decimal:
+    """The exact sum of int64 cents as a Decimal with two places (Python integers when int64 could overflow)."""
+    fits = np.abs(amounts.astype(np.float64)).sum() < 2.0**62
+    total = int(amounts.sum()) if fits else sum(amounts.tolist())
+    return Decimal(total).scaleb(-2)
 
 
 LINE_COLUMNS = (
@@ -1151,12 +1261,12 @@ LINE_COLUMNS = (
     "uom",
     "invoice_number",
     "po_number",
-    "quantity",
-    "unit_price",
-    "extended_amount",
-    "spend",
+    "quantity_e4",
+    "unit_price_e4",
+    "extended_cents",
+    "has_extended",
+    "spend_cents",
 )
-_MORE_THAN_FOUR_PLACES = r"\.[0-9]{5,}|[eE]"
 
 
 def _lines_frame(
@@ -1165,58 +1275,30 @@ def _lines_frame(
     dates: np.ndarray,
     columns: list[pa.Array],
     column_of: dict[str, int],
-    quantity: _Numbers,
-    price: _Numbers,
+    quantities: np.ndarray,
+    prices: np.ndarray,
     extended: _Numbers,
-    extended_cents: np.ndarray,
+    spend: np.ndarray,
 ) -> pd.DataFrame:
-    """One row per accepted data row with exact Decimal money (DESIGN §5, spend per §4.7)."""
+    """One row per accepted data row; money as int64 (x 10^4 for quantity and unit price, cents for amounts)."""
     count = int(accepted.sum())
     keep = pa.array(accepted)
     frame: dict[str, Any] = {
         "row_number": row_numbers[accepted].astype(np.int64),
-        "purchase_date": dates[accepted].astype(object),
+        "purchase_date": pd.Series(dates[accepted]),
     }
     for name in TEXT_FIELDS:
         if name in column_of:
             frame[name] = pd.Series(pd.arrays.ArrowStringArray(_trimmed(columns[column_of[name]].filter(keep))))
         else:
             frame[name] = pd.Series([""] * count, dtype="str")
-    has_quantity = quantity.readable[accepted]
-    has_price = price.readable[accepted]
-    extended_kept = extended_cents[accepted]
-    quantities = np.full(count, None, dtype=object)
-    prices = np.full(count, None, dtype=object)
-    if has_quantity.any():
-        quantities[has_quantity] = _decimals(quantity, accepted & quantity.readable)
-    if has_price.any():
-        prices[has_price] = _decimals(price, accepted & price.readable)
-    # Derive the third of quantity / unit price / extended amount from the other two (DESIGN §5).
-    for index in np.flatnonzero(~has_price):
-        prices[index] = Decimal(extended_kept[index]) / quantities[index]
-    for index in np.flatnonzero(~has_quantity):
-        quantities[index] = unit_price(Decimal(extended_kept[index]) / prices[index])
-    # Unit prices and quantities are stored with 4 places: round the rare longer ones through gpo.money.
-    long_price = ~has_price | _mask(pc.match_substring_regex(price.text.filter(keep), _MORE_THAN_FOUR_PLACES))
-    for index in np.flatnonzero(long_price):
-        prices[index] = unit_price(prices[index])
-    long_quantity = _mask(pc.match_substring_regex(quantity.text.filter(keep), _MORE_THAN_FOUR_PLACES))
-    for index in np.flatnonzero(long_quantity):
-        quantities[index] = unit_price(quantities[index])
-    spend = extended_kept.copy()
-    for index in np.flatnonzero(pd.isna(extended_kept)):
-        spend[index] = cents(quantities[index] * prices[index])
-    frame["quantity"] = quantities
-    frame["unit_price"] = prices
-    frame["extended_amount"] = extended_kept
-    frame["spend"] = spend
-    # Text stays in Arrow (pandas "str"); money and dates are Python Decimal / date objects.
-    return pd.DataFrame(
-        {
-            name: frame[name] if name in TEXT_FIELDS else pd.Series(frame[name], dtype=object)
-            for name in LINE_COLUMNS[1:]
-        }
-    ).assign(row_number=frame["row_number"])[list(LINE_COLUMNS)]
+    has_extended = extended.readable[accepted]
+    frame["quantity_e4"] = quantities[accepted]
+    frame["unit_price_e4"] = prices[accepted]
+    frame["extended_cents"] = np.where(has_extended, extended.scaled[accepted], 0)
+    frame["has_extended"] = has_extended
+    frame["spend_cents"] = spend[accepted]
+    return pd.DataFrame({name: frame[name] for name in LINE_COLUMNS})
 
 
 __all__ = [

@@ -6,14 +6,30 @@ import datetime
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from reports.ingest import IngestError, RowError, ingest_file, preview
+from reports.ingest import IngestError, IngestResult, RowError, ingest_file, preview
 
 HEADER = "Invoice Date,Vendor,Item #,Qty,Unit Price,Extended\n"
+MONEY_COLUMNS = ["quantity_e4", "unit_price_e4", "extended_cents", "spend_cents"]
+
+
+def dates(result: IngestResult) -> list[datetime.date]:
+    return result.lines["purchase_date"].dt.date.tolist()
+
+
+def money(result: IngestResult) -> list[tuple[int, int, int | None, int]]:
+    """(quantity x 10^4, unit price x 10^4, extended cents or None, spend cents) per accepted line."""
+    lines = result.lines
+    extended = [
+        cents if given else None for cents, given in zip(lines["extended_cents"], lines["has_extended"], strict=True)
+    ]
+    return list(zip(lines["quantity_e4"], lines["unit_price_e4"], extended, lines["spend_cents"], strict=True))
 
 
 def write(tmp_path: Path, text: str, name: str = "purchases.csv", encoding: str = "utf-8") -> Path:
@@ -38,7 +54,7 @@ def test_csv_lines_are_mapped_parsed_and_totalled(tmp_path: Path) -> None:
     line = result.lines.iloc[0].to_dict()
     assert line == {
         "row_number": 2,
-        "purchase_date": datetime.date(2026, 3, 15),
+        "purchase_date": pd.Timestamp(2026, 3, 15),
         "vendor_name": "GE Healthcare",
         "sku": "00123",
         "mfr_part_number": "",
@@ -46,11 +62,16 @@ def test_csv_lines_are_mapped_parsed_and_totalled(tmp_path: Path) -> None:
         "uom": "",
         "invoice_number": "",
         "po_number": "",
-        "quantity": Decimal("2"),
-        "unit_price": Decimal("1234.56"),
-        "extended_amount": Decimal("2469.12"),
-        "spend": Decimal("2469.12"),
+        "quantity_e4": 20_000,
+        "unit_price_e4": 12_345_600,
+        "extended_cents": 246_912,
+        "has_extended": True,
+        "spend_cents": 246_912,
     }
+    assert result.lines.dtypes[MONEY_COLUMNS].tolist() == [np.dtype(np.int64)] * 4
+    assert result.lines["has_extended"].dtype == np.dtype(bool)
+    assert result.lines["row_number"].dtype == np.dtype(np.int64)
+    assert pd.api.types.is_datetime64_dtype(result.lines["purchase_date"])
     assert (result.rows_total, result.rows_skipped, result.errors) == (1, 0, [])
     assert result.file_total == result.accepted_total == Decimal("2469.12")
 
@@ -127,10 +148,9 @@ def test_xlsx_header_found_under_title_rows_and_total_row_skipped(tmp_path: Path
 
     assert (result.file_format, result.sheet_name, result.header_row) == ("xlsx", "AP Export", 4)
     assert result.lines["row_number"].tolist() == [5, 6]
-    assert result.lines["purchase_date"].tolist() == [datetime.date(2026, 3, 15), datetime.date(2026, 3, 16)]
+    assert dates(result) == [datetime.date(2026, 3, 15), datetime.date(2026, 3, 16)]
     assert result.lines["sku"].tolist() == ["123", "00456"]  # a number cell stays text; text keeps its zeros
-    assert result.lines["unit_price"].tolist() == [Decimal("12.3"), Decimal("1234.56")]
-    assert result.lines["extended_amount"].tolist() == [Decimal("123.00"), Decimal("-12.00")]
+    assert money(result) == [(100_000, 123_000, 12_300, 12_300), (20_000, 12_345_600, -1_200, -1_200)]
     assert (result.rows_total, result.rows_skipped, result.errors) == (2, 1, [])
     assert result.accepted_total == result.file_total == Decimal("111.00")
 
@@ -174,8 +194,7 @@ def test_ods_written_by_pandas_odf_is_read(tmp_path: Path) -> None:
 
     assert result.file_format == "ods"
     assert result.lines["row_number"].tolist() == [2, 3]
-    assert result.lines["spend"].tolist() == [Decimal("3.00"), Decimal("6.75")]
-    assert result.lines["extended_amount"].tolist() == [None, None]
+    assert money(result) == [(20_000, 15_000, None, 300), (30_000, 22_500, None, 675)]
 
 
 def test_chosen_sheet_is_read(tmp_path: Path) -> None:
@@ -192,8 +211,8 @@ def test_chosen_sheet_is_read(tmp_path: Path) -> None:
 
     result = ingest_file(path, sheet="Q2")
 
-    assert result.lines["purchase_date"].tolist() == [datetime.date(2026, 4, 1)]
-    assert result.lines["unit_price"].tolist() == [Decimal("10")]
+    assert dates(result) == [datetime.date(2026, 4, 1)]
+    assert money(result) == [(40_000, 100_000, 4_000, 4_000)]
     with pytest.raises(IngestError, match="no sheet named 'Q3'"):
         ingest_file(path, sheet="Q3")
 
@@ -211,7 +230,7 @@ def test_xls_read_when_libreoffice_converts_one(tmp_path: Path) -> None:
     result = ingest_file(tmp_path / "purchases.xls")
 
     assert result.file_format == "xls"
-    assert result.lines["spend"].tolist() == [Decimal("6.00")]
+    assert result.lines["spend_cents"].tolist() == [600]
 
 
 # --- csv encodings and delimiters -----------------------------------------------------------------------------------
@@ -234,7 +253,7 @@ def test_csv_encodings_and_delimiters(tmp_path: Path, encoding: str, delimiter: 
     result = ingest_file(path)
 
     assert result.lines["vendor_name"].tolist() == ["Société Générale Médical"]
-    assert result.lines["spend"].tolist() == [Decimal("3.00")]
+    assert result.lines["spend_cents"].tolist() == [300]
 
 
 def test_csv_row_numbers_are_physical_lines_with_multiline_cells(tmp_path: Path) -> None:
@@ -290,9 +309,7 @@ def test_third_number_is_derived_from_the_other_two(tmp_path: Path) -> None:
 
     result = ingest_file(path)
 
-    assert result.lines["quantity"].tolist() == [Decimal("4"), Decimal("4.0000"), Decimal("3")]
-    assert result.lines["unit_price"].tolist() == [Decimal("2.5000"), Decimal("2.5"), Decimal("0.3333")]
-    assert result.lines["spend"].tolist() == [Decimal("10.00"), Decimal("10.00"), Decimal("1.00")]
+    assert money(result) == [(40_000, 25_000, 1_000, 1_000), (40_000, 25_000, 1_000, 1_000), (30_000, 3_333, None, 100)]
     assert result.accepted_total == Decimal("21.00")
 
 
@@ -313,7 +330,195 @@ def test_money_text_parsed_exactly(tmp_path: Path, cell: str, expected: Decimal)
 
     result = ingest_file(path)
 
-    assert result.lines["extended_amount"].tolist() == [expected]
+    assert result.lines["extended_cents"].tolist() == [int(expected * 100)]
+
+
+# --- integer money: quantity and unit price x 10^4, amounts in cents, half away from zero ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        pytest.param('"$1,234.56"', 12_345_600, id="dollars_grouped"),
+        pytest.param("(12.00)", -120_000, id="parentheses"),
+        pytest.param("1.23456", 12_346, id="five_places_half_up"),
+        pytest.param("1.23455", 12_346, id="exact_half_up"),
+        pytest.param("1.23454", 12_345, id="below_half_down"),
+        pytest.param("-1.00005", -10_001, id="negative_half_away_from_zero"),
+        pytest.param("1E3", 10_000_000, id="exponent"),
+        pytest.param("2.5e-1", 2_500, id="negative_exponent"),
+        pytest.param(".5", 5_000, id="no_integer_digits"),
+        pytest.param("-.25", -2_500, id="negative_no_integer_digits"),
+        pytest.param("7.", 70_000, id="trailing_point"),
+        pytest.param("0.00004", 0, id="below_the_fourth_place"),
+        pytest.param("00012.5", 125_000, id="leading_zeros"),
+        pytest.param("99999999999999.9999", 999_999_999_999_999_999, id="largest_stored"),
+    ],
+)
+def test_unit_price_text_scaled_to_integer_e4(tmp_path: Path, cell: str, expected: int) -> None:
+    path = write(tmp_path, HEADER + f"3/15/26,GE,1,1,{cell},1.00\n")  # extended given: spend is 1.00
+
+    result = ingest_file(path)
+
+    assert result.errors == []
+    assert result.lines["unit_price_e4"].tolist() == [expected]
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected", "spend"),
+    [
+        pytest.param("12", 120_000, 1_200, id="integer"),
+        pytest.param("2.00005", 20_001, 200, id="half_up"),
+        pytest.param("-2.00005", -20_001, -200, id="half_away_from_zero"),
+        pytest.param("1E3", 10_000_000, 100_000, id="exponent"),
+        pytest.param('"1,500"', 15_000_000, 150_000, id="grouped"),
+    ],
+)
+def test_quantity_text_scaled_to_integer_e4(tmp_path: Path, cell: str, expected: int, spend: int) -> None:
+    path = write(tmp_path, HEADER + f"3/15/26,GE,1,{cell},1,\n")
+
+    result = ingest_file(path)
+
+    assert result.lines["quantity_e4"].tolist() == [expected]
+    assert result.lines["spend_cents"].tolist() == [spend]
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        pytest.param("2.345", 235, id="half_up"),
+        pytest.param("-2.345", -235, id="half_away_from_zero"),
+        pytest.param("0.005", 1, id="half_cent"),
+        pytest.param("1e2", 10_000, id="exponent"),
+        pytest.param("99999999999999.99", 9_999_999_999_999_999, id="largest_stored"),
+    ],
+)
+def test_extended_amount_text_to_cents(tmp_path: Path, cell: str, expected: int) -> None:
+    path = write(tmp_path, HEADER + f"3/15/26,GE,1,1,,{cell}\n")
+
+    result = ingest_file(path)
+
+    assert result.lines[["extended_cents", "spend_cents"]].values.tolist() == [[expected, expected]]
+    assert result.lines["has_extended"].tolist() == [True]
+
+
+@pytest.mark.parametrize(
+    ("quantity", "extended", "expected"),
+    [
+        pytest.param("3", "10.00", 33_333, id="thirds"),
+        pytest.param("3", "-10.00", -33_333, id="negative_thirds"),
+        pytest.param("3", "20.00", 66_667, id="thirds_up"),
+        pytest.param("8", "0.01", 13, id="half_up"),
+        pytest.param("8", "-0.01", -13, id="half_away_from_zero"),
+        pytest.param("0.0003", "0.01", 333_333, id="small_quantity"),
+        pytest.param("-4", "10.00", -25_000, id="negative_quantity"),
+    ],
+)
+def test_unit_price_derived_exactly_and_rounded_once(
+    tmp_path: Path, quantity: str, extended: str, expected: int
+) -> None:
+    path = write(tmp_path, HEADER + f"3/15/26,GE,1,{quantity},,{extended}\n")
+
+    result = ingest_file(path)
+
+    assert result.lines["unit_price_e4"].tolist() == [expected]
+    assert result.lines["spend_cents"].tolist() == [int(Decimal(extended) * 100)]
+
+
+@pytest.mark.parametrize(
+    ("price", "extended", "expected"),
+    [
+        pytest.param("3", "10.00", 33_333, id="thirds"),
+        pytest.param("3", "20.00", 66_667, id="thirds_up"),
+        pytest.param("8", "0.01", 13, id="half_up"),
+        pytest.param("-8", "0.01", -13, id="half_away_from_zero"),
+        pytest.param("0.0007", "0.01", 142_857, id="small_price"),
+    ],
+)
+def test_quantity_derived_exactly_and_rounded_once(tmp_path: Path, price: str, extended: str, expected: int) -> None:
+    path = write(tmp_path, HEADER + f"3/15/26,GE,1,,{price},{extended}\n")
+
+    result = ingest_file(path)
+
+    assert result.lines["quantity_e4"].tolist() == [expected]
+    assert result.lines["unit_price_e4"].tolist() == [int(Decimal(price) * 10_000)]
+
+
+@pytest.mark.parametrize(
+    ("quantity", "price", "expected"),
+    [
+        pytest.param("1", "0.005", 1, id="half_cent_up"),
+        pytest.param("1", "-0.005", -1, id="half_cent_away_from_zero"),
+        pytest.param("1", "0.0049", 0, id="below_half_cent"),
+        pytest.param("0.5", "0.01", 1, id="half_of_a_cent"),
+        pytest.param("3", "0.3333", 100, id="four_place_price"),
+        pytest.param("1", "1.23456", 123, id="from_the_rounded_price"),
+        # 99,999,999 x 99,999 overflows int64 once scaled (10^12 x 10^9): computed with Python integers.
+        pytest.param("99999999", "99999", 999_989_990_000_100, id="beyond_int64_product"),
+    ],
+)
+def test_spend_is_cents_of_quantity_times_price(tmp_path: Path, quantity: str, price: str, expected: int) -> None:
+    path = write(tmp_path, HEADER + f"3/15/26,GE,1,{quantity},{price},\n")
+
+    result = ingest_file(path)
+
+    assert result.lines["spend_cents"].tolist() == [expected]
+    assert result.lines[["extended_cents", "has_extended"]].values.tolist() == [[0, False]]
+    assert result.accepted_total == result.file_total == Decimal(expected) / 100
+
+
+TOO_LARGE_CASES = [
+    pytest.param("1,1e20,", "Unit Price", "unit price is too large: '1e20'", id="price_exponent"),
+    pytest.param("1,1e999999999999,", "Unit Price", "unit price is too large: '1e999999999999'", id="huge_exponent"),
+    pytest.param("100000000000000,1,", "Qty", "quantity is too large: '100000000000000'", id="quantity_digits"),
+    pytest.param(
+        "99999999999999.99995,1,", "Qty", "quantity is too large: '99999999999999.99995'", id="quantity_rounds_up"
+    ),
+    pytest.param(
+        '1,,"$100,000,000,000,000.00"',
+        "Extended",
+        "extended amount is too large: '$100,000,000,000,000.00'",
+        id="amount",
+    ),
+    pytest.param(
+        "0.0001,,99999999999.99", "Extended", "unit price (extended amount / quantity) is too large", id="derived_price"
+    ),
+    pytest.param(
+        ",0.0001,99999999999.99", "Extended", "quantity (extended amount / unit price) is too large", id="derived_qty"
+    ),
+    pytest.param(
+        "99999999,99999999,", "Unit Price", "spend (quantity x unit price) is too large", id="spend_from_product"
+    ),
+]
+
+
+@pytest.mark.parametrize(("numbers", "column", "reason"), TOO_LARGE_CASES)
+def test_values_too_large_for_the_database_are_rejected(tmp_path: Path, numbers: str, column: str, reason: str) -> None:
+    path = write(tmp_path, HEADER + "3/14/26,GE,1,1,1,1\n" + f"3/15/26,GE,1,{numbers}\n")
+
+    result = ingest_file(path)
+
+    assert [(error.row, error.column, error.reason) for error in result.errors] == [(3, column, reason)]
+    assert result.lines["row_number"].tolist() == [2]
+    assert result.accepted_total == Decimal("1.00")
+
+
+def test_quantity_rounding_to_zero_at_four_places_is_zero(tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + "3/15/26,GE,1,0.00004,,5.00\n")
+
+    result = ingest_file(path)
+
+    assert [(error.column, error.reason) for error in result.errors] == [("Qty", "quantity is zero")]
+
+
+def test_totals_beyond_int64_are_exact(tmp_path: Path) -> None:
+    body = "3/15/26,GE,1,1,,99999999999999.99\n" * 500  # 5 x 10^18 cents: more than int64 holds summed
+    path = write(tmp_path, HEADER + body)
+
+    result = ingest_file(path)
+
+    assert len(result.lines) == 500
+    assert result.accepted_total == result.file_total == Decimal("99999999999999.99") * 500
 
 
 @pytest.mark.parametrize(
@@ -333,7 +538,7 @@ def test_text_dates_parsed(tmp_path: Path, cell: str, expected: datetime.date) -
 
     result = ingest_file(path)
 
-    assert result.lines["purchase_date"].tolist() == [expected]
+    assert dates(result) == [expected]
 
 
 def test_blank_and_summary_rows_are_skipped_and_counted(tmp_path: Path) -> None:
@@ -353,9 +558,9 @@ def test_mapping_correction_overrides_detection(tmp_path: Path) -> None:
     detected = ingest_file(path)
     corrected = ingest_file(path, mapping={"purchase_date": "Ship Date"})
 
-    assert detected.lines["purchase_date"].tolist() == [datetime.date(2026, 3, 1)]
+    assert dates(detected) == [datetime.date(2026, 3, 1)]
     assert corrected.mapping["purchase_date"] == "Ship Date"
-    assert corrected.lines["purchase_date"].tolist() == [datetime.date(2026, 3, 9)]
+    assert dates(corrected) == [datetime.date(2026, 3, 9)]
 
 
 def test_mapping_naming_a_missing_column_is_refused(tmp_path: Path) -> None:
@@ -468,16 +673,16 @@ def test_golden_scms_delivery_history(real_data: Path) -> None:
     assert (len(result.lines), len(result.errors), result.rows_skipped) == (10_324, 0, 0)
     assert result.rows_total == 10_324
     assert result.lines["row_number"].tolist() == list(range(2, 10_326))
-    assert result.accepted_total == total == sum(result.lines["spend"].tolist(), Decimal("0.00"))
+    assert result.accepted_total == total == Decimal(int(result.lines["spend_cents"].sum())) / 100
     assert result.accepted_total == Decimal("1627584457.29")
     assert result.file_total == result.accepted_total
     first = result.lines.iloc[0]
     assert (first["purchase_date"], first["vendor_name"], first["po_number"]) == (
-        datetime.date(2006, 6, 2),
+        pd.Timestamp(2006, 6, 2),
         "RANBAXY Fine Chemicals LTD.",
         "SCMS-4",
     )
-    assert (first["quantity"], first["unit_price"], first["spend"]) == (Decimal("19"), Decimal("29"), Decimal("551.00"))
+    assert (first["quantity_e4"], first["unit_price_e4"], first["spend_cents"]) == (190_000, 290_000, 55_100)
 
 
 @pytest.mark.slow
@@ -496,7 +701,7 @@ def test_golden_scms_placeholders_become_row_errors_when_mapped(real_data: Path)
 
     assert Counter(error.reason for error in result.errors) == reasons
     assert result.rows_total == 10_324
-    assert result.accepted_total == total == sum(result.lines["spend"].tolist(), Decimal("0.00"))
+    assert result.accepted_total == total == Decimal(int(result.lines["spend_cents"].sum())) / 100
     assert result.file_total == Decimal("1627584457.29")
 
 
@@ -543,5 +748,5 @@ def test_amounts_in_any_finance_spelling_parse_exactly(tmp_path: Path, amounts: 
 
     result = ingest_file(path)
 
-    assert result.lines["extended_amount"].tolist() == [amount for amount, _ in amounts]
+    assert result.lines["extended_cents"].tolist() == [int(amount * 100) for amount, _ in amounts]
     assert result.accepted_total == sum((amount for amount, _ in amounts), Decimal("0.00"))
