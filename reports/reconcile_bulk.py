@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from contracts.pricing import CatalogSlice, price_by_mfr_part, price_normalized
+from gpo.money import cents
 from reports.reconcile import (
     LineInput,
     LineResult,
@@ -43,7 +44,6 @@ from reports.reconcile import (
     reconcile_keyed,
     reconcile_line,
 )
-from gpo.money import cents
 from vendors.normalize import EACH, fold_uom, normalize_sku
 
 EPOCH = date(1970, 1, 1)
@@ -190,7 +190,11 @@ class CatalogIndex:
         contract_pos = {c.id: k for k, c in enumerate(contracts)}
         rank = {number: r for r, number in enumerate(sorted({c.number for c in contracts}))}
         participations = sorted(
-            (p.practice_id * max(len(contracts), 1) + contract_pos[p.contract_id], day_number(p.joined_on), tiers(p.tier))
+            (
+                p.practice_id * max(len(contracts), 1) + contract_pos[p.contract_id],
+                day_number(p.joined_on),
+                tiers(p.tier),
+            )
             for p in catalog.participations
             if p.contract_id in contract_pos
         )
@@ -409,7 +413,9 @@ def reconcile_columns(
     if len(lookout) and index.mfr_parts:
         known = np.array([t in index.mfr_parts for t in part_values], dtype=bool)
         lookout = lookout[known[part[lookout]]]
-        for k, line in zip(lookout.tolist(), _line_inputs(lines, lookout, days, quantity, paid, extended, has_extended)):
+        for k, line in zip(
+            lookout.tolist(), _line_inputs(lines, lookout, days, quantity, paid, extended, has_extended), strict=True
+        ):
             alternative = price_by_mfr_part(
                 index.catalog,
                 practice_id=line.practice_id,
@@ -424,7 +430,9 @@ def reconcile_columns(
     rest = np.flatnonzero(out.todo)
     if len(rest):
         inputs = _line_inputs(lines, rest, days, quantity, paid, extended, has_extended)
-        for k, result in zip(rest.tolist(), reconcile_keyed(index.catalog, directory, inputs, tolerance=tolerance)):
+        for k, result in zip(
+            rest.tolist(), reconcile_keyed(index.catalog, directory, inputs, tolerance=tolerance), strict=True
+        ):
             _store_result(out, k, result)
 
     sku_norm = np.array(sku_norm_values, dtype=object)[sku_codes] if len(skus) else np.full(size, "", dtype=object)
@@ -574,7 +582,9 @@ def _item_prices(
     ended = (index.e_to[entry[rows]] < rd) | (index.c_end[rc] < rd)
     old = same_product & ~index.c_draft[rc] & (index.e_from[entry[rows]] < rd) & ended & matches
     effective = (index.e_from[entry[rows]] <= rd) & (rd <= index.e_to[entry[rows]])
-    wrong = (index.e_item[entry[rows]] == index.e_item[deciding]) & effective & (row_tier[rows] != index.e_tier[deciding])
+    wrong = (
+        (index.e_item[entry[rows]] == index.e_item[deciding]) & effective & (row_tier[rows] != index.e_tier[deciding])
+    )
     wrong &= matches
     any_old = np.bincount(k, weights=old, minlength=len(hit)) > 0
     any_wrong = np.bincount(k, weights=wrong, minlength=len(hit)) > 0
@@ -582,7 +592,11 @@ def _item_prices(
     not_loaded = (lp >= 0) & (np.abs(paid_item[hit] - lp) * rel_den <= allowed[hit])
     out.cause[won[hit]] = np.select(
         [any_old, any_wrong, not_loaded],
-        [CAUSES.index(OverchargeCause.OLD_PRICE), CAUSES.index(OverchargeCause.WRONG_TIER), CAUSES.index(OverchargeCause.NOT_LOADED)],
+        [
+            CAUSES.index(OverchargeCause.OLD_PRICE),
+            CAUSES.index(OverchargeCause.WRONG_TIER),
+            CAUSES.index(OverchargeCause.NOT_LOADED),
+        ],
         CAUSES.index(OverchargeCause.PRICE_ERROR),
     )
 
@@ -765,7 +779,9 @@ def reconcile_batch(
     plain = [k for k, line in enumerate(lines) if _representable(line)]
     if plain:
         frame = lines_frame([lines[k] for k in plain])
-        for k, result in zip(plain, results_from_frame(reconcile_columns(index, directory, frame, tolerance=tolerance))):
+        for k, result in zip(
+            plain, results_from_frame(reconcile_columns(index, directory, frame, tolerance=tolerance)), strict=True
+        ):
             results[k] = result
     for k, line in enumerate(lines):
         if results[k] is None:

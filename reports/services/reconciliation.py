@@ -1,4 +1,7 @@
-"""Reconciling stored purchase lines against the catalog (DESIGN.md section 4).
+"""Reconciling purchase lines against the catalog and storing the results (DESIGN.md section 4).
+
+The work is columnar: lines are read (or parsed) into a frame, priced by reports.reconcile_bulk in one pass and
+written back in bulk by reports.services.line_store.
 
 Readings of DESIGN §4 rule 9 (repeats) made here:
 - "earlier upload" is an upload of the same practice with a lower id (uploads are numbered as they arrive); the line
@@ -11,11 +14,14 @@ Readings of DESIGN §4 rule 9 (repeats) made here:
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import date
-from decimal import Decimal
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
@@ -23,35 +29,29 @@ from django.utils import timezone
 
 from contracts.selectors import catalog_slice_load
 from reports.models import NonGpoVendorName, PurchaseLine
-from reports.reconcile import LineInput, Tolerance, VendorDirectory, VendorRecord, reconcile_batch, repeat_key
+from reports.reconcile import Tolerance, VendorDirectory, VendorRecord
+from reports.reconcile_bulk import NONE, CatalogIndex, reconcile_columns
+from reports.services.line_store import decimal_text, ids_or_null, lines_update, text_column
 from reports.services.savings import savings_summary_refresh
 from vendors.models import Vendor, VendorAlias
 from vendors.normalize import normalize_sku
 
-CHUNK_SIZE = 2000
-
-_UPDATED_FIELDS = [
-    "vendor",
-    "vendor_match",
-    "sku_normalized",
-    "mfr_part_normalized",
-    "status",
-    "overcharge_cause",
-    "repeat_of",
-    "contract",
-    "item",
-    "price",
-    "category",
-    "expected_unit_price",
-    "list_price",
-    "spend",
-    "savings",
-    "overcharge",
-    "missed_savings",
-    "reconciled_at",
-]
-
-RepeatKey = tuple[int, tuple[str, str, date, Decimal, Decimal]]
+BATCH_SIZE = 100_000
+_INVOICES_PER_QUERY = 5_000
+_STORED_FIELDS = (
+    "id",
+    "upload_id",
+    "practice_id",
+    "purchase_date",
+    "vendor_name",
+    "sku",
+    "mfr_part_number",
+    "uom",
+    "quantity",
+    "unit_price",
+    "extended_amount",
+    "invoice_number",
+)
 
 
 def vendor_directory_load() -> VendorDirectory:
@@ -67,125 +67,169 @@ def vendor_directory_load() -> VendorDirectory:
     )
 
 
-def _lines_store(lines: list[PurchaseLine]) -> None:
-    """Write the reconciliation fields back with one prepared UPDATE run for every line (executemany).
+@dataclass(frozen=True)
+class ReconcileContext:
+    """What a batch is reconciled against: the catalog (indexed), the vendor directory and the tolerance."""
 
-    Much faster than bulk_update's CASE expressions on both SQLite and PostgreSQL; values are prepared by the
-    model fields themselves, so Decimals, dates and aware datetimes are stored exactly as the ORM would store them.
-    """
-    fields = [PurchaseLine._meta.get_field(name) for name in _UPDATED_FIELDS]
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)  # type: ignore[union-attr]
-    sql = f"UPDATE {quote(PurchaseLine._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"
-    rows = [
-        [
-            *(f.get_db_prep_save(getattr(line, f.attname), connection) for f in fields),  # type: ignore[union-attr]
-            line.id,
-        ]
-        for line in lines
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    index: CatalogIndex
+    directory: VendorDirectory
+    tolerance: Tolerance
 
 
-def _tolerance() -> Tolerance:
-    return Tolerance(absolute=settings.OVERCHARGE_TOLERANCE_ABSOLUTE, relative=settings.OVERCHARGE_TOLERANCE_RELATIVE)
-
-
-def _key_of(line: PurchaseLine) -> RepeatKey | None:
-    key = repeat_key(
-        invoice_number=line.invoice_number,
-        sku_normalized=normalize_sku(line.sku),
-        purchase_date=line.purchase_date,
-        quantity=line.quantity,
-        unit_price=line.unit_price,
+def reconcile_context_load() -> ReconcileContext:
+    """The whole catalog and vendor directory as they are now, loaded once for a batch."""
+    return ReconcileContext(
+        index=CatalogIndex.build(catalog_slice_load(vendor_ids=None)),
+        directory=vendor_directory_load(),
+        tolerance=Tolerance(
+            absolute=settings.OVERCHARGE_TOLERANCE_ABSOLUTE, relative=settings.OVERCHARGE_TOLERANCE_RELATIVE
+        ),
     )
-    return (line.practice_id, key) if key is not None else None
 
 
-def _earlier_lines(lines: list[PurchaseLine]) -> dict[RepeatKey, list[tuple[int, int]]]:
-    """(upload id, line id) of every stored line sharing a repeat key with these lines, ordered (DESIGN §4.9)."""
-    invoices = {line.invoice_number for line in lines if line.invoice_number.strip()}
-    if not invoices:
-        return {}
-    latest_upload = max(line.upload_id for line in lines)
-    candidates = PurchaseLine.objects.filter(
-        practice_id__in={line.practice_id for line in lines},
-        invoice_number__in=invoices,
-        upload_id__lt=latest_upload,
-    ).only("id", "upload_id", "practice_id", "invoice_number", "sku", "purchase_date", "quantity", "unit_price")
-    found: dict[RepeatKey, list[tuple[int, int]]] = defaultdict(list)
-    for candidate in candidates:
-        key = _key_of(candidate)
-        if key is not None:
-            found[key].append((candidate.upload_id, candidate.id))
-    for entries in found.values():
-        entries.sort()
-    return found
+def _day_numbers(values: Any) -> np.ndarray:
+    return np.asarray(pd.to_datetime(pd.Series(values)).to_numpy().astype("datetime64[D]").astype(np.int64))
 
 
-def _repeat_of(line: PurchaseLine, earlier: dict[RepeatKey, list[tuple[int, int]]]) -> int | None:
-    key = _key_of(line)
-    if key is None:
-        return None
-    for upload_id, line_id in earlier.get(key, ()):
-        if upload_id < line.upload_id:
-            return line_id
-    return None
+def _e4(values: Iterable[Any]) -> np.ndarray:
+    return np.array([int(value.scaleb(4)) for value in values], dtype=np.int64)
+
+
+def _earlier_lines(lines: pd.DataFrame, invoice: pd.Series) -> pd.DataFrame:
+    """Stored lines of earlier uploads that share a practice and an invoice number with these lines."""
+    found: list[tuple[Any, ...]] = []
+    for practice_id, part in lines[invoice != ""].groupby("practice_id"):
+        invoices = sorted(set(invoice[part.index]))
+        for start in range(0, len(invoices), _INVOICES_PER_QUERY):
+            found.extend(
+                PurchaseLine.objects.filter(
+                    practice_id=int(practice_id),
+                    upload_id__lt=int(part["upload_id"].max()),
+                    invoice_number__in=invoices[start : start + _INVOICES_PER_QUERY],
+                ).values_list(
+                    "id", "upload_id", "practice_id", "invoice_number", "sku", "purchase_date", "quantity", "unit_price"
+                )
+            )
+    columns = [
+        "earlier_id",
+        "earlier_upload_id",
+        "practice_id",
+        "invoice",
+        "sku",
+        "day",
+        "quantity_e4",
+        "unit_price_e4",
+    ]
+    earlier = pd.DataFrame(found, columns=columns)
+    if found:
+        skus = {text: normalize_sku(text) for text in set(earlier["sku"])}
+        earlier["sku_normalized"] = earlier["sku"].map(skus)
+        earlier["invoice"] = earlier["invoice"].str.strip()
+        earlier["day"] = _day_numbers(earlier["day"])
+        earlier["quantity_e4"] = _e4(earlier["quantity_e4"])
+        earlier["unit_price_e4"] = _e4(earlier["unit_price_e4"])
+    return earlier
+
+
+def repeats_find(lines: pd.DataFrame, sku_normalized: Any) -> np.ndarray:
+    """DESIGN §4 rule 9: per line, the id of the earlier upload's line it repeats (NONE when it repeats none).
+
+    `lines` has upload_id, practice_id, invoice_number, purchase_date, quantity_e4 and unit_price_e4.
+    """
+    repeat_of = np.full(len(lines), NONE, dtype=np.int64)
+    invoice = lines["invoice_number"].fillna("").astype(str).str.strip()
+    if not (invoice != "").any():
+        return repeat_of
+    earlier = _earlier_lines(lines, invoice)
+    if earlier.empty:
+        return repeat_of
+    key = ["practice_id", "invoice", "sku_normalized", "day", "quantity_e4", "unit_price_e4"]
+    mine = pd.DataFrame(
+        {
+            "row": np.arange(len(lines)),
+            "upload_id": lines["upload_id"].to_numpy(),
+            "practice_id": lines["practice_id"].to_numpy(),
+            "invoice": invoice.to_numpy(),
+            "sku_normalized": np.asarray(sku_normalized),
+            "day": _day_numbers(lines["purchase_date"]),
+            "quantity_e4": lines["quantity_e4"].to_numpy(),
+            "unit_price_e4": lines["unit_price_e4"].to_numpy(),
+        }
+    )[invoice.to_numpy() != ""]
+    pairs = mine.merge(earlier[[*key, "earlier_id", "earlier_upload_id"]], on=key)
+    pairs = pairs[pairs["earlier_upload_id"] < pairs["upload_id"]]
+    first = pairs.sort_values(["row", "earlier_upload_id", "earlier_id"]).drop_duplicates("row")
+    repeat_of[first["row"].to_numpy()] = first["earlier_id"].to_numpy()
+    return repeat_of
+
+
+def result_columns(results: pd.DataFrame, repeat_of: np.ndarray, *, reconciled_at: datetime) -> dict[str, pa.Array]:
+    """The reconciliation columns of PurchaseLine (database names) from reconcile_columns' answer."""
+    size = len(results)
+    stamp = connection.ops.adapt_datetimefield_value(reconciled_at)
+    expected = results["expected_unit_price_e4"].to_numpy()
+    list_price = results["list_price_e4"].to_numpy()
+    return {
+        "vendor_id": ids_or_null(results["vendor_id"].to_numpy()),
+        "vendor_match": pa.array(results["vendor_match"], type=pa.string()),
+        "sku_normalized": text_column(results["sku_normalized"], 120),
+        "mfr_part_normalized": text_column(results["mfr_part_normalized"], 120),
+        "status": pa.array(results["status"], type=pa.string()),
+        "overcharge_cause": pa.array(results["overcharge_cause"], type=pa.string()),
+        "repeat_of_id": ids_or_null(repeat_of),
+        "contract_id": ids_or_null(results["contract_id"].to_numpy()),
+        "item_id": ids_or_null(results["item_id"].to_numpy()),
+        "price_id": ids_or_null(results["price_id"].to_numpy()),
+        "category_id": ids_or_null(results["category_id"].to_numpy()),
+        "expected_unit_price": decimal_text(expected, 4, missing=expected == NONE),
+        "list_price": decimal_text(list_price, 4, missing=list_price == NONE),
+        "spend": decimal_text(results["spend_cents"].to_numpy(), 2),
+        "savings": decimal_text(results["savings_cents"].to_numpy(), 2),
+        "overcharge": decimal_text(results["overcharge_cents"].to_numpy(), 2),
+        "missed_savings": decimal_text(results["missed_savings_cents"].to_numpy(), 2),
+        "reconciled_at": pa.array([str(stamp)] * size, type=pa.string()),
+    }
+
+
+def lines_reconciled(lines: pd.DataFrame, *, context: ReconcileContext, reconciled_at: datetime) -> dict[str, pa.Array]:
+    """Price a frame of lines (reconcile_bulk.LINE_COLUMNS plus upload_id, invoice_number) and find repeats."""
+    results = reconcile_columns(context.index, context.directory, lines, tolerance=context.tolerance)
+    repeat_of = repeats_find(lines, results["sku_normalized"].to_numpy())
+    return result_columns(results, repeat_of, reconciled_at=reconciled_at)
+
+
+def _stored_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(_STORED_FIELDS))
+    extended = frame["extended_amount"]
+    has_extended = extended.notna().to_numpy()
+    frame["purchase_date"] = pd.to_datetime(frame["purchase_date"])
+    frame["quantity_e4"] = _e4(frame.pop("quantity"))
+    frame["unit_price_e4"] = _e4(frame.pop("unit_price"))
+    frame["extended_cents"] = np.array(
+        [int(value.scaleb(2)) if value is not None and value == value else 0 for value in frame.pop("extended_amount")],
+        dtype=np.int64,
+    )
+    frame["has_extended"] = has_extended
+    return frame
 
 
 @transaction.atomic
 def lines_reconcile(*, queryset: QuerySet[PurchaseLine], progress: Callable[[int], None] | None = None) -> int:
-    """Reconcile the given lines (status, money, repeats) and store the results; returns how many were updated."""
+    """Reconcile the given stored lines (status, money, repeats) and store the results; returns how many."""
     ids = list(queryset.order_by("id").values_list("id", flat=True))
     if not ids:
         return 0
-    catalog = catalog_slice_load(vendor_ids=None)
-    directory = vendor_directory_load()
-    tolerance = _tolerance()
+    context = reconcile_context_load()
     now = timezone.now()
     practice_ids: set[int] = set()
     updated = 0
-    for start in range(0, len(ids), CHUNK_SIZE):
-        lines = list(PurchaseLine.objects.filter(id__in=ids[start : start + CHUNK_SIZE]).order_by("id"))
-        inputs = [
-            LineInput(
-                practice_id=line.practice_id,
-                purchase_date=line.purchase_date,
-                vendor_name=line.vendor_name,
-                sku=line.sku,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                uom=line.uom,
-                mfr_part_number=line.mfr_part_number,
-                extended_amount=line.extended_amount,
-            )
-            for line in lines
-        ]
-        results = reconcile_batch(catalog, directory, inputs, tolerance=tolerance)
-        earlier = _earlier_lines(lines)
-        for line, result in zip(lines, results, strict=True):
-            line.vendor_id = result.vendor_id
-            line.vendor_match = result.vendor_match
-            line.sku_normalized = result.sku_normalized
-            line.mfr_part_normalized = result.mfr_part_normalized
-            line.status = result.status
-            line.overcharge_cause = result.overcharge_cause
-            line.repeat_of_id = _repeat_of(line, earlier)
-            line.contract_id = result.contract_id
-            line.item_id = result.item_id
-            line.price_id = result.price_id
-            line.category_id = result.category_id
-            line.expected_unit_price = result.expected_unit_price
-            line.list_price = result.list_price
-            line.spend = result.spend
-            line.savings = result.savings
-            line.overcharge = result.overcharge
-            line.missed_savings = result.missed_savings
-            line.reconciled_at = now
-            practice_ids.add(line.practice_id)
-        _lines_store(lines)
-        updated += len(lines)
+    for start in range(0, len(ids), BATCH_SIZE):
+        chunk = ids[start : start + BATCH_SIZE]
+        rows = list(queryset.filter(id__gte=chunk[0], id__lte=chunk[-1]).order_by("id").values_list(*_STORED_FIELDS))
+        frame = _stored_frame(rows)
+        columns = lines_reconciled(frame, context=context, reconciled_at=now)
+        updated += lines_update({"id": pa.array(frame["id"].to_numpy()), **columns})
+        practice_ids.update(int(p) for p in frame["practice_id"].unique())
         if progress is not None:
             progress(min(100, round(100 * updated / len(ids))))
     savings_summary_refresh(practice_ids=sorted(practice_ids))

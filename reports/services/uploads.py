@@ -10,27 +10,30 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from decimal import Decimal
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from gpo.errors import ApplicationError, ConflictError, PayloadTooLargeError
 from gpo.jobs import run_after_commit
 from gpo.members.models import Practice, Role
 from gpo.members.scoping import has_practice_role, is_coalition_staff
-from gpo.money import cents, unit_price
+from gpo.money import cents
 from reports import ingest
 from reports.models import ColumnMappingPreset, PurchaseLine, PurchaseUpload, RejectedRow, UploadAuditEntry
-from reports.services.reconciliation import lines_reconcile
+from reports.services.line_store import decimal_text, lines_insert, text_column
+from reports.services.reconciliation import lines_reconcile, lines_reconciled, reconcile_context_load
 from reports.services.savings import savings_summary_refresh
-from vendors.normalize import normalize_sku
 
 logger = logging.getLogger(__name__)
 
@@ -51,31 +54,6 @@ _TEXT_LIMITS = {
     "invoice_number": 80,
     "po_number": 80,
 }
-_LINE_COLUMNS = (
-    "upload_id",
-    "practice_id",
-    "row_number",
-    "purchase_date",
-    "vendor_name",
-    "vendor_match",
-    "sku",
-    "sku_normalized",
-    "mfr_part_number",
-    "mfr_part_normalized",
-    "description",
-    "quantity",
-    "uom",
-    "unit_price",
-    "extended_amount",
-    "invoice_number",
-    "po_number",
-    "spend",
-    "status",
-    "overcharge_cause",
-    "savings",
-    "overcharge",
-    "missed_savings",
-)
 
 
 def filename_sanitise(name: str) -> str:
@@ -328,97 +306,28 @@ def _progress_writer(upload_id: int, *, start: int, share: int) -> Callable[[int
     return write
 
 
-def _text(value: Any, limit: int) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return str(value)[:limit]
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
-def _line_rows(upload: PurchaseUpload, lines: Any) -> Iterator[tuple[Any, ...]]:
-    """Rows for the bulk insert, in _LINE_COLUMNS order; amounts rounded once through gpo.money."""
-    sku_cache: dict[str, str] = {}
-
-    def normalised(text: str) -> str:
-        if text not in sku_cache:
-            sku_cache[text] = normalize_sku(text)[:120]
-        return sku_cache[text]
-
-    zero = Decimal("0.00")
-    for record in lines.itertuples(index=False):
-        sku = _text(record.sku, _TEXT_LIMITS["sku"])
-        mfr = _text(record.mfr_part_number, _TEXT_LIMITS["mfr_part_number"])
-        extended = _decimal(record.extended_amount)
-        quantity = _decimal(record.quantity)
-        price = _decimal(record.unit_price)
-        spend = _decimal(record.spend)
-        yield (
-            upload.id,
-            upload.practice_id,
-            int(record.row_number),
-            record.purchase_date,
-            _text(record.vendor_name, _TEXT_LIMITS["vendor_name"]),
-            "",
-            sku,
-            normalised(sku),
-            mfr,
-            normalised(mfr),
-            _text(record.description, _TEXT_LIMITS["description"]),
-            unit_price(quantity) if quantity is not None else None,
-            _text(record.uom, _TEXT_LIMITS["uom"]),
-            unit_price(price) if price is not None else None,
-            cents(extended) if extended is not None else None,
-            _text(record.invoice_number, _TEXT_LIMITS["invoice_number"]),
-            _text(record.po_number, _TEXT_LIMITS["po_number"]),
-            cents(spend) if spend is not None else None,
-            PurchaseLine.Status.PENDING.value,
-            "",
-            zero,
-            zero,
-            zero,
-        )
-
-
-def _lines_insert(upload: PurchaseUpload, lines: Any) -> int:
-    """Write the accepted lines in bulk: COPY on PostgreSQL, one executemany elsewhere (never row by row)."""
-    table = PurchaseLine._meta.db_table
-    columns = ", ".join(_LINE_COLUMNS)
-    rows = _line_rows(upload, lines)
-    count = 0
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # psycopg 3 COPY on the raw cursor; wrapped so a refused row raises Django's IntegrityError.
-            with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    count += 1
-            return count
-        placeholders = ", ".join(["%s"] * len(_LINE_COLUMNS))
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
-        batch: list[tuple[Any, ...]] = []
-        for row in rows:
-            batch.append(_sqlite_row(row))
-            if len(batch) >= 5000:
-                cursor.executemany(sql, batch)
-                count += len(batch)
-                batch = []
-        if batch:
-            cursor.executemany(sql, batch)
-            count += len(batch)
-    return count
-
-
-def _sqlite_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    # Django's DecimalField stores text in SQLite; dates as ISO text, as the ORM does.
-    return tuple(
-        str(value) if isinstance(value, Decimal) else value.isoformat() if hasattr(value, "isoformat") else value
-        for value in row
+def _line_columns(upload: PurchaseUpload, lines: pd.DataFrame, *, reconciled_at: datetime) -> dict[str, Any]:
+    """The accepted lines of an upload, priced and checked for repeats, as PurchaseLine's database columns."""
+    size = len(lines)
+    lines = lines.assign(
+        practice_id=np.full(size, upload.practice_id, dtype=np.int64),
+        upload_id=np.full(size, upload.id, dtype=np.int64),
     )
+    reconciled = lines_reconciled(lines, context=reconcile_context_load(), reconciled_at=reconciled_at)
+    dates = lines["purchase_date"].to_numpy().astype("datetime64[D]")
+    return {
+        "upload_id": pa.array(lines["upload_id"].to_numpy()),
+        "practice_id": pa.array(lines["practice_id"].to_numpy()),
+        "row_number": pa.array(lines["row_number"].to_numpy(dtype=np.int64)),
+        "purchase_date": pa.array(np.datetime_as_string(dates, unit="D"), type=pa.string()),
+        **{name: text_column(pa.array(lines[name], type=pa.string()), limit) for name, limit in _TEXT_LIMITS.items()},
+        "quantity": decimal_text(lines["quantity_e4"].to_numpy(), 4),
+        "unit_price": decimal_text(lines["unit_price_e4"].to_numpy(), 4),
+        "extended_amount": decimal_text(
+            lines["extended_cents"].to_numpy(), 2, missing=~lines["has_extended"].to_numpy(dtype=bool)
+        ),
+        **reconciled,
+    }
 
 
 def _rejected_rows_insert(upload: PurchaseUpload, errors: list[Any]) -> None:
@@ -464,7 +373,6 @@ def upload_process(*, upload_id: int, practice_id: int | None = None) -> Purchas
         )
         with transaction.atomic():
             _upload_store(upload, result)
-            lines_reconcile(queryset=upload.lines.all())
             upload.status = PurchaseUpload.Status.DONE
             upload.progress = 100
             upload.finished_at = timezone.now()
@@ -500,7 +408,7 @@ def _upload_store(upload: PurchaseUpload, result: Any) -> None:
     """Inside the processing transaction: replace the upload's lines and rejected rows and record the counts."""
     upload.lines.all().delete()
     upload.rejected_rows.all().delete()
-    accepted = _lines_insert(upload, result.lines)
+    accepted = lines_insert(_line_columns(upload, result.lines, reconciled_at=timezone.now()))
     _rejected_rows_insert(upload, result.errors)
     upload.file_format = result.file_format or upload.file_format
     upload.sheet_name = (result.sheet_name or "")[:200]

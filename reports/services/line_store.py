@@ -1,0 +1,119 @@
+"""Writing purchase lines in bulk from columns: COPY on PostgreSQL, one prepared executemany elsewhere.
+
+Never row by row and never through model instances: a million-line upload is one COPY of CSV text that Arrow
+writes from the columns. Money arrives as integers (ten-thousandths or cents) and is written as exact decimal
+text, so nothing passes through floating point.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+from django.db import connection
+
+from reports.models import PurchaseLine
+
+_COPY_ROWS = 100_000
+_EXECUTEMANY_ROWS = 20_000
+
+Columns = Mapping[str, Any]
+
+
+def decimal_text(values: np.ndarray, places: int, *, missing: np.ndarray | None = None) -> pa.Array:
+    """Integers in units of 10^-places as exact decimal text ("-12.3400"); null where `missing`."""
+    values = np.asarray(values, dtype=np.int64)
+    magnitude = np.abs(values)
+    scale = 10**places
+    whole = pc.cast(pa.array(magnitude // scale), pa.string())
+    fraction = pc.utf8_lpad(pc.cast(pa.array(magnitude % scale), pa.string()), places, "0")
+    text = pc.binary_join_element_wise(whole, fraction, ".")
+    text = pc.if_else(pa.array(values < 0), pc.binary_join_element_wise("-", text, ""), text)
+    if missing is not None and missing.any():
+        text = pc.if_else(pa.array(missing), pa.nulls(len(values), pa.string()), text)
+    return text
+
+
+def ids_or_null(values: np.ndarray, none: int = -1) -> pa.Array:
+    """Integer ids with `none` as SQL NULL."""
+    values = np.asarray(values, dtype=np.int64)
+    return pa.array(values, mask=values == none)
+
+
+def text_column(values: Any, limit: int) -> pa.Array:
+    """Text cut to the column's width (PostgreSQL refuses longer text; SQLite would keep it silently)."""
+    array = pa.array(values, type=pa.string()) if not isinstance(values, pa.Array) else values
+    return pc.utf8_slice_codeunits(pc.fill_null(array, ""), 0, limit)
+
+
+def _table(columns: Columns) -> pa.Table:
+    return pa.table(
+        {name: value if isinstance(value, pa.Array) else pa.array(value) for name, value in columns.items()}
+    )
+
+
+def _copy(table: pa.Table, target: str) -> None:
+    """COPY the table's rows into `target` (its columns by name) as CSV, in slices."""
+    names = ", ".join(connection.ops.quote_name(name) for name in table.column_names)
+    options = pa_csv.WriteOptions(include_header=False, quoting_style="all_valid")
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        with cursor.cursor.copy(f"COPY {target} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
+            for batch in table.to_batches(max_chunksize=_COPY_ROWS):
+                buffer = io.BytesIO()
+                pa_csv.write_csv(batch, buffer, options)
+                copy.write(buffer.getvalue())
+
+
+def _rows(table: pa.Table) -> list[tuple[Any, ...]]:
+    return list(zip(*(column.to_pylist() for column in table.columns), strict=True))
+
+
+def lines_insert(columns: Columns) -> int:
+    """Insert purchase lines given as columns named after PurchaseLine's database columns; returns the count."""
+    table = _table(columns)
+    if not table.num_rows:
+        return 0
+    target = connection.ops.quote_name(PurchaseLine._meta.db_table)
+    if connection.vendor == "postgresql":
+        _copy(table, target)
+        return table.num_rows
+    names = ", ".join(connection.ops.quote_name(name) for name in table.column_names)
+    placeholders = ", ".join(["%s"] * table.num_columns)
+    sql = f"INSERT INTO {target} ({names}) VALUES ({placeholders})"
+    with connection.cursor() as cursor:
+        for start in range(0, table.num_rows, _EXECUTEMANY_ROWS):
+            cursor.executemany(sql, _rows(table.slice(start, _EXECUTEMANY_ROWS)))
+    return table.num_rows
+
+
+def lines_update(columns: Columns) -> int:
+    """Set the given columns of the lines whose `id` is given (PostgreSQL: COPY to a temporary table, one UPDATE)."""
+    table = _table(columns)
+    if not table.num_rows:
+        return 0
+    quote = connection.ops.quote_name
+    target = quote(PurchaseLine._meta.db_table)
+    fields = [name for name in table.column_names if name != "id"]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP TABLE IF EXISTS line_results")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE line_results AS "
+                f"SELECT {', '.join(quote(n) for n in table.column_names)} FROM {target} WITH NO DATA"
+            )
+            _copy(table, "line_results")
+            assignments = ", ".join(f"{quote(n)} = r.{quote(n)}" for n in fields)
+            cursor.execute(f"UPDATE {target} AS l SET {assignments} FROM line_results AS r WHERE l.id = r.id")
+            cursor.execute("DROP TABLE line_results")
+            return table.num_rows
+        assignments = ", ".join(f"{quote(n)} = %s" for n in fields)
+        sql = f"UPDATE {target} SET {assignments} WHERE id = %s"
+        ordered = table.select([*fields, "id"])
+        for start in range(0, ordered.num_rows, _EXECUTEMANY_ROWS):
+            cursor.executemany(sql, _rows(ordered.slice(start, _EXECUTEMANY_ROWS)))
+    return table.num_rows
