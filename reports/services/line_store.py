@@ -61,12 +61,12 @@ def _copy(table: pa.Table, target: str) -> None:
     """COPY the table's rows into `target` (its columns by name) as CSV, in slices."""
     names = ", ".join(connection.ops.quote_name(name) for name in table.column_names)
     options = pa_csv.WriteOptions(include_header=False, quoting_style="all_valid")
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        with cursor.cursor.copy(f"COPY {target} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
-            for batch in table.to_batches(max_chunksize=_COPY_ROWS):
-                buffer = io.BytesIO()
-                pa_csv.write_csv(batch, buffer, options)
-                copy.write(buffer.getvalue())
+    sql = f"COPY {target} ({names}) FROM STDIN WITH (FORMAT csv)"
+    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+        for batch in table.to_batches(max_chunksize=_COPY_ROWS):
+            buffer = io.BytesIO()
+            pa_csv.write_csv(batch, buffer, options)
+            copy.write(buffer.getvalue())
 
 
 def _rows(table: pa.Table) -> list[tuple[Any, ...]]:

@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contracts.pricing import CatalogSlice, ContractTerms, ItemTerms, ParticipationTerms, PriceRow
-from reports.reconcile_bulk import reconcile_batch
 from reports.reconcile import (
     LineInput,
     Tolerance,
@@ -19,6 +18,7 @@ from reports.reconcile import (
     reconcile_line,
     repeat_key,
 )
+from reports.reconcile_bulk import reconcile_batch
 
 PRACTICE = 10
 D = date(2026, 3, 15)

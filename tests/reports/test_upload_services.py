@@ -99,6 +99,93 @@ def test_stored_lines_are_reconciled_in_the_same_processing(practice_a, finance_
     assert all(line.status != PurchaseLine.Status.PENDING and line.reconciled_at is not None for line in lines)
 
 
+def test_rejected_rows_keep_row_column_reason_and_original_cells(processed_upload):
+    rejected = list(processed_upload.rejected_rows.all())
+    assert len(rejected) == 1
+    assert rejected[0].row_number == 4
+    assert rejected[0].column == "Date"
+    assert rejected[0].reason
+    assert rejected[0].values[:3] == ["", "Acme Medical", "789"]
+
+
+def test_stored_name_is_generated_and_user_name_is_metadata(processed_upload, practice_a):
+    stored = processed_upload.original_file.name
+    assert stored.startswith(f"uploads/{practice_a.id}/")
+    assert "march" not in stored
+    assert "purchases" not in stored
+    assert processed_upload.original_filename == "march purchases.csv"
+    assert processed_upload.original_file.read() == PURCHASES_CSV
+
+
+def test_sha256_is_recorded_from_the_bytes(processed_upload):
+    import hashlib
+
+    assert processed_upload.sha256 == hashlib.sha256(PURCHASES_CSV).hexdigest()
+    assert processed_upload.size_bytes == len(PURCHASES_CSV)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\ann\\march.xlsx", "march.xlsx"),
+        ("bad\x00name\r\n.csv", "badname.csv"),
+        ("x" * 300 + ".csv", "x" * 255),
+        ("", "upload"),
+    ],
+)
+def test_filename_sanitise(given, expected):
+    assert filename_sanitise(given) == expected
+
+
+def test_oversize_file_is_refused_before_parsing_and_nothing_is_stored(practice_a, finance_a, settings, monkeypatch):
+    settings.UPLOAD_MAX_BYTES = 100
+    monkeypatch.setattr(upload_services.ingest, "detect_format", lambda path: pytest.fail("parsed"))
+    with pytest.raises(PayloadTooLargeError, match="limit"):
+        upload_create(practice=practice_a, user=finance_a, file=csv_upload())
+    assert PurchaseUpload.objects.count() == 0
+    assert _stored_files(settings) == []
+
+
+def test_png_renamed_csv_is_refused_by_content(practice_a, finance_a, settings):
+    with pytest.raises(ApplicationError) as caught:
+        upload_create(practice=practice_a, user=finance_a, file=csv_upload(PNG_BYTES, name="purchases.csv"))
+    assert caught.value.status_code == 400
+    assert PurchaseUpload.objects.count() == 0
+    assert _stored_files(settings) == []
+
+
+def test_same_file_again_is_a_conflict_pointing_at_the_first_upload(processed_upload, practice_a, finance_a):
+    with pytest.raises(ConflictError) as caught:
+        upload_create(practice=practice_a, user=finance_a, file=csv_upload(name="renamed.csv"))
+    assert caught.value.extra == {"upload_id": processed_upload.id}
+    assert f"as upload #{processed_upload.id}" in caught.value.message
+    assert PurchaseUpload.objects.count() == 1
+
+
+def test_same_file_for_another_practice_is_accepted(processed_upload, practice_b, finance_b):
+    upload = upload_create(practice=practice_b, user=finance_b, file=csv_upload())
+    assert upload.practice_id == practice_b.id
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.EXECUTIVE])
+def test_non_finance_member_cannot_upload(role, practice_a, make_member, settings):
+    with pytest.raises(PermissionDenied):
+        upload_create(practice=practice_a, user=make_member(role, practice_a), file=csv_upload())
+    assert PurchaseUpload.objects.count() == 0
+    assert _stored_files(settings) == []
+
+
+def test_finance_of_another_practice_cannot_upload(practice_a, finance_b):
+    with pytest.raises(PermissionDenied):
+        upload_create(practice=practice_a, user=finance_b, file=csv_upload())
+
+
+def test_coalition_admin_may_upload_for_a_practice(practice_a, coalition_admin):
+    upload = upload_create(practice=practice_a, user=coalition_admin, file=csv_upload())
+    assert upload.status == PurchaseUpload.Status.QUEUED
+
+
 def test_with_a_broker_processing_is_enqueued_after_commit_with_upload_and_practice_ids(
     practice_a, finance_a, monkeypatch, settings, django_capture_on_commit_callbacks
 ):
