@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, F, QuerySet, Sum, Value
+from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from reports.models import SavingsSummary
@@ -14,13 +14,24 @@ from reports.selectors.savings import UNRESOLVED_VENDOR_NAME, cents_sum, counted
 
 Breakdown = SavingsSummary.Breakdown
 
-# The line columns each breakdown keeps (besides practice, month, day and status).
-_BREAKDOWN_KEYS: dict[str, dict[str, Any]] = {
-    Breakdown.VENDOR: {"vendor_id": F("vendor_id"), "unresolved_vendor_name": UNRESOLVED_VENDOR_NAME},
-    Breakdown.CATEGORY: {"category_id": F("category_id"), "unresolved_vendor_name": Value("")},
-    Breakdown.CONTRACT: {"contract_id": F("contract_id"), "unresolved_vendor_name": Value("")},
+# Summary column -> line column of the full grain (one GROUP BY of the lines, read once).
+_GRAIN = {
+    "practice_id": F("practice_id"),
+    "month": TruncMonth("purchase_date"),
+    "day": F("purchase_date"),
+    "status": F("status"),
+    "vendor_id": F("vendor_id"),
+    "unresolved_vendor_name": UNRESOLVED_VENDOR_NAME,
+    "category_id": F("category_id"),
+    "contract_id": F("contract_id"),
 }
 _MONEY = ("spend_cents", "savings_cents", "overcharge_cents", "missed_savings_cents")
+# The columns each breakdown keeps besides practice, month, day and status; the others stay NULL ('' for the name).
+_BREAKDOWN_KEYS = {
+    Breakdown.VENDOR: ("vendor_id", "unresolved_vendor_name"),
+    Breakdown.CATEGORY: ("category_id",),
+    Breakdown.CONTRACT: ("contract_id",),
+}
 
 
 @transaction.atomic
@@ -30,50 +41,76 @@ def savings_summary_refresh(*, practice_ids: Iterable[int]) -> int:
     Call it after lines of these practices are created, reconciled again or deleted: the savings figures read the
     summary, so a practice whose lines changed without a refresh would show stale totals.
 
-    The database does the work (INSERT ... SELECT ... GROUP BY): per breakdown, the day rows come from the lines and
-    the month rows from the day rows. Nothing passes through Python, so millions of lines refresh in seconds.
+    The database does the work, nothing passes through Python: one scan groups the lines by day at the full grain,
+    each breakdown's day rows are grouped from that, then its month rows from its day rows (all integer cents).
     """
     ids = sorted(set(practice_ids))
     if not ids:
         return 0
     SavingsSummary.objects.filter(practice_id__in=ids).delete()
-    written = 0
+    full = (
+        counted_lines()
+        .filter(practice_id__in=ids)
+        .annotate(**{f"k_{name}": expression for name, expression in _GRAIN.items()})
+        .values(*(f"k_{name}" for name in _GRAIN))
+        .annotate(
+            **{f"k_{name}": cents_sum(name.removesuffix("_cents")) for name in _MONEY},
+            k_line_count=Count("id"),
+        )
+        .order_by()
+    )
+    full_sql, params = _select_sql(full, [*_GRAIN, *_MONEY, "line_count"])
+    quote = connection.ops.quote_name
+    table = quote(SavingsSummary._meta.db_table)
+    columns = ["breakdown", *_GRAIN, *_MONEY, "line_count"]
+    selects = []
     for breakdown, keys in _BREAKDOWN_KEYS.items():
-        days = (
-            counted_lines()
-            .filter(practice_id__in=ids)
-            .annotate(
-                k_practice_id=F("practice_id"),
-                k_breakdown=Value(breakdown.value),
-                k_month=TruncMonth("purchase_date"),
-                k_day=F("purchase_date"),
-                k_status=F("status"),
-                **{f"k_{name}": expression for name, expression in keys.items()},
+        group = ["practice_id", "month", "day", "status", *keys]
+        values = [f"'{breakdown.value}'"]
+        for column in _GRAIN:
+            if column in group:
+                values.append(quote(column))
+            else:
+                values.append("''" if column == "unresolved_vendor_name" else "CAST(NULL AS BIGINT)")
+        values += [f"SUM({quote(column)})" for column in [*_MONEY, "line_count"]]
+        selects.append(
+            f"SELECT {', '.join(values)} FROM full_grain GROUP BY {', '.join(quote(column) for column in group)}"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH full_grain AS ({full_sql}) INSERT INTO {table} ({', '.join(map(quote, columns))}) "
+            + " UNION ALL ".join(selects),
+            params,
+        )
+        written = max(cursor.rowcount, 0)
+    # Month rows from day rows: every key column is carried (NULL or '' outside its breakdown, one group there).
+    month_columns = ["practice_id", "breakdown", "month", "status", "vendor_id", "unresolved_vendor_name"]
+    month_columns += ["category_id", "contract_id"]
+    for breakdown in _BREAKDOWN_KEYS:
+        days = SavingsSummary.objects.filter(practice_id__in=ids, breakdown=breakdown, day__isnull=False)
+        months = (
+            days.annotate(**{f"k_{name}": F(name) for name in month_columns})
+            .values(*(f"k_{name}" for name in month_columns))
+            .annotate(**{f"k_{name}": Sum(name) for name in [*_MONEY, "line_count"]})
+            .order_by()
+        )
+        month_sql, month_params = _select_sql(months, [*month_columns, *_MONEY, "line_count"])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(map(quote, [*month_columns, *_MONEY, 'line_count']))}) {month_sql}",
+                month_params,
             )
-        )
-        written += _insert_grouped(days, {name: cents_sum(name.removesuffix("_cents")) for name in _MONEY}, Count("id"))
-        months = SavingsSummary.objects.filter(practice_id__in=ids, breakdown=breakdown, day__isnull=False).annotate(
-            k_practice_id=F("practice_id"),
-            k_breakdown=F("breakdown"),
-            k_month=F("month"),
-            k_status=F("status"),
-            **{f"k_{name}": F(name) for name in keys},
-        )
-        written += _insert_grouped(months, {name: Sum(name) for name in _MONEY}, Sum("line_count"))
+            written += max(cursor.rowcount, 0)
     return written
 
 
-def _insert_grouped(queryset: QuerySet[Any], money: dict[str, Any], line_count: Any) -> int:
-    """INSERT INTO the summary the rows of `queryset` grouped by its `k_<column>` annotations, with these sums."""
-    keys = [name for name in queryset.query.annotations if name.startswith("k_")]
-    sums = {f"k_{name}": expression for name, expression in money.items()} | {"k_line_count": line_count}
-    grouped = queryset.values(*keys).annotate(**sums).order_by()
-    compiler = grouped.query.get_compiler(connection=connection)
-    select_sql, params = compiler.as_sql()
-    # Columns in the order the SELECT gives them (every selected expression is a `k_` annotation).
-    columns = [alias.removeprefix("k_") for _, _, alias in compiler.select]
-    table = connection.ops.quote_name(SavingsSummary._meta.db_table)
-    column_sql = ", ".join(connection.ops.quote_name(column) for column in columns)
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({column_sql}) {select_sql}", params)
-        return max(cursor.rowcount, 0)
+def _select_sql(queryset: QuerySet[Any], columns: list[str]) -> tuple[str, tuple[Any, ...]]:
+    """The queryset's SQL with its `k_<column>` selections renamed to the given column names, in that order."""
+    compiler = queryset.query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    selected = [alias for _, _, alias in compiler.select]
+    if selected != [f"k_{column}" for column in columns]:
+        raise AssertionError(f"Unexpected SELECT order {selected}")
+    quote = connection.ops.quote_name
+    names = ", ".join(f"{quote(f'k_{column}')} AS {quote(column)}" for column in columns)
+    return f"SELECT {names} FROM ({sql}) grouped", tuple(params)
