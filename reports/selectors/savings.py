@@ -220,24 +220,27 @@ def _summary_rows(
     One GROUP BY answers the whole period; its two kinds of rows never overlap (a day row's month is never one of
     the whole months), so each line is counted exactly once.
     """
+    # Practice and breakdown are repeated inside every branch of the OR: SQLite then answers each branch from the
+    # (practice, breakdown, day, month) index (PostgreSQL does so either way).
+    base = Q(breakdown=summary_breakdown(dimensions))
+    if practice_ids is not None:
+        base &= Q(practice_id__in=practice_ids)
     condition = Q(pk__in=[])
     if plan.has_whole:
-        whole = Q(day__isnull=True)
+        whole = base & Q(day__isnull=True)
         if plan.whole_from is not None:
             whole &= Q(month__gte=plan.whole_from)
         if plan.whole_before is not None:
             whole &= Q(month__lt=plan.whole_before)
         condition |= whole
     for low, high in plan.partial_ranges:
-        part = Q(day__isnull=False)
+        part = base & Q(day__isnull=False)
         if low is not None:
             part &= Q(day__gte=low)
         if high is not None:
             part &= Q(day__lte=high)
         condition |= part
-    queryset = SavingsSummary.objects.filter(condition, breakdown=summary_breakdown(dimensions))
-    if practice_ids is not None:
-        queryset = queryset.filter(practice_id__in=practice_ids)
+    queryset = SavingsSummary.objects.filter(condition)
     columns = [f"{d}_id" if d in {"practice", "vendor", "category", "contract"} else d for d in dimensions]
     sums = {name: Sum(f"{name}_cents") for name in MONEY_FIELDS}
     return _money_rows(queryset.values(*columns).annotate(**sums, line_count=Sum("line_count")).order_by())
