@@ -199,6 +199,9 @@ class SavingsSummary(models.Model):
     are left out, exactly as every total leaves them out. Each line is counted once per breakdown: `vendor` rows
     carry vendor (unresolved vendors by the name as given), `category` rows the category (and give the monthly
     and status totals), `contract` rows the contract. One small grain per breakdown keeps reads fast.
+
+    Each breakdown has two grains: month rows (`day` null) answer whole months, day rows (`day` set, `month` its
+    month) answer the partial months at either end of a period, so no period ever sums the lines themselves.
     """
 
     class Breakdown(models.TextChoices):
@@ -209,6 +212,7 @@ class SavingsSummary(models.Model):
     practice = models.ForeignKey("members.Practice", on_delete=models.CASCADE, related_name="savings_summaries")
     breakdown = models.CharField(max_length=8, choices=Breakdown.choices)
     month = models.DateField(help_text="First day of the month of the purchase dates.")
+    day = models.DateField(null=True, blank=True, help_text="The purchase date on day rows; null on month rows.")
     status = models.CharField(max_length=20, choices=PurchaseLine.Status.choices)
     vendor = models.ForeignKey(
         "vendors.Vendor", on_delete=models.CASCADE, null=True, blank=True, related_name="savings_summaries"
@@ -232,7 +236,9 @@ class SavingsSummary(models.Model):
     class Meta:
         ordering = ["practice", "breakdown", "month", "status"]
         verbose_name_plural = "savings summaries"
-        indexes = [models.Index(fields=["practice", "breakdown", "month"], name="summary_practice_month_idx")]
+        # Month rows are found by `day IS NULL` and a month range, day rows by a day range: both lead with the
+        # practice and breakdown, then day.
+        indexes = [models.Index(fields=["practice", "breakdown", "day", "month"], name="summary_practice_day_idx")]
 
     def __str__(self) -> str:
         return f"{self.practice_id} {self.breakdown} {self.month:%Y-%m} {self.status}"

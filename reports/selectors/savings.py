@@ -215,16 +215,32 @@ def summary_breakdown(dimensions: Sequence[str]) -> str:
 def _summary_rows(
     practice_ids: Sequence[int] | None, plan: PeriodPlan, dimensions: Sequence[str]
 ) -> list[dict[str, Any]]:
-    """Grouped sums from the summary table for the whole months of the plan."""
-    if not plan.has_whole:
-        return []
-    queryset = SavingsSummary.objects.filter(breakdown=summary_breakdown(dimensions))
+    """Grouped sums from the summary table: month rows for the whole months, day rows for the partial ranges.
+
+    One GROUP BY answers the whole period; its two kinds of rows never overlap (a day row's month is never one of
+    the whole months), so each line is counted exactly once.
+    """
+    # Practice and breakdown are repeated inside every branch of the OR: SQLite then answers each branch from the
+    # (practice, breakdown, day, month) index (PostgreSQL does so either way).
+    base = Q(breakdown=summary_breakdown(dimensions))
     if practice_ids is not None:
-        queryset = queryset.filter(practice_id__in=practice_ids)
-    if plan.whole_from is not None:
-        queryset = queryset.filter(month__gte=plan.whole_from)
-    if plan.whole_before is not None:
-        queryset = queryset.filter(month__lt=plan.whole_before)
+        base &= Q(practice_id__in=practice_ids)
+    condition = Q(pk__in=[])
+    if plan.has_whole:
+        whole = base & Q(day__isnull=True)
+        if plan.whole_from is not None:
+            whole &= Q(month__gte=plan.whole_from)
+        if plan.whole_before is not None:
+            whole &= Q(month__lt=plan.whole_before)
+        condition |= whole
+    for low, high in plan.partial_ranges:
+        part = base & Q(day__isnull=False)
+        if low is not None:
+            part &= Q(day__gte=low)
+        if high is not None:
+            part &= Q(day__lte=high)
+        condition |= part
+    queryset = SavingsSummary.objects.filter(condition)
     columns = [f"{d}_id" if d in {"practice", "vendor", "category", "contract"} else d for d in dimensions]
     sums = {name: Sum(f"{name}_cents") for name in MONEY_FIELDS}
     return _money_rows(queryset.values(*columns).annotate(**sums, line_count=Sum("line_count")).order_by())
@@ -246,8 +262,7 @@ def grouped_rows(
     dimensions = list(dict.fromkeys(["status", *dimensions]))
     if not use_summary:
         return _line_rows(practice_ids, [(start, end)], dimensions)
-    plan = period_plan(start, end)
-    return _summary_rows(practice_ids, plan, dimensions) + _line_rows(practice_ids, plan.partial_ranges, dimensions)
+    return _summary_rows(practice_ids, period_plan(start, end), dimensions)
 
 
 # --- the API figure ---------------------------------------------------------------------------------------------
@@ -305,14 +320,14 @@ def savings_figures(
     # Safety net: practices whose summary was never built (no refresh after their lines arrived) read the lines.
     use_summary = use_summary and summary_built(practice_ids)
 
-    # Whole months: one GROUP BY per breakdown on its small summary grain. Other days: one GROUP BY of the lines at
-    # the full grain, folded into every breakdown below (each fold reads only its own keys).
-    plan = period_plan(start, end) if use_summary else PeriodPlan(None, None, False, ((start, end),))
+    # With the summary: one GROUP BY per breakdown on its own small grain (month rows and day rows). Without: one
+    # GROUP BY of the lines at the full grain, folded into every breakdown below (each fold reads only its own keys).
+    plan = period_plan(start, end)
     full_grain = ["status", "month", "vendor", "unresolved_vendor_name", "category"]
-    line_rows = _line_rows(practice_ids, plan.partial_ranges, full_grain)
+    line_rows = [] if use_summary else _line_rows(practice_ids, [(start, end)], full_grain)
 
     def rows_by(*dimensions: str) -> list[dict[str, Any]]:
-        return _summary_rows(practice_ids, plan, ["status", *dimensions]) + line_rows
+        return _summary_rows(practice_ids, plan, ["status", *dimensions]) if use_summary else line_rows
 
     vendor_rows = rows_by("vendor", "unresolved_vendor_name")
     category_rows = rows_by("category")

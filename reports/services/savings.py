@@ -3,15 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from django.db import transaction
-from django.db.models import Count
+from django.db import connection, transaction
+from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from reports.models import SavingsSummary
 from reports.selectors.savings import UNRESOLVED_VENDOR_NAME, cents_sum, counted_lines
 
-_BATCH = 5000
+Breakdown = SavingsSummary.Breakdown
+
+# Summary column -> line column of the full grain (one GROUP BY of the lines, read once).
+_GRAIN = {
+    "practice_id": F("practice_id"),
+    "month": TruncMonth("purchase_date"),
+    "day": F("purchase_date"),
+    "status": F("status"),
+    "vendor_id": F("vendor_id"),
+    "unresolved_vendor_name": UNRESOLVED_VENDOR_NAME,
+    "category_id": F("category_id"),
+    "contract_id": F("contract_id"),
+}
+_MONEY = ("spend_cents", "savings_cents", "overcharge_cents", "missed_savings_cents")
+# The columns each breakdown keeps besides practice, month, day and status; the others stay NULL ('' for the name).
+_BREAKDOWN_KEYS = {
+    Breakdown.VENDOR: ("vendor_id", "unresolved_vendor_name"),
+    Breakdown.CATEGORY: ("category_id",),
+    Breakdown.CONTRACT: ("contract_id",),
+}
 
 
 @transaction.atomic
@@ -19,51 +39,78 @@ def savings_summary_refresh(*, practice_ids: Iterable[int]) -> int:
     """Recompute the savings summary rows of these practices from their stored lines; returns the rows written.
 
     Call it after lines of these practices are created, reconciled again or deleted: the savings figures read the
-    summary for whole months, so a practice whose lines changed without a refresh would show stale totals.
+    summary, so a practice whose lines changed without a refresh would show stale totals.
+
+    The database does the work, nothing passes through Python: one scan groups the lines by day at the full grain,
+    each breakdown's day rows are grouped from that, then its month rows from its day rows (all integer cents).
     """
     ids = sorted(set(practice_ids))
     if not ids:
         return 0
     SavingsSummary.objects.filter(practice_id__in=ids).delete()
-    grouped = (
+    full = (
         counted_lines()
         .filter(practice_id__in=ids)
-        .annotate(month=TruncMonth("purchase_date"), unresolved=UNRESOLVED_VENDOR_NAME)
-        .values("practice_id", "month", "status", "vendor_id", "unresolved", "category_id", "contract_id")
+        .annotate(**{f"k_{name}": expression for name, expression in _GRAIN.items()})
+        .values(*(f"k_{name}" for name in _GRAIN))
         .annotate(
-            spend_sum=cents_sum("spend"),
-            savings_sum=cents_sum("savings"),
-            overcharge_sum=cents_sum("overcharge"),
-            missed_sum=cents_sum("missed_savings"),
-            lines=Count("id"),
+            **{f"k_{name}": cents_sum(name.removesuffix("_cents")) for name in _MONEY},
+            k_line_count=Count("id"),
         )
         .order_by()
     )
-    # One scan of the lines at the full grain, folded into one small grain per breakdown.
-    grains = {
-        SavingsSummary.Breakdown.VENDOR: ("vendor_id", "unresolved_vendor_name"),
-        SavingsSummary.Breakdown.CATEGORY: ("category_id",),
-        SavingsSummary.Breakdown.CONTRACT: ("contract_id",),
-    }
-    merged: dict[tuple, SavingsSummary] = {}
-    for row in grouped.iterator(chunk_size=_BATCH):
-        row["unresolved_vendor_name"] = row.pop("unresolved") or ""
-        for breakdown, columns in grains.items():
-            key = (row["practice_id"], breakdown, row["month"], row["status"], *(row[c] for c in columns))
-            summary = merged.get(key)
-            if summary is None:
-                summary = merged[key] = SavingsSummary(
-                    practice_id=row["practice_id"],
-                    breakdown=breakdown,
-                    month=row["month"],
-                    status=row["status"],
-                    line_count=0,
-                    **{c: row[c] for c in columns},
-                )
-            summary.spend_cents += int(row["spend_sum"] or 0)
-            summary.savings_cents += int(row["savings_sum"] or 0)
-            summary.overcharge_cents += int(row["overcharge_sum"] or 0)
-            summary.missed_savings_cents += int(row["missed_sum"] or 0)
-            summary.line_count += row["lines"]
-    SavingsSummary.objects.bulk_create(merged.values(), batch_size=_BATCH)
-    return len(merged)
+    full_sql, params = _select_sql(full, [*_GRAIN, *_MONEY, "line_count"])
+    quote = connection.ops.quote_name
+    table = quote(SavingsSummary._meta.db_table)
+    columns = ["breakdown", *_GRAIN, *_MONEY, "line_count"]
+    selects = []
+    for breakdown, keys in _BREAKDOWN_KEYS.items():
+        group = ["practice_id", "month", "day", "status", *keys]
+        values = [f"'{breakdown.value}'"]
+        for column in _GRAIN:
+            if column in group:
+                values.append(quote(column))
+            else:
+                values.append("''" if column == "unresolved_vendor_name" else "CAST(NULL AS BIGINT)")
+        values += [f"SUM({quote(column)})" for column in [*_MONEY, "line_count"]]
+        selects.append(
+            f"SELECT {', '.join(values)} FROM full_grain GROUP BY {', '.join(quote(column) for column in group)}"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH full_grain AS ({full_sql}) INSERT INTO {table} ({', '.join(map(quote, columns))}) "
+            + " UNION ALL ".join(selects),
+            params,
+        )
+        written = max(cursor.rowcount, 0)
+    # Month rows from day rows: every key column is carried (NULL or '' outside its breakdown, one group there).
+    month_columns = ["practice_id", "breakdown", "month", "status", "vendor_id", "unresolved_vendor_name"]
+    month_columns += ["category_id", "contract_id"]
+    for breakdown in _BREAKDOWN_KEYS:
+        days = SavingsSummary.objects.filter(practice_id__in=ids, breakdown=breakdown, day__isnull=False)
+        months = (
+            days.annotate(**{f"k_{name}": F(name) for name in month_columns})
+            .values(*(f"k_{name}" for name in month_columns))
+            .annotate(**{f"k_{name}": Sum(name) for name in [*_MONEY, "line_count"]})
+            .order_by()
+        )
+        month_sql, month_params = _select_sql(months, [*month_columns, *_MONEY, "line_count"])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(map(quote, [*month_columns, *_MONEY, 'line_count']))}) {month_sql}",
+                month_params,
+            )
+            written += max(cursor.rowcount, 0)
+    return written
+
+
+def _select_sql(queryset: QuerySet[Any], columns: list[str]) -> tuple[str, tuple[Any, ...]]:
+    """The queryset's SQL with its `k_<column>` selections renamed to the given column names, in that order."""
+    compiler = queryset.query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    selected = [alias for _, _, alias in compiler.select]
+    if selected != [f"k_{column}" for column in columns]:
+        raise AssertionError(f"Unexpected SELECT order {selected}")
+    quote = connection.ops.quote_name
+    names = ", ".join(f"{quote(f'k_{column}')} AS {quote(column)}" for column in columns)
+    return f"SELECT {names} FROM ({sql}) grouped", tuple(params)
