@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -35,11 +36,12 @@ _BREAKDOWN_KEYS = {
 
 
 @transaction.atomic
-def savings_summary_refresh(*, practice_ids: Iterable[int]) -> int:
+def savings_summary_refresh(*, practice_ids: Iterable[int], between: tuple[date, date] | None = None) -> int:
     """Recompute the savings summary rows of these practices from their stored lines; returns the rows written.
 
     Call it after lines of these practices are created, reconciled again or deleted: the savings figures read the
-    summary, so a practice whose lines changed without a refresh would show stale totals.
+    summary, so a practice whose lines changed without a refresh would show stale totals. `between` (first and
+    last purchase date of the lines that changed) limits the work to the whole months those dates fall in.
 
     The database does the work, nothing passes through Python: one scan groups the lines by day at the full grain,
     each breakdown's day rows are grouped from that, then its month rows from its day rows (all integer cents).
@@ -47,10 +49,17 @@ def savings_summary_refresh(*, practice_ids: Iterable[int]) -> int:
     ids = sorted(set(practice_ids))
     if not ids:
         return 0
-    SavingsSummary.objects.filter(practice_id__in=ids).delete()
+    stale = SavingsSummary.objects.filter(practice_id__in=ids)
+    lines = counted_lines().filter(practice_id__in=ids)
+    if between is not None:
+        first_month = between[0].replace(day=1)
+        last_month = between[1].replace(day=1)
+        after_last = (last_month + timedelta(days=32)).replace(day=1)
+        stale = stale.filter(month__gte=first_month, month__lte=last_month)
+        lines = lines.filter(purchase_date__gte=first_month, purchase_date__lt=after_last)
+    stale.delete()
     full = (
-        counted_lines()
-        .filter(practice_id__in=ids)
+        lines
         .annotate(**{f"k_{name}": expression for name, expression in _GRAIN.items()})
         .values(*(f"k_{name}" for name in _GRAIN))
         .annotate(
@@ -88,6 +97,8 @@ def savings_summary_refresh(*, practice_ids: Iterable[int]) -> int:
     month_columns += ["category_id", "contract_id"]
     for breakdown in _BREAKDOWN_KEYS:
         days = SavingsSummary.objects.filter(practice_id__in=ids, breakdown=breakdown, day__isnull=False)
+        if between is not None:
+            days = days.filter(month__gte=first_month, month__lte=last_month)
         months = (
             days.annotate(**{f"k_{name}": F(name) for name in month_columns})
             .values(*(f"k_{name}" for name in month_columns))

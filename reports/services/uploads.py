@@ -386,7 +386,11 @@ def upload_process(*, upload_id: int, practice_id: int | None = None) -> Purchas
         upload.refresh_from_db()
         _audit(upload=upload, action=UploadAuditEntry.Action.FAILED, detail=upload.error)
         return upload
-    savings_summary_refresh(practice_ids=[upload.practice_id])
+    if len(result.lines):
+        # Only the months this file's lines fall in changed.
+        dates = result.lines["purchase_date"]
+        between = (dates.min().date(), dates.max().date())
+        savings_summary_refresh(practice_ids=[upload.practice_id], between=between)
     upload.refresh_from_db()
     return upload
 

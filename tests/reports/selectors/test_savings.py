@@ -188,3 +188,23 @@ def test_practice_whose_summary_was_never_built_reads_the_lines(practice_a: Prac
     total = savings_figures(practice_ids=[practice_a.id], start=date(2026, 1, 1), end=date(2026, 12, 31))["total"]
 
     assert total.spend == Decimal("12.34")
+
+
+def test_refresh_between_dates_rebuilds_only_those_months(practice_a: Practice) -> None:
+    march = line(practice_a, spend="5.00", purchase_date=date(2026, 3, 10))
+    line(practice_a, spend="7.00", purchase_date=date(2026, 6, 1))
+    savings_summary_refresh(practice_ids=[practice_a.id])
+    # A new file with March and April lines; June is not touched, so a stale June figure would stay stale.
+    line(practice_a, spend="1.00", purchase_date=date(2026, 3, 31))
+    line(practice_a, spend="2.00", purchase_date=date(2026, 4, 1))
+    PurchaseLine.objects.filter(purchase_date=date(2026, 6, 1)).update(spend=Decimal("70.00"))
+
+    savings_summary_refresh(practice_ids=[practice_a.id], between=(date(2026, 3, 31), date(2026, 4, 1)))
+
+    def spend(start: date, end: date) -> Decimal:
+        return savings_figures(practice_ids=[practice_a.id], start=start, end=end)["total"].spend
+
+    assert spend(date(2026, 3, 1), date(2026, 3, 31)) == march.spend + Decimal("1.00")
+    assert spend(date(2026, 4, 1), date(2026, 4, 30)) == Decimal("2.00")
+    assert spend(date(2026, 6, 1), date(2026, 6, 30)) == Decimal("7.00")  # left as it was
+    assert spend(date(2026, 3, 15), date(2026, 4, 1)) == Decimal("3.00")  # day rows of the edge days too
