@@ -208,49 +208,84 @@ class CatalogIndex:
             mfr_group[key] = len(group_items)
             group_items.append(items)
 
-        entries: list[tuple[int, ...]] = []
-        starts, counts, exact = [], [], []
+        # Items and price rows as arrays once; a group's entries are then positions into the price rows.
+        items_all = catalog.items
+        item_pos = {item.id: k for k, item in enumerate(items_all)}
+        list_e4 = [e4(i.list_price) if i.list_price is not None else NONE for i in items_all]
+        i_exact = np.array([v is not None for v in list_e4], dtype=bool)
+        i_list = np.array([v if v is not None else 0 for v in list_e4], dtype=np.int64)
+        i_contract = np.array([contract_pos[i.contract_id] for i in items_all], dtype=np.int64)
+        i_id = np.array([i.id for i in items_all], dtype=np.int64)
+        i_uom = np.array([uoms(i.uom) for i in items_all], dtype=np.int64)
+        i_units = np.array([i.units_per_uom for i in items_all], dtype=np.int64)
+        i_category = np.array([i.category_id if i.category_id is not None else NONE for i in items_all], np.int64)
+        rows_all = [row for item in items_all for row in catalog.prices_by_item.get(item.id, ())]
+        rows_of_item: dict[int, list[int]] = {}
+        for k, row in enumerate(rows_all):
+            rows_of_item.setdefault(row.item_id, []).append(k)
+        prices = [e4(r.price) for r in rows_all]
+        minimums = [e4(r.min_qty) if r.min_qty is not None else NONE for r in rows_all]
+        r_exact = np.array([p is not None and m is not None for p, m in zip(prices, minimums, strict=True)], bool)
+        r_item = np.array([item_pos[r.item_id] for r in rows_all], dtype=np.int64)
+        r_price = np.array([p if p is not None else 0 for p in prices], dtype=np.int64)
+        r_min = np.array([m if m is not None else NONE for m in minimums], dtype=np.int64)
+        r_from = np.fromiter((r.effective_from.toordinal() for r in rows_all), np.int64, len(rows_all)) - _EPOCH_ORDINAL
+        r_to = np.fromiter(
+            (r.effective_to.toordinal() - _EPOCH_ORDINAL if r.effective_to else OPEN_END for r in rows_all),
+            np.int64,
+            len(rows_all),
+        )
+        r_id = np.array([r.id for r in rows_all], dtype=np.int64)
+        r_tier = np.array([tiers(r.tier) for r in rows_all], dtype=np.int64)
+
+        entry_rows: list[int] = []
+        counts: list[int] = []
+        lcms: list[int] = []
         for items in group_items:
-            lcm = math.lcm(*(item.units_per_uom for item in items))
-            ok = 0 < lcm <= _LCM_LIMIT
-            first = len(entries)
+            before = len(entry_rows)
             for item in sorted(items, key=lambda i: (i.contract_id, i.id)):
-                list_e4 = e4(item.list_price) if item.list_price is not None else NONE
-                ok = ok and list_e4 is not None
-                for row in catalog.prices_by_item.get(item.id, ()):
-                    price = e4(row.price)
-                    minimum = e4(row.min_qty) if row.min_qty is not None else NONE
-                    ok = ok and price is not None and minimum is not None and price * lcm < _PRICE_KEY_LIMIT
-                    entries.append(
-                        (
-                            contract_pos[item.contract_id],
-                            item.id,
-                            uoms(item.uom),
-                            item.units_per_uom,
-                            lcm // item.units_per_uom if lcm else 0,
-                            list_e4 if list_e4 is not None else NONE,
-                            item.category_id if item.category_id is not None else NONE,
-                            row.id,
-                            price if price is not None else 0,
-                            day_number(row.effective_from),
-                            day_number(row.effective_to) if row.effective_to is not None else OPEN_END,
-                            tiers(row.tier),
-                            minimum if minimum is not None else NONE,
-                        )
-                    )
-            starts.append(first)
-            counts.append(len(entries) - first)
-            exact.append(ok)
-        table = np.array(entries, dtype=np.int64).reshape(-1, 13)
-        columns = [np.ascontiguousarray(table[:, k]) for k in range(13)]
+                entry_rows.extend(rows_of_item.get(item.id, ()))
+            counts.append(len(entry_rows) - before)
+            lcms.append(math.lcm(*(item.units_per_uom for item in items)))
+        count = np.array(counts, dtype=np.int64)
+        lcm = np.array(lcms, dtype=np.int64)
+        entry_row = np.array(entry_rows, dtype=np.int64)
+        entry_item = r_item[entry_row]
+        entry_group = np.repeat(np.arange(len(group_items)), count)
+        entry_lcm = lcm[entry_group]
+        # Per each prices compare exactly as price * (lcm / units); groups where that could overflow, or a figure
+        # has more than 4 places, are left to the keyed loop.
+        entry_ok = (
+            r_exact[entry_row]
+            & i_exact[entry_item]
+            & (r_price[entry_row] < _PRICE_KEY_LIMIT // np.maximum(entry_lcm, 1))
+        )
+        bad = np.bincount(entry_group, weights=~entry_ok, minlength=len(group_items)) > 0
+        exact = (lcm > 0) & (lcm <= _LCM_LIMIT) & ~bad
+        columns = [
+            i_contract[entry_item],
+            i_id[entry_item],
+            i_uom[entry_item],
+            i_units[entry_item],
+            entry_lcm // np.maximum(i_units[entry_item], 1),
+            np.where(i_exact[entry_item], i_list[entry_item], NONE),
+            i_category[entry_item],
+            r_id[entry_row],
+            r_price[entry_row],
+            r_from[entry_row],
+            r_to[entry_row],
+            r_tier[entry_row],
+            r_min[entry_row],
+        ]
+        starts = np.cumsum(count) - count
         return cls(
             catalog=catalog,
             sku_group=sku_group,
             mfr_group=mfr_group,
             group_items=group_items,
-            group_start=np.array(starts, dtype=np.int64),
-            group_count=np.array(counts, dtype=np.int64),
-            group_exact=np.array(exact, dtype=bool),
+            group_start=starts,
+            group_count=count,
+            group_exact=exact,
             contract_pos=contract_pos,
             c_id=np.array([c.id for c in contracts], dtype=np.int64),
             c_start=np.array([day_number(c.start_date) for c in contracts], dtype=np.int64),
@@ -292,8 +327,10 @@ class CatalogIndex:
 
 
 def _factorized(values: pd.Series) -> tuple[np.ndarray, list[str]]:
-    codes, uniques = pd.factorize(values.fillna("").astype(str), sort=False)
-    return np.asarray(codes, dtype=np.int64), [str(u) for u in uniques]
+    """Codes per line and the distinct texts (blank for a missing value), without converting every cell."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    texts = ["" if u is None or u != u else str(u) for u in uniques.tolist()]
+    return np.asarray(codes, dtype=np.int64), texts
 
 
 def _pair_lookup(
@@ -435,15 +472,19 @@ def reconcile_columns(
         ):
             _store_result(out, k, result)
 
-    sku_norm = np.array(sku_norm_values, dtype=object)[sku_codes] if len(skus) else np.full(size, "", dtype=object)
+    # Text answers as categoricals over their few distinct values: no string per line is built here.
+    def text(codes: np.ndarray, values: list[str]) -> pd.Categorical:
+        return pd.Categorical.from_codes(codes, categories=pd.Index(values, dtype=object))
+
+    sku_part = sku_as_part[sku_codes] if len(skus) else np.zeros(size, dtype=np.int64)
     return pd.DataFrame(
         {
             "vendor_id": vendor,
-            "vendor_match": np.array(match_names, dtype=object)[match],
-            "sku_normalized": sku_norm,
-            "mfr_part_normalized": np.array(part_values, dtype=object)[part] if part_values else sku_norm,
-            "status": np.array(STATUSES, dtype=object)[out.status],
-            "overcharge_cause": np.array(CAUSES, dtype=object)[out.cause],
+            "vendor_match": text(match, match_names),
+            "sku_normalized": text(sku_part, part_values or [""]),
+            "mfr_part_normalized": text(part, part_values or [""]),
+            "status": text(out.status, STATUSES),
+            "overcharge_cause": text(out.cause, CAUSES),
             "contract_id": out.contract,
             "item_id": out.item,
             "price_id": out.price,

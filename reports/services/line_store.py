@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
@@ -45,10 +46,20 @@ def ids_or_null(values: np.ndarray, none: int = -1) -> pa.Array:
     return pa.array(values, mask=values == none)
 
 
+def text_array(values: Any) -> pa.Array:
+    """A column of text as an Arrow string array (a categorical is expanded from its codes, not cell by cell)."""
+    if isinstance(values, pa.Array):
+        return values
+    if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
+        categorical = cast(pd.Categorical, values.array if isinstance(values, pd.Series) else values)
+        categories = pa.array([str(c) for c in categorical.categories], type=pa.string())
+        return categories.take(pa.array(np.asarray(categorical.codes, dtype=np.int64)))
+    return pa.array(values, type=pa.string())
+
+
 def text_column(values: Any, limit: int) -> pa.Array:
     """Text cut to the column's width (PostgreSQL refuses longer text; SQLite would keep it silently)."""
-    array = pa.array(values, type=pa.string()) if not isinstance(values, pa.Array) else values
-    return pc.utf8_slice_codeunits(pc.fill_null(array, ""), 0, limit)
+    return pc.utf8_slice_codeunits(pc.fill_null(text_array(values), ""), 0, limit)
 
 
 def _table(columns: Columns) -> pa.Table:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -31,7 +31,7 @@ from contracts.selectors import catalog_slice_load
 from reports.models import NonGpoVendorName, PurchaseLine
 from reports.reconcile import Tolerance, VendorDirectory, VendorRecord
 from reports.reconcile_bulk import NONE, CatalogIndex, reconcile_columns
-from reports.services.line_store import decimal_text, ids_or_null, lines_update, text_column
+from reports.services.line_store import decimal_text, ids_or_null, lines_update, text_array, text_column
 from reports.services.savings import savings_summary_refresh
 from vendors.models import Vendor, VendorAlias
 from vendors.normalize import normalize_sku
@@ -103,7 +103,7 @@ def _earlier_lines(lines: pd.DataFrame, invoice: pd.Series) -> pd.DataFrame:
         for start in range(0, len(invoices), _INVOICES_PER_QUERY):
             found.extend(
                 PurchaseLine.objects.filter(
-                    practice_id=int(practice_id),
+                    practice_id=int(cast(int, practice_id)),
                     upload_id__lt=int(part["upload_id"].max()),
                     invoice_number__in=invoices[start : start + _INVOICES_PER_QUERY],
                 ).values_list(
@@ -171,11 +171,11 @@ def result_columns(results: pd.DataFrame, repeat_of: np.ndarray, *, reconciled_a
     list_price = results["list_price_e4"].to_numpy()
     return {
         "vendor_id": ids_or_null(results["vendor_id"].to_numpy()),
-        "vendor_match": pa.array(results["vendor_match"], type=pa.string()),
+        "vendor_match": text_array(results["vendor_match"]),
         "sku_normalized": text_column(results["sku_normalized"], 120),
         "mfr_part_normalized": text_column(results["mfr_part_normalized"], 120),
-        "status": pa.array(results["status"], type=pa.string()),
-        "overcharge_cause": pa.array(results["overcharge_cause"], type=pa.string()),
+        "status": text_array(results["status"]),
+        "overcharge_cause": text_array(results["overcharge_cause"]),
         "repeat_of_id": ids_or_null(repeat_of),
         "contract_id": ids_or_null(results["contract_id"].to_numpy()),
         "item_id": ids_or_null(results["item_id"].to_numpy()),
@@ -194,7 +194,7 @@ def result_columns(results: pd.DataFrame, repeat_of: np.ndarray, *, reconciled_a
 def lines_reconciled(lines: pd.DataFrame, *, context: ReconcileContext, reconciled_at: datetime) -> dict[str, pa.Array]:
     """Price a frame of lines (reconcile_bulk.LINE_COLUMNS plus upload_id, invoice_number) and find repeats."""
     results = reconcile_columns(context.index, context.directory, lines, tolerance=context.tolerance)
-    repeat_of = repeats_find(lines, results["sku_normalized"].to_numpy())
+    repeat_of = repeats_find(lines, np.asarray(results["sku_normalized"], dtype=object))
     return result_columns(results, repeat_of, reconciled_at=reconciled_at)
 
 

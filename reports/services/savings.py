@@ -59,8 +59,7 @@ def savings_summary_refresh(*, practice_ids: Iterable[int], between: tuple[date,
         lines = lines.filter(purchase_date__gte=first_month, purchase_date__lt=after_last)
     stale.delete()
     full = (
-        lines
-        .annotate(**{f"k_{name}": expression for name, expression in _GRAIN.items()})
+        lines.annotate(**{f"k_{name}": expression for name, expression in _GRAIN.items()})
         .values(*(f"k_{name}" for name in _GRAIN))
         .annotate(
             **{f"k_{name}": cents_sum(name.removesuffix("_cents")) for name in _MONEY},
