@@ -1,8 +1,9 @@
 """Reconciliation of purchase lines against the catalog: status and money per line (DESIGN.md section 4).
 
 Pure: takes a `CatalogSlice` (contracts.pricing), a `VendorDirectory` and plain `LineInput`s, returns `LineResult`s.
-`reconcile_line` is the one-line reference built on `contracts.pricing.price_line`; `reconcile_batch` is the bulk
-path (vendor names resolved once per distinct name, prices once per distinct key), and must agree with it.
+`reconcile_line` is the one-line reference built on `contracts.pricing.price_line`; `reconcile_keyed` prices a list
+of lines with the reference engine once per distinct key. The bulk path is reports/reconcile_bulk.py (columns,
+numpy); both must agree with `reconcile_line`.
 
 Readings of DESIGN §4 made here:
 - DESIGN §4.6: "matches" for overcharge causes is |p - x| <= the same tolerance (the one around c). An earlier

@@ -559,8 +559,6 @@ def _item_prices(
     decided[owner[best]] = True
     out.todo[lines[~decided]] = True
 
-    chosen = np.full(len(lines), -1, dtype=np.int64)
-    chosen[owner[best]] = best
     won = lines[owner[best]]
     best_entry = entry[best]
     n = pack[best]
@@ -573,11 +571,8 @@ def _item_prices(
     largest = paid_float + np.maximum(c, list_price)
     safe = (largest * np.abs(q) < _MONEY_LIMIT) & (largest * max(rel_den, rel_num) < _MONEY_LIMIT)
     out.todo[won[~safe]] = True
-    keep_won = safe
-    paid_item = np.where(safe, p, 0) * n
-    won, best, best_entry, n, c, list_price, q, p, paid_item = (
-        a[keep_won] for a in (won, best, best_entry, n, c, list_price, q, p, paid_item)
-    )
+    won, best, best_entry, n, c, list_price, q, p = (a[safe] for a in (won, best, best_entry, n, c, list_price, q, p))
+    paid_item = p * n
     out.contract[won] = index.c_id[contract[best]]
     out.item[won] = index.e_item[best_entry]
     out.price[won] = index.e_price_id[best_entry]
