@@ -11,7 +11,7 @@ Each measured step runs in a fresh process (`python -m bench.upload --child`), s
 (getrusage ru_maxrss: Python, Django and the catalog included) is that step's alone. Timed per upload:
 upload_create + upload_process, split into phases by wrapping the functions upload_process calls (parse =
 ingest.ingest_file; catalog = reconcile_context_load; price = reconcile_columns; repeats = repeats_find;
-columns = the rest of _line_columns; store = lines_insert; summary = savings_summary_refresh; create =
+columns = the rest of _line_columns; store = lines_insert; summary = savings_summary_add; create =
 upload_create). The upload must end done with rows_accepted equal to the lines stored, else the bench fails.
 Storing compared: lines_insert of prepared columns against PurchaseLine.objects.bulk_create of the same lines
 (min(100,000, lines) lines, each in a rolled-back transaction; peak is the step's own, VmHWM reset before it).
@@ -265,7 +265,7 @@ def _child_upload(job: dict[str, Any]) -> dict[str, Any]:
     phases.wrap(reconciliation, "repeats_find", "repeats")
     phases.wrap(uploads, "_line_columns", "columns")
     phases.wrap(uploads, "lines_insert", "store")
-    phases.wrap(uploads, "savings_summary_refresh", "summary")
+    phases.wrap(uploads, "savings_summary_add", "summary")
     practice = Practice.objects.get(pk=job["practice_id"])
     rss_before = _rss_mb()
     began = time.perf_counter()

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import Count, F, QuerySet
 from django.db.models.functions import TruncMonth
 
 from reports.models import SavingsSummary
@@ -39,12 +39,9 @@ _BREAKDOWN_KEYS = {
 def savings_summary_refresh(*, practice_ids: Iterable[int], between: tuple[date, date] | None = None) -> int:
     """Recompute the savings summary rows of these practices from their stored lines; returns the rows written.
 
-    Call it after lines of these practices are created, reconciled again or deleted: the savings figures read the
+    Call it after lines of these practices are reconciled again or deleted: the savings figures read the
     summary, so a practice whose lines changed without a refresh would show stale totals. `between` (first and
     last purchase date of the lines that changed) limits the work to the whole months those dates fall in.
-
-    The database does the work, nothing passes through Python: one scan groups the lines by day at the full grain,
-    each breakdown's day rows are grouped from that, then its month rows from its day rows (all integer cents).
     """
     ids = sorted(set(practice_ids))
     if not ids:
@@ -58,6 +55,29 @@ def savings_summary_refresh(*, practice_ids: Iterable[int], between: tuple[date,
         stale = stale.filter(month__gte=first_month, month__lte=last_month)
         lines = lines.filter(purchase_date__gte=first_month, purchase_date__lt=after_last)
     stale.delete()
+    return _summary_insert(lines)
+
+
+@transaction.atomic
+def savings_summary_add(*, upload_id: int, practice_id: int) -> int:
+    """Add a new upload's lines to its practice's summary; returns the rows written.
+
+    A new upload changes no earlier line (its repeats point back at them), so its own lines' sums are added as
+    rows of their own: readers sum every row of a key, so a key may have one row per upload. A practice whose
+    summary was never built (lines stored before the summary existed) is rebuilt whole instead.
+    """
+    earlier = counted_lines().filter(practice_id=practice_id).exclude(upload_id=upload_id)
+    if not SavingsSummary.objects.filter(practice_id=practice_id).exists() and earlier.exists():
+        return savings_summary_refresh(practice_ids=[practice_id])
+    return _summary_insert(counted_lines().filter(practice_id=practice_id, upload_id=upload_id))
+
+
+def _summary_insert(lines: QuerySet[Any]) -> int:
+    """Insert the summary rows of these lines (day and month rows of every breakdown); returns how many.
+
+    The database does the work, nothing passes through Python: one scan groups the lines by day at the full grain,
+    and each breakdown's day rows and month rows are grouped from that (all integer cents).
+    """
     full = (
         lines.annotate(**{f"k_{name}": expression for name, expression in _GRAIN.items()})
         .values(*(f"k_{name}" for name in _GRAIN))
@@ -73,45 +93,28 @@ def savings_summary_refresh(*, practice_ids: Iterable[int], between: tuple[date,
     columns = ["breakdown", *_GRAIN, *_MONEY, "line_count"]
     selects = []
     for breakdown, keys in _BREAKDOWN_KEYS.items():
-        group = ["practice_id", "month", "day", "status", *keys]
-        values = [f"'{breakdown.value}'"]
-        for column in _GRAIN:
-            if column in group:
-                values.append(quote(column))
-            else:
-                values.append("''" if column == "unresolved_vendor_name" else "CAST(NULL AS BIGINT)")
-        values += [f"SUM({quote(column)})" for column in [*_MONEY, "line_count"]]
-        selects.append(
-            f"SELECT {', '.join(values)} FROM full_grain GROUP BY {', '.join(quote(column) for column in group)}"
-        )
+        for grain in ("day", "month"):
+            # Month rows carry a NULL day; every key column outside the breakdown is NULL ('' for the name).
+            group = ["practice_id", "month", *(["day"] if grain == "day" else []), "status", *keys]
+            values = [f"'{breakdown.value}'"]
+            for column in _GRAIN:
+                if column in group:
+                    values.append(quote(column))
+                elif column == "day":
+                    values.append("CAST(NULL AS DATE)")
+                else:
+                    values.append("''" if column == "unresolved_vendor_name" else "CAST(NULL AS BIGINT)")
+            values += [f"SUM({quote(column)})" for column in [*_MONEY, "line_count"]]
+            selects.append(
+                f"SELECT {', '.join(values)} FROM full_grain GROUP BY {', '.join(quote(column) for column in group)}"
+            )
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH full_grain AS ({full_sql}) INSERT INTO {table} ({', '.join(map(quote, columns))}) "
             + " UNION ALL ".join(selects),
             params,
         )
-        written = max(cursor.rowcount, 0)
-    # Month rows from day rows: every key column is carried (NULL or '' outside its breakdown, one group there).
-    month_columns = ["practice_id", "breakdown", "month", "status", "vendor_id", "unresolved_vendor_name"]
-    month_columns += ["category_id", "contract_id"]
-    for breakdown in _BREAKDOWN_KEYS:
-        days = SavingsSummary.objects.filter(practice_id__in=ids, breakdown=breakdown, day__isnull=False)
-        if between is not None:
-            days = days.filter(month__gte=first_month, month__lte=last_month)
-        months = (
-            days.annotate(**{f"k_{name}": F(name) for name in month_columns})
-            .values(*(f"k_{name}" for name in month_columns))
-            .annotate(**{f"k_{name}": Sum(name) for name in [*_MONEY, "line_count"]})
-            .order_by()
-        )
-        month_sql, month_params = _select_sql(months, [*month_columns, *_MONEY, "line_count"])
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(map(quote, [*month_columns, *_MONEY, 'line_count']))}) {month_sql}",
-                month_params,
-            )
-            written += max(cursor.rowcount, 0)
-    return written
+        return max(cursor.rowcount, 0)
 
 
 def _select_sql(queryset: QuerySet[Any], columns: list[str]) -> tuple[str, tuple[Any, ...]]:

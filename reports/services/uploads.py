@@ -33,7 +33,7 @@ from reports import ingest
 from reports.models import ColumnMappingPreset, PurchaseLine, PurchaseUpload, RejectedRow, UploadAuditEntry
 from reports.services.line_store import decimal_text, lines_insert, text_column
 from reports.services.reconciliation import lines_reconcile, lines_reconciled, reconcile_context_load
-from reports.services.savings import savings_summary_refresh
+from reports.services.savings import savings_summary_add, savings_summary_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -373,6 +373,8 @@ def upload_process(*, upload_id: int, practice_id: int | None = None) -> Purchas
         )
         with transaction.atomic():
             _upload_store(upload, result)
+            # The summary rows commit with the lines: figures never show a half-added upload.
+            savings_summary_add(upload_id=upload.pk, practice_id=upload.practice_id)
             upload.status = PurchaseUpload.Status.DONE
             upload.progress = 100
             upload.finished_at = timezone.now()
@@ -386,11 +388,6 @@ def upload_process(*, upload_id: int, practice_id: int | None = None) -> Purchas
         upload.refresh_from_db()
         _audit(upload=upload, action=UploadAuditEntry.Action.FAILED, detail=upload.error)
         return upload
-    if len(result.lines):
-        # Only the months this file's lines fall in changed.
-        dates = result.lines["purchase_date"]
-        between = (dates.min().date(), dates.max().date())
-        savings_summary_refresh(practice_ids=[upload.practice_id], between=between)
     upload.refresh_from_db()
     return upload
 
