@@ -8,7 +8,8 @@ text, so nothing passes through floating point.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 import numpy as np
@@ -17,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from django.db import connection
+from psycopg.copy import QueuedLibpqWriter
 
 from reports.models import PurchaseLine
 
@@ -68,16 +70,29 @@ def _table(columns: Columns) -> pa.Table:
     )
 
 
-def _copy(table: pa.Table, target: str) -> None:
-    """COPY the table's rows into `target` (its columns by name) as CSV, in slices."""
-    names = ", ".join(connection.ops.quote_name(name) for name in table.column_names)
+def _copy(tables: Iterable[pa.Table], target: str, names: list[str], *, queued: bool = False) -> int:
+    """COPY the tables' rows into `target` (its columns by name) as CSV, in slices; returns the rows written.
+
+    `queued`: a psycopg writer thread sends the data while this thread makes the next table, so PostgreSQL
+    parses and indexes one batch (on its own core) while Python prices the next.
+    """
+    columns = ", ".join(connection.ops.quote_name(name) for name in names)
     options = pa_csv.WriteOptions(include_header=False, quoting_style="all_valid")
-    sql = f"COPY {target} ({names}) FROM STDIN WITH (FORMAT csv)"
-    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
-        for batch in table.to_batches(max_chunksize=_COPY_ROWS):
-            buffer = io.BytesIO()
-            pa_csv.write_csv(batch, buffer, options)
-            copy.write(buffer.getvalue())
+    sql = f"COPY {target} ({columns}) FROM STDIN WITH (FORMAT csv)"
+    written = 0
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        raw = cursor.cursor
+        writer = QueuedLibpqWriter(raw) if queued else None
+        with raw.copy(sql, writer=writer) as copy:
+            for table in tables:
+                if table.column_names != names:
+                    raise ValueError(f"Batch columns {table.column_names} differ from the first batch's {names}")
+                for batch in table.to_batches(max_chunksize=_COPY_ROWS):
+                    buffer = io.BytesIO()
+                    pa_csv.write_csv(batch, buffer, options)
+                    copy.write(buffer.getvalue())
+                written += table.num_rows
+    return written
 
 
 def _rows(table: pa.Table) -> list[tuple[Any, ...]]:
@@ -86,20 +101,32 @@ def _rows(table: pa.Table) -> list[tuple[Any, ...]]:
 
 def lines_insert(columns: Columns) -> int:
     """Insert purchase lines given as columns named after PurchaseLine's database columns; returns the count."""
-    table = _table(columns)
-    if not table.num_rows:
+    return lines_insert_batches([columns])
+
+
+def lines_insert_batches(batches: Iterable[Columns]) -> int:
+    """Insert purchase lines given as batches of columns (the same names in each); returns the count.
+
+    On PostgreSQL every batch goes into one COPY while the next batch is being made, so a batch iterator must not
+    query the database after its first batch: the connection is busy copying until the last batch is in.
+    """
+    tables = (_table(columns) for columns in batches)
+    first = next(tables, None)
+    if first is None:
         return 0
     target = connection.ops.quote_name(PurchaseLine._meta.db_table)
     if connection.vendor == "postgresql":
-        _copy(table, target)
-        return table.num_rows
-    names = ", ".join(connection.ops.quote_name(name) for name in table.column_names)
-    placeholders = ", ".join(["%s"] * table.num_columns)
+        return _copy(itertools.chain([first], tables), target, first.column_names, queued=True)
+    names = ", ".join(connection.ops.quote_name(name) for name in first.column_names)
+    placeholders = ", ".join(["%s"] * first.num_columns)
     sql = f"INSERT INTO {target} ({names}) VALUES ({placeholders})"
+    written = 0
     with connection.cursor() as cursor:
-        for start in range(0, table.num_rows, _EXECUTEMANY_ROWS):
-            cursor.executemany(sql, _rows(table.slice(start, _EXECUTEMANY_ROWS)))
-    return table.num_rows
+        for table in itertools.chain([first], tables):
+            for start in range(0, table.num_rows, _EXECUTEMANY_ROWS):
+                cursor.executemany(sql, _rows(table.slice(start, _EXECUTEMANY_ROWS)))
+            written += table.num_rows
+    return written
 
 
 def lines_update(columns: Columns) -> int:
@@ -117,7 +144,7 @@ def lines_update(columns: Columns) -> int:
                 f"CREATE TEMPORARY TABLE line_results AS "
                 f"SELECT {', '.join(quote(n) for n in table.column_names)} FROM {target} WITH NO DATA"
             )
-            _copy(table, "line_results")
+            _copy([table], "line_results", table.column_names)
             assignments = ", ".join(f"{quote(n)} = r.{quote(n)}" for n in fields)
             cursor.execute(f"UPDATE {target} AS l SET {assignments} FROM line_results AS r WHERE l.id = r.id")
             cursor.execute("DROP TABLE line_results")

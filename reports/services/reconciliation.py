@@ -14,7 +14,7 @@ Readings of DESIGN §4 rule 9 (repeats) made here:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -189,6 +189,33 @@ def result_columns(results: pd.DataFrame, repeat_of: np.ndarray, *, reconciled_a
         "missed_savings": decimal_text(results["missed_savings_cents"].to_numpy(), 2),
         "reconciled_at": pa.array([str(stamp)] * size, type=pa.string()),
     }
+
+
+def sku_normalized_values(values: Any) -> np.ndarray:
+    """normalize_sku of each value, worked once per distinct value."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object).fillna("").astype(str))
+    return np.asarray([normalize_sku(value) for value in uniques], dtype=object)[codes]
+
+
+def lines_reconciled_batches(
+    lines: pd.DataFrame, *, context: ReconcileContext, reconciled_at: datetime, batch_size: int | None = None
+) -> Iterator[tuple[pd.DataFrame, dict[str, pa.Array]]]:
+    """lines_reconciled in batches of lines: (the batch, its result columns).
+
+    The repeats of every line are found first, here (they read the database); the batches are then priced without
+    the database, so they can be made while a COPY of the batches before them is still running.
+    """
+    repeat_of = repeats_find(lines, sku_normalized_values(lines["sku"]))
+    size = batch_size or BATCH_SIZE
+
+    def batches() -> Iterator[tuple[pd.DataFrame, dict[str, pa.Array]]]:
+        for start in range(0, len(lines), size):
+            part = lines.iloc[start : start + size].reset_index(drop=True)
+            results = reconcile_columns(context.index, context.directory, part, tolerance=context.tolerance)
+            stop = start + len(part)
+            yield part, result_columns(results, repeat_of[start:stop], reconciled_at=reconciled_at)
+
+    return batches()
 
 
 def lines_reconciled(lines: pd.DataFrame, *, context: ReconcileContext, reconciled_at: datetime) -> dict[str, pa.Array]:

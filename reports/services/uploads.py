@@ -31,8 +31,8 @@ from gpo.members.scoping import has_practice_role, is_coalition_staff
 from gpo.money import cents
 from reports import ingest
 from reports.models import ColumnMappingPreset, PurchaseLine, PurchaseUpload, RejectedRow, UploadAuditEntry
-from reports.services.line_store import decimal_text, lines_insert, text_column
-from reports.services.reconciliation import lines_reconcile, lines_reconciled, reconcile_context_load
+from reports.services.line_store import decimal_text, lines_insert_batches, text_column
+from reports.services.reconciliation import lines_reconcile, lines_reconciled_batches, reconcile_context_load
 from reports.services.savings import savings_summary_add, savings_summary_refresh
 
 logger = logging.getLogger(__name__)
@@ -306,14 +306,23 @@ def _progress_writer(upload_id: int, *, start: int, share: int) -> Callable[[int
     return write
 
 
-def _line_columns(upload: PurchaseUpload, lines: pd.DataFrame, *, reconciled_at: datetime) -> dict[str, Any]:
-    """The accepted lines of an upload, priced and checked for repeats, as PurchaseLine's database columns."""
+def _line_batches(upload: PurchaseUpload, lines: pd.DataFrame, *, reconciled_at: datetime) -> Iterator[dict[str, Any]]:
+    """The accepted lines of an upload, priced and checked for repeats, as batches of PurchaseLine's columns.
+
+    The catalog and the earlier uploads' lines are read here, before the first batch; the batches themselves need
+    no database (lines_insert_batches copies each one while the next is priced).
+    """
     size = len(lines)
     lines = lines.assign(
         practice_id=np.full(size, upload.practice_id, dtype=np.int64),
         upload_id=np.full(size, upload.id, dtype=np.int64),
     )
-    reconciled = lines_reconciled(lines, context=reconcile_context_load(), reconciled_at=reconciled_at)
+    reconciled = lines_reconciled_batches(lines, context=reconcile_context_load(), reconciled_at=reconciled_at)
+    return (_stored_columns(part) | results for part, results in reconciled)
+
+
+def _stored_columns(lines: pd.DataFrame) -> dict[str, Any]:
+    """The parsed values of lines as PurchaseLine's database columns."""
     dates = lines["purchase_date"].to_numpy().astype("datetime64[D]")
     return {
         "upload_id": pa.array(lines["upload_id"].to_numpy()),
@@ -326,7 +335,6 @@ def _line_columns(upload: PurchaseUpload, lines: pd.DataFrame, *, reconciled_at:
         "extended_amount": decimal_text(
             lines["extended_cents"].to_numpy(), 2, missing=~lines["has_extended"].to_numpy(dtype=bool)
         ),
-        **reconciled,
     }
 
 
@@ -409,7 +417,7 @@ def _upload_store(upload: PurchaseUpload, result: Any) -> None:
     """Inside the processing transaction: replace the upload's lines and rejected rows and record the counts."""
     upload.lines.all().delete()
     upload.rejected_rows.all().delete()
-    accepted = lines_insert(_line_columns(upload, result.lines, reconciled_at=timezone.now()))
+    accepted = lines_insert_batches(_line_batches(upload, result.lines, reconciled_at=timezone.now()))
     _rejected_rows_insert(upload, result.errors)
     upload.file_format = result.file_format or upload.file_format
     upload.sheet_name = (result.sheet_name or "")[:200]

@@ -209,15 +209,15 @@ def test_without_a_broker_processing_runs_in_process_at_once(practice_a, finance
 
 def test_failure_half_way_leaves_no_lines_and_marks_the_upload_failed(practice_a, finance_a, monkeypatch):
     upload = upload_create(practice=practice_a, user=finance_a, file=csv_upload())
-    real_columns = upload_services._line_columns
+    real_columns = upload_services._stored_columns
 
-    def one_bad_row(upload, lines, **kwargs):
-        columns = real_columns(upload, lines, **kwargs)
+    def one_bad_row(lines):
+        columns = real_columns(lines)
         # purchase_date NOT NULL: the database refuses the second row after accepting the first.
         columns["purchase_date"] = pa.array([columns["purchase_date"][0].as_py(), None], type=pa.string())
         return columns
 
-    monkeypatch.setattr(upload_services, "_line_columns", one_bad_row)
+    monkeypatch.setattr(upload_services, "_stored_columns", one_bad_row)
     result = upload_process(upload_id=upload.id, practice_id=practice_a.id)
     assert result.status == PurchaseUpload.Status.FAILED
     assert result.error.startswith("Processing failed and nothing was stored (IntegrityError: ")
@@ -225,6 +225,58 @@ def test_failure_half_way_leaves_no_lines_and_marks_the_upload_failed(practice_a
     assert PurchaseLine.objects.count() == 0
     assert RejectedRow.objects.count() == 0
     assert (result.rows_total, result.rows_accepted) == (0, 0)
+
+
+def _seven_lines(invoice: str = "INV-7") -> bytes:
+    return csv_rows(*(f"2026-03-0{n},Acme Medical,SKU-{n},Item {n},{n},EA,1.{n}0,,{invoice}" for n in range(1, 8)))
+
+
+def test_lines_priced_in_small_batches_keep_their_rows_and_repeats(practice_a, finance_a, monkeypatch):
+    from reports.services import reconciliation
+
+    monkeypatch.setattr(reconciliation, "BATCH_SIZE", 2)
+    first = upload_create(practice=practice_a, user=finance_a, file=csv_upload(_seven_lines(), name="a.csv"))
+    upload_process(upload_id=first.id, practice_id=practice_a.id)
+    # The second file repeats lines 3 and 6 of the first (same invoice, SKU, day, quantity and price).
+    again = csv_rows(
+        "2026-03-03,Acme Medical,SKU-3,Item 3,3,EA,1.30,,INV-7",
+        "2026-03-09,Acme Medical,SKU-9,Item 9,9,EA,1.90,,INV-7",
+        "2026-03-06,Acme Medical,SKU-6,Item 6,6,EA,1.60,,INV-7",
+    )
+    second = upload_create(practice=practice_a, user=finance_a, file=csv_upload(again, name="b.csv"))
+    upload_process(upload_id=second.id, practice_id=practice_a.id)
+
+    stored = list(PurchaseLine.objects.filter(upload=first).order_by("row_number"))
+    assert [(x.row_number, x.sku, x.quantity, x.spend) for x in stored] == [
+        (n + 1, f"SKU-{n}", Decimal(n), Decimal(n) * Decimal(f"1.{n}0")) for n in range(1, 8)
+    ]
+    by_sku = {x.sku: x.pk for x in stored}
+    repeats = PurchaseLine.objects.filter(upload=second).order_by("row_number").values_list("sku", "repeat_of_id")
+    assert list(repeats) == [("SKU-3", by_sku["SKU-3"]), ("SKU-9", None), ("SKU-6", by_sku["SKU-6"])]
+
+
+def test_failure_in_a_later_batch_leaves_no_lines(practice_a, finance_a, monkeypatch):
+    from reports.services import reconciliation
+
+    monkeypatch.setattr(reconciliation, "BATCH_SIZE", 2)
+    real_columns = upload_services._stored_columns
+    calls = []
+
+    def fail_third_batch(lines):
+        calls.append(len(lines))
+        if len(calls) == 3:
+            raise ValueError("broken batch")
+        return real_columns(lines)
+
+    monkeypatch.setattr(upload_services, "_stored_columns", fail_third_batch)
+    upload = upload_create(practice=practice_a, user=finance_a, file=csv_upload(_seven_lines()))
+
+    result = upload_process(upload_id=upload.id, practice_id=practice_a.id)
+
+    assert calls == [2, 2, 2]
+    assert result.status == PurchaseUpload.Status.FAILED
+    assert "broken batch" in result.error
+    assert PurchaseLine.objects.count() == 0
 
 
 def test_failure_after_the_lines_are_written_rolls_them_back(practice_a, finance_a, monkeypatch):
