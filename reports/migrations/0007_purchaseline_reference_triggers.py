@@ -7,7 +7,7 @@ cost about 45 s at the commit of a million-line upload. These triggers keep the 
   SHARE (as a foreign key locks them, so a concurrent delete waits for this transaction) and any id with no row
   fails the statement (SQLSTATE 23503). After each DELETE statement on a referenced table, deleting a row that
   lines still reference fails the same way.
-- SQLite: a row trigger checks each inserted or updated line's references. Deletes of referenced rows are left
+- SQLite: a row trigger checks each inserted or updated line's references (SQLite has no statement triggers). Deletes of referenced rows are left
   to the ORM's on_delete (PROTECT / CASCADE / SET_NULL): a row trigger there would fire during Django's test
   flush, which empties tables in no particular order.
 
@@ -106,23 +106,29 @@ def _postgresql_remove() -> list[str]:
     return statements
 
 
+def _sqlite_missing(column: str, table: str) -> str:
+    return f"(NEW.{column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {table} WHERE id = NEW.{column}))"
+
+
 def _sqlite_install() -> list[str]:
-    statements = []
-    for column, table in REFERENCES:
-        for event in ("INSERT", f"UPDATE OF {column}"):
-            name = f"purchaseline_{column}_{event.split()[0].lower()}"
-            statements.append(
-                f"CREATE TRIGGER {name} BEFORE {event} ON {LINES} FOR EACH ROW "
-                f"WHEN NEW.{column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {table} WHERE id = NEW.{column}) "
-                f"BEGIN SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed: {LINES}.{column}'); END"
-            )
-    return statements
+    # One trigger per event whose WHEN tests every reference (a trigger per column costs 2.4x as much per row);
+    # its body, run only for a bad line, names the first missing reference.
+    when = " OR ".join(_sqlite_missing(column, table) for column, table in REFERENCES)
+    body = " ".join(
+        f"SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed: {LINES}.{column}') "
+        f"WHERE {_sqlite_missing(column, table)};"
+        for column, table in REFERENCES
+    )
+    columns = ", ".join(column for column, _ in REFERENCES)
+    return [
+        f"CREATE TRIGGER purchaseline_references_{name} BEFORE {event} ON {LINES} FOR EACH ROW "
+        f"WHEN {when} BEGIN {body} END"
+        for name, event in (("insert", "INSERT"), ("update", f"UPDATE OF {columns}"))
+    ]
 
 
 def _sqlite_remove() -> list[str]:
-    return [
-        f"DROP TRIGGER IF EXISTS purchaseline_{column}_{event}" for column, _ in REFERENCES for event in ("insert", "update")
-    ]
+    return [f"DROP TRIGGER IF EXISTS purchaseline_references_{name}" for name in ("insert", "update")]
 
 
 def _run(statements_for: dict[str, object]):
