@@ -22,6 +22,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
@@ -131,18 +132,25 @@ def _earlier_lines(lines: pd.DataFrame, invoice: pd.Series) -> pd.DataFrame:
     return earlier
 
 
-def repeats_find(lines: pd.DataFrame, sku_normalized: Any) -> np.ndarray:
+def repeats_find(lines: pd.DataFrame, sku_normalized: Any = None) -> np.ndarray:
     """DESIGN §4 rule 9: per line, the id of the earlier upload's line it repeats (NONE when it repeats none).
 
-    `lines` has upload_id, practice_id, invoice_number, purchase_date, quantity_e4 and unit_price_e4.
+    `lines` has upload_id, practice_id, invoice_number, purchase_date, quantity_e4 and unit_price_e4, and `sku`
+    when `sku_normalized` is not given (it is then worked out only if an earlier line shares an invoice).
     """
     repeat_of = np.full(len(lines), NONE, dtype=np.int64)
-    invoice = lines["invoice_number"].fillna("").astype(str).str.strip()
+    invoice = pd.Series(
+        pc.utf8_trim_whitespace(pc.fill_null(text_array(lines["invoice_number"]), "")),
+        index=lines.index,
+        dtype=object,
+    )
     if not (invoice != "").any():
         return repeat_of
     earlier = _earlier_lines(lines, invoice)
     if earlier.empty:
         return repeat_of
+    if sku_normalized is None:
+        sku_normalized = sku_normalized_values(lines["sku"])
     key = ["practice_id", "invoice", "sku_normalized", "day", "quantity_e4", "unit_price_e4"]
     mine = pd.DataFrame(
         {
@@ -205,7 +213,7 @@ def lines_reconciled_batches(
     The repeats of every line are found first, here (they read the database); the batches are then priced without
     the database, so they can be made while a COPY of the batches before them is still running.
     """
-    repeat_of = repeats_find(lines, sku_normalized_values(lines["sku"]))
+    repeat_of = repeats_find(lines)
     size = batch_size or BATCH_SIZE
 
     def batches() -> Iterator[tuple[pd.DataFrame, dict[str, pa.Array]]]:
