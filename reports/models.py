@@ -267,22 +267,48 @@ class SavingsSummary(models.Model):
         CATEGORY = "category", "Category"
         CONTRACT = "contract", "Contract"
 
-    practice = models.ForeignKey("members.Practice", on_delete=models.CASCADE, related_name="savings_summaries")
+    # A derived table (rebuilt from the lines, whose references the database checks): no per-row foreign keys
+    # or their indexes to slow the hundreds of thousands of rows a big upload adds; the ORM still cascades.
+    practice = models.ForeignKey(
+        "members.Practice",
+        on_delete=models.CASCADE,
+        related_name="savings_summaries",
+        db_constraint=False,
+        db_index=False,
+    )
     breakdown = models.CharField(max_length=8, choices=Breakdown.choices)
     month = models.DateField(help_text="First day of the month of the purchase dates.")
     day = models.DateField(null=True, blank=True, help_text="The purchase date on day rows; null on month rows.")
     status = models.CharField(max_length=20, choices=PurchaseLine.Status.choices)
     vendor = models.ForeignKey(
-        "vendors.Vendor", on_delete=models.CASCADE, null=True, blank=True, related_name="savings_summaries"
+        "vendors.Vendor",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="savings_summaries",
+        db_constraint=False,
+        db_index=False,
     )
     unresolved_vendor_name = models.CharField(
         max_length=300, blank=True, help_text="The vendor name as given, for lines with no resolved vendor."
     )
     category = models.ForeignKey(
-        "vendors.Category", on_delete=models.CASCADE, null=True, blank=True, related_name="savings_summaries"
+        "vendors.Category",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="savings_summaries",
+        db_constraint=False,
+        db_index=False,
     )
     contract = models.ForeignKey(
-        "contracts.Contract", on_delete=models.CASCADE, null=True, blank=True, related_name="savings_summaries"
+        "contracts.Contract",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="savings_summaries",
+        db_constraint=False,
+        db_index=False,
     )
     # Whole cents: integer sums are exact and fast on every backend (SQLite would add decimals as floats).
     spend_cents = models.BigIntegerField(default=0)
