@@ -269,8 +269,20 @@ def detect_format(path: Path, *, filename: str | None = None) -> str:
     A known spreadsheet extension (of `filename`, else of `path`) that disagrees with the content is refused too:
     an .xls renamed .xlsx is a mistake to point out, not a file to guess about (SECURITY.md item 2).
     """
-    path = Path(path)
-    file_format = _detect_by_content(path)
+    return _detect(Path(path), filename)[0]
+
+
+@dataclass(frozen=True)
+class _CsvBytes:
+    """A csv file's bytes, read once, with the encoding detection found for them."""
+
+    data: bytes
+    encoding: str
+
+
+def _detect(path: Path, filename: str | None) -> tuple[str, _CsvBytes | None]:
+    """detect_format, with the bytes of a csv file kept so that reading it does not load and check them again."""
+    file_format, csv_bytes = _detect_by_content(path)
     extension = Path(filename if filename is not None else path.name).suffix.lower()
     expected = _EXTENSION_FAMILY.get(extension)
     if expected is not None and expected != _FORMAT_FAMILY[file_format]:
@@ -278,10 +290,10 @@ def detect_format(path: Path, *, filename: str | None = None) -> str:
             f"The file is named {extension} but its content is {_FORMAT_NAMES[file_format]}: "
             f"save it again as {extension} or rename it."
         )
-    return file_format
+    return file_format, csv_bytes
 
 
-def _detect_by_content(path: Path) -> str:
+def _detect_by_content(path: Path) -> tuple[str, _CsvBytes | None]:
     with path.open("rb") as handle:
         head = handle.read(8)
     if head.startswith(_OLE2_MAGIC):
@@ -289,15 +301,15 @@ def _detect_by_content(path: Path) -> str:
         if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
             raise IngestError("The workbook is password-protected (encrypted): save it without a password and retry.")
         if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
-            return "xls"
+            return "xls", None
         raise IngestError("The file is an Office document that is not an Excel workbook (OLE2 without a Workbook).")
     if head.startswith(b"PK"):
-        return _detect_zip_format(path)
+        return _detect_zip_format(path), None
     for magic, what in _LOOKS_LIKE:
         if head.startswith(magic):
             raise IngestError(f"The file looks like {what}, not a spreadsheet (xlsx, xlsm, xls, ods or csv).")
-    _decode_text(path.read_bytes())
-    return "csv"
+    data = path.read_bytes()
+    return "csv", _CsvBytes(data, _text_encoding(data))
 
 
 def _detect_zip_format(path: Path) -> str:
@@ -320,23 +332,42 @@ def _detect_zip_format(path: Path) -> str:
     raise IngestError("The file looks like a zip archive, not a spreadsheet (xlsx, xlsm, xls, ods or csv).")
 
 
-def _decode_text(data: bytes) -> tuple[str, str]:
-    """(text, encoding) of a csv file: UTF-8 with or without BOM, else cp1252; IngestError for binary data."""
+def _text_encoding(data: bytes) -> str:
+    """A csv file's encoding: "utf-8-sig" (BOM), "utf-8", else "cp1252"; IngestError for binary or undecodable data.
+
+    The whole file is checked, but an ASCII file (the usual export) is known to be UTF-8 without decoding it.
+    """
     if b"\x00" in data:
         raise IngestError("The file contains binary data (NUL bytes): it is not a csv text file.")
     if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data.decode("utf-8-sig"), "utf-8-sig"
-        except UnicodeDecodeError as exc:
-            raise IngestError("The file starts as UTF-8 text but contains invalid bytes.") from exc
+        if not data[len(codecs.BOM_UTF8) :].isascii():
+            try:
+                data.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise IngestError("The file starts as UTF-8 text but contains invalid bytes.") from exc
+        return "utf-8-sig"
+    if data.isascii():
+        return "utf-8"
     try:
-        return data.decode("utf-8"), "utf-8"
+        data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        return "utf-8"
     try:
-        return data.decode("cp1252"), "cp1252"
+        data.decode("cp1252")
     except UnicodeDecodeError as exc:
         raise IngestError("The file is not text in UTF-8 or Windows-1252: it is not a readable csv file.") from exc
+    return "cp1252"
+
+
+def _text_prefix(csv_bytes: _CsvBytes, chars: int) -> str:
+    """The first `chars` characters of the decoded file (a character takes at most 4 bytes in UTF-8, 1 in cp1252)."""
+    data = csv_bytes.data
+    if csv_bytes.encoding == "cp1252":
+        return data[:chars].decode("cp1252")
+    # The incremental decoder leaves out a character cut in two at the end of the slice instead of failing on it.
+    return codecs.getincrementaldecoder(csv_bytes.encoding)().decode(data[: 4 * chars + 3], final=False)[:chars]
 
 
 def check_zip_container(path: Path) -> None:
@@ -429,10 +460,16 @@ def _text_column(values: Any) -> pa.Array:
 
 
 def _read_grid(
-    path: Path, file_format: str, sheet: str | None, n_rows: int | None, mapping: dict[str, str] | None
+    path: Path,
+    file_format: str,
+    sheet: str | None,
+    n_rows: int | None,
+    mapping: dict[str, str] | None,
+    csv_bytes: _CsvBytes | None,
 ) -> _Grid:
     if file_format == "csv":
-        return _read_csv_grid(path, n_rows, mapping)
+        assert csv_bytes is not None  # _detect keeps a csv file's bytes
+        return _read_csv_grid(csv_bytes, n_rows, mapping)
     return _read_workbook_grid(path, file_format, sheet, n_rows)
 
 
@@ -512,9 +549,9 @@ def _column_position(letters: str) -> int:
     return position - 1
 
 
-def _read_csv_grid(path: Path, n_rows: int | None, mapping: dict[str, str] | None) -> _Grid:
-    text, encoding = _decode_text(path.read_bytes())
-    sample = text[:CSV_SAMPLE_CHARS]
+def _read_csv_grid(csv_bytes: _CsvBytes, n_rows: int | None, mapping: dict[str, str] | None) -> _Grid:
+    encoding = csv_bytes.encoding
+    sample = _text_prefix(csv_bytes, CSV_SAMPLE_CHARS)
     delimiter = _sniff_delimiter(sample)
     # Title rows may be ragged: find the header among the first records with the csv module (physical lines).
     records: list[list[str]] = []
@@ -539,7 +576,7 @@ def _read_csv_grid(path: Path, n_rows: int | None, mapping: dict[str, str] | Non
     try:
         # Arrow's multi-threaded reader, every column as text ("" for empty cells, blank lines as rows of "").
         table = pa_csv.read_csv(
-            path,
+            pa.BufferReader(csv_bytes.data),
             read_options=pa_csv.ReadOptions(
                 skip_rows=header_line - 1,
                 autogenerate_column_names=True,
@@ -560,6 +597,7 @@ def _read_csv_grid(path: Path, n_rows: int | None, mapping: dict[str, str] | Non
         if "Empty CSV file" in str(exc):
             raise IngestError("The file is empty.") from exc
         # Ragged rows after the header: the csv module copes (slower, only for odd files).
+        text = csv_bytes.data.decode(encoding)
         rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))[header_line - 1 : header_line - 1 + limit]
         width = max((len(row) for row in rows), default=0)
         _check_width(width)
@@ -571,11 +609,18 @@ def _read_csv_grid(path: Path, n_rows: int | None, mapping: dict[str, str] | Non
     # Physical line numbers: a quoted cell spanning lines pushes every later row down.
     extra_lines = np.zeros(height, dtype=np.int64)
     for column in columns:
-        if _any(pc.match_substring(column, "\n")):
+        # A cheap look at the column's whole character buffer first: most columns never hold a line break.
+        if _may_hold(column, b"\n") and _any(pc.match_substring(column, "\n")):
             extra_lines += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False).astype(np.int64)
     before = np.concatenate(([0], np.cumsum(extra_lines)[:-1])) if height else extra_lines
     row_numbers = header_line + np.arange(height, dtype=np.int64) + before
     return _Grid([], "", columns, row_numbers.astype(np.int64), {})
+
+
+def _may_hold(column: pa.Array, needle: bytes) -> bool:
+    """False when no cell of a string column can contain `needle` (one memchr-speed scan of its character buffer)."""
+    characters = column.buffers()[2]
+    return characters is not None and needle in characters.to_pybytes()
 
 
 def _sniff_delimiter(sample: str) -> str:
@@ -718,8 +763,8 @@ def preview(
 ) -> Preview:
     """The header row, detected (or given) mapping and first data rows of a file, without validating the rows."""
     path = Path(path)
-    file_format = detect_format(path, filename=filename)
-    grid = _read_grid(path, file_format, sheet, HEADER_SCAN_ROWS + rows + 1000, mapping)
+    file_format, csv_bytes = _detect(path, filename)
+    grid = _read_grid(path, file_format, sheet, HEADER_SCAN_ROWS + rows + 1000, mapping, csv_bytes)
     header_index, headers, resolved = _header_and_mapping(grid, mapping)
     following = grid.rows(header_index + 1, grid.height)
     sample = [row for row in following if any(cell.strip() for cell in row)][:rows]
@@ -755,9 +800,9 @@ def ingest_file(
     """Read a purchase file and accept or reject every data row by DESIGN.md section 5; `progress` gets 0-100."""
     path = Path(path)
     report = progress or (lambda percent: None)
-    file_format = detect_format(path, filename=filename)
+    file_format, csv_bytes = _detect(path, filename)
     report(5)
-    grid = _read_grid(path, file_format, sheet, None, mapping)
+    grid = _read_grid(path, file_format, sheet, None, mapping, csv_bytes)
     report(40)
     header_index, headers, resolved = _header_and_mapping(grid, mapping)
     _require_fields(resolved)
