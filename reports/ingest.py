@@ -843,6 +843,11 @@ def _all(array: Any) -> bool:
     return bool(pc.all(array).as_py())
 
 
+def _has(array: pa.Array, text: str) -> bool:
+    """Whether some cell contains `text` (the buffer look-up first: usually no cell can)."""
+    return _may_hold(array, text.encode()) and _any(pc.match_substring(array, text))
+
+
 def _blank(array: pa.Array) -> np.ndarray:
     return _mask(pc.equal(pc.utf8_length(_trimmed(array)), 0))
 
@@ -854,11 +859,15 @@ _GROUPED = r"^[-(]?-?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?\)?-?$"
 
 @dataclass
 class _Numbers:
-    text: pa.Array  # canonical number text ("-12.00") where readable
     scaled: np.ndarray  # int64: value x 10^places rounded half away from zero; 0 where blank, unreadable, too large
     blank: np.ndarray
     readable: np.ndarray
     too_large: np.ndarray  # readable but |value| >= 10^14 once rounded (more than the database columns hold)
+
+    def take(self, positions: np.ndarray) -> _Numbers:
+        return _Numbers(
+            self.scaled[positions], self.blank[positions], self.readable[positions], self.too_large[positions]
+        )
 
 
 LIMIT_DIGITS = 14  # |quantity|, |unit price|, |extended amount| and |spend| stay below 10^14 (the DB columns)
@@ -866,12 +875,16 @@ _POWERS = 10 ** np.arange(19, dtype=np.int64)
 _ROUNDING = {2: cents, 4: unit_price}
 
 
-def _clean_numbers(raw: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
-    """Finance spellings to plain number text: "$1,234.56", "(12.00)", "12.00-", "−12", NBSP; (text, blank, ok)."""
+def _clean_numbers(raw: pa.Array, dollars: bool) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """Finance spellings to plain number text: "$1,234.56", "(12.00)", "12.00-", "−12", NBSP; (text, blank, ok).
+
+    `dollars`: whether the column has a "$" anywhere. It decides for every cell whether a sign followed by spaces
+    ("- 12") is closed up, so a column split into parts must pass it for the whole column.
+    """
     text = _trimmed(raw)
     blank = _mask(pc.equal(pc.utf8_length(text), 0))
     # Each rewrite runs only when some cell needs it: regex rewrites cost far more than the checks.
-    if _any(pc.match_substring(text, "$")):
+    if dollars:
         text = pc.replace_substring(text, "$", "")
         if _any(pc.match_substring(text, " ")):
             text = _trimmed(pc.replace_substring_regex(text, r"^([-(]?)\s+", r"\1"))
@@ -892,8 +905,83 @@ def _clean_numbers(raw: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     return text, blank, readable
 
 
+# The usual shapes: "-1234.5", "1,234.56", "$1,234.56", "-$12"; at most 14 integer digits and `places` decimals. These
+# are exact decimals once "$" and "," are dropped, which Arrow casts straight to scaled integers.
+_GROUPED_14 = r"[0-9]{1,3}(?:,[0-9]{3}){1,3}|[0-9]{1,2}(?:,[0-9]{3}){4}"
+_USUAL_NUMBER = {
+    places: rf"^-?\$?(?:[0-9]{{1,{LIMIT_DIGITS}}}|{_GROUPED_14})(?:\.[0-9]{{1,{places}}})?$" for places in (2, 4)
+}
+
+
 def _parse_numbers(raw: pa.Array, places: int) -> _Numbers:
-    """Readable numbers of a column scaled to `places` decimals (4: quantity, unit price; 2: amounts, in cents)."""
+    """Readable numbers of a column scaled to `places` decimals (4: quantity, unit price; 2: amounts, in cents).
+
+    Empty cells and the usual shapes take two kernels; every other cell goes through _parse_odd_numbers, once per
+    distinct text when the column repeats itself.
+    """
+    size = len(raw)
+    blank = _mask(pc.equal(pc.binary_length(raw), 0))
+    usual = _mask(pc.match_substring_regex(raw, _USUAL_NUMBER[places]))
+    numbers = _Numbers(np.zeros(size, dtype=np.int64), blank, usual.copy(), np.zeros(size, dtype=bool))
+    if usual.any():
+        numbers.scaled[usual] = _usual_scaled(raw if usual.all() else raw.filter(pa.array(usual)), places)
+    odd = ~usual & ~blank
+    if odd.any():
+        positions = np.flatnonzero(odd)
+        cells = raw if len(positions) == size else raw.take(pa.array(positions))
+        distinct = _few_distinct(cells)
+        dollars = _has(raw, "$")
+        if distinct is None:
+            parsed = _parse_odd_numbers(cells, places, dollars)
+        else:
+            parsed = _parse_odd_numbers(distinct[0], places, dollars).take(distinct[1])
+        numbers.scaled[positions] = parsed.scaled
+        numbers.blank[positions] = parsed.blank
+        numbers.readable[positions] = parsed.readable
+        numbers.too_large[positions] = parsed.too_large
+    return numbers
+
+
+_DECIMALS = {2: pa.decimal64(LIMIT_DIGITS + 2, 2), 4: pa.decimal64(LIMIT_DIGITS + 4, 4)}
+
+
+def _usual_scaled(texts: pa.Array, places: int) -> np.ndarray:
+    """int64 value x 10^places of texts of the _USUAL_NUMBER shape: Arrow's exact decimal cast, read as its integers."""
+    if _may_hold(texts, b"$"):
+        texts = pc.replace_substring(texts, "$", "")
+    if _may_hold(texts, b","):
+        texts = pc.replace_substring(texts, ",", "")
+    decimals = pc.cast(texts, _DECIMALS[places])
+    # A decimal64 is its unscaled integer: the buffer read as int64 is the value x 10^places.
+    return np.frombuffer(decimals.buffers()[1], dtype=np.int64, count=len(decimals), offset=8 * decimals.offset)
+
+
+_DISTINCT_MIN_ROWS = 20_000
+_DISTINCT_SAMPLE = 4096
+
+
+def _few_distinct(values: pa.Array) -> tuple[pa.Array, np.ndarray] | None:
+    """(distinct values, each cell's position among them) when a long column repeats itself, else None.
+
+    Work done once per distinct value then taken back is exact for any per-cell function; whether it pays is guessed
+    from the first rows (dates, quantities, prices and vendors repeat; amounts seldom do).
+    """
+    if len(values) < _DISTINCT_MIN_ROWS:
+        return None
+    sample = values.slice(0, _DISTINCT_SAMPLE)
+    if pc.count_distinct(sample).as_py() * 2 > len(sample):
+        return None
+    encoded = pc.dictionary_encode(values)
+    return encoded.dictionary, np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _parse_odd_numbers(raw: pa.Array, places: int, dollars: bool | None = None) -> _Numbers:
+    """_parse_numbers for any cell text: finance spellings cleaned, rare shapes through Decimal.
+
+    `dollars` is whether the whole column has a "$" (see _clean_numbers); None: whether these cells have one.
+    """
+    if dollars is None:
+        dollars = _has(raw, "$")
     plain = _mask(pc.match_substring_regex(raw, _PLAIN_NUMBER))
     size = len(raw)
     if plain.all():
@@ -901,14 +989,14 @@ def _parse_numbers(raw: pa.Array, places: int) -> _Numbers:
     else:
         # Only the cells that are not already plain numbers go through the cleaning chain.
         others = np.flatnonzero(~plain)
-        cleaned, other_blank, other_readable = _clean_numbers(raw.take(pa.array(others)))
+        cleaned, other_blank, other_readable = _clean_numbers(raw.take(pa.array(others)), dollars)
         text = pc.replace_with_mask(raw, pa.array(~plain), cleaned)
         blank = np.zeros(size, dtype=bool)
         blank[others] = other_blank
         readable = plain.copy()
         readable[others] = other_readable
     scaled, too_large = _scaled(text, readable, places)
-    return _Numbers(text, scaled, blank, readable, too_large)
+    return _Numbers(scaled, blank, readable, too_large)
 
 
 def _scaled(text: pa.Array, readable: np.ndarray, places: int) -> tuple[np.ndarray, np.ndarray]:
@@ -991,8 +1079,16 @@ def _calendar_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.
     return np.where(valid, dates, _NOT_A_DATE)
 
 
-def _parse_dates(raw: pa.Array) -> tuple[np.ndarray, np.ndarray, pa.Array]:
-    """(datetime64[D], NaT where unreadable; blank mask; trimmed text): ISO, US, month names, Excel serials."""
+def _parse_dates(raw: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(datetime64[D], NaT where unreadable; blank mask): ISO, US, month names, Excel serials; per distinct text."""
+    distinct = _few_distinct(raw)
+    if distinct is None:
+        return _parse_date_cells(raw)
+    dates, blank = _parse_date_cells(distinct[0])
+    return dates[distinct[1]], blank[distinct[1]]
+
+
+def _parse_date_cells(raw: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     text = _trimmed(raw)
     blank = _mask(pc.equal(pc.utf8_length(text), 0))
     result = np.full(len(text), _NOT_A_DATE, dtype="datetime64[D]")
@@ -1047,7 +1143,7 @@ def _parse_dates(raw: pa.Array) -> tuple[np.ndarray, np.ndarray, pa.Array]:
             valid = (serial >= 1) & (serial < 2958466)
             dates = _EXCEL_EPOCH + np.where(valid, np.floor(serial), 0).astype(np.int64).astype("timedelta64[D]")
             result[positions[serial_mask]] = np.where(valid, dates, _NOT_A_DATE)
-    return result, blank, text
+    return result, blank
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -1059,7 +1155,7 @@ _SUMMARY = r"(?i)^(?:sub\s*-?\s*)?total"
 
 def _absent_numbers(size: int) -> _Numbers:
     nothing = np.zeros(size, dtype=bool)
-    return _Numbers(pa.nulls(size, pa.string()), np.zeros(size, dtype=np.int64), ~nothing, nothing, nothing)
+    return _Numbers(np.zeros(size, dtype=np.int64), ~nothing, nothing, nothing)
 
 
 def _validate(grid: _Grid, header_index: int, headers: list[str], mapping: dict[str, str]) -> IngestResult:
@@ -1090,7 +1186,7 @@ def _validate(grid: _Grid, header_index: int, headers: list[str], mapping: dict[
     if size > _max_rows():
         raise IngestError(f"The file has more than {_max_rows():,} data rows (the limit).")
 
-    dates, date_blank, date_text = _parse_dates(columns[column_of["purchase_date"]])
+    dates, date_blank = _parse_dates(columns[column_of["purchase_date"]])
     date_ok = ~np.isnat(dates)
     # DESIGN §5: a summary row has no date and a text cell beginning with "total" or "subtotal".
     summary = np.zeros(size, dtype=bool)
@@ -1133,7 +1229,7 @@ def _validate(grid: _Grid, header_index: int, headers: list[str], mapping: dict[
             column_name[index] = mapping[name]
             open_rows[index] = False
     reject(date_blank, "purchase_date", "date is missing")
-    reject(~date_ok, "purchase_date", _quoting("date is unreadable: ", date_text))
+    reject(~date_ok, "purchase_date", _quoting("date is unreadable: ", columns[column_of["purchase_date"]], trim=True))
     reject(_blank(columns[column_of["vendor_name"]]), "vendor_name", "vendor is blank")
     for name, parsed in numbers.items():
         raw = columns[column_of[name]]
@@ -1226,11 +1322,12 @@ def _row_values(columns: list[pa.Array], rows: np.ndarray) -> list[tuple[str, ..
     return [tuple(row) for row in zip(*taken, strict=True)]
 
 
-def _quoting(prefix: str, values: pa.Array) -> Callable[[np.ndarray], list[str]]:
-    """A reason builder naming each rejected row's own cell text."""
+def _quoting(prefix: str, values: pa.Array, *, trim: bool = False) -> Callable[[np.ndarray], list[str]]:
+    """A reason builder naming each rejected row's own cell text (trimmed with `trim`)."""
 
     def build(mask: np.ndarray) -> list[str]:
-        return [prefix + repr(value) for value in values.filter(pa.array(mask)).to_pylist()]
+        chosen = values.filter(pa.array(mask))
+        return [prefix + repr(value) for value in (_trimmed(chosen) if trim else chosen).to_pylist()]
 
     return build
 
@@ -1327,6 +1424,7 @@ def _lines_frame(
 ) -> pd.DataFrame:
     """One row per accepted data row; money as int64 (x 10^4 for quantity and unit price, cents for amounts)."""
     count = int(accepted.sum())
+    everything = count == len(accepted)
     keep = pa.array(accepted)
     frame: dict[str, Any] = {
         "row_number": row_numbers[accepted].astype(np.int64),
@@ -1334,16 +1432,18 @@ def _lines_frame(
     }
     for name in TEXT_FIELDS:
         if name in column_of:
-            frame[name] = pd.Series(pd.arrays.ArrowStringArray(_trimmed(columns[column_of[name]].filter(keep))))
+            column = columns[column_of[name]]
+            frame[name] = pd.Series(pd.arrays.ArrowStringArray(_trimmed(column if everything else column.filter(keep))))
         else:
-            frame[name] = pd.Series([""] * count, dtype="str")
+            frame[name] = pd.Series(pd.arrays.ArrowStringArray(pa.repeat("", count))).astype("str")
     has_extended = extended.readable[accepted]
     frame["quantity_e4"] = quantities[accepted]
     frame["unit_price_e4"] = prices[accepted]
     frame["extended_cents"] = np.where(has_extended, extended.scaled[accepted], 0)
     frame["has_extended"] = has_extended
     frame["spend_cents"] = spend[accepted]
-    return pd.DataFrame({name: frame[name] for name in LINE_COLUMNS})
+    # copy=False: the columns are fresh arrays already, and pandas would copy them into 2-D blocks otherwise.
+    return pd.DataFrame({name: frame[name] for name in LINE_COLUMNS}, copy=False)
 
 
 __all__ = [

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -87,3 +91,118 @@ def test_line_break_in_a_late_column_still_moves_the_row_numbers(tmp_path: Path)
     result = ingest_file(path)
 
     assert result.lines["row_number"].tolist() == [2, 3, 4, 5, 7]
+
+
+# --- numbers: the usual shapes cast by Arrow, every other cell cleaned (per distinct text when a column repeats) ----
+
+ODD_CELLS = [
+    *("", " ", "$1,234.56", "-$12", "(12.00)", "12.00-", "\u221212", "\u00a012\u00a0", "1E3", "+4", "1,23", "abc"),
+    *("12.505", "12.50499", "99999999999999", "100000000000000", "0.00001", "$ 12", "1,234", ".5", "5.", "-0"),
+    *("00000000000000000012", "12,345,678,901.23", "1,234,567,890,123.4", "12,345,678,901,234"),
+    *("- 12", "( 5 )", "-\t3", "( 1,234.50 )"),
+    *("123,456,789,012,345", "-$99,999,999,999,999.99", "$100,000,000,000,000", "99999999999999.99999"),
+]
+number_cells = st.one_of(
+    st.sampled_from(ODD_CELLS),
+    st.from_regex(r"\A[-(+$ ]{0,2}[0-9]{0,16}(?:[.,][0-9]{0,6})?[)-]?\Z"),
+    st.decimals(min_value=-(10**15), max_value=10**15, places=5, allow_nan=False).map(str),
+)
+
+
+@pytest.mark.parametrize("places", [2, 4])
+@given(st.lists(number_cells, min_size=1, max_size=40))
+def test_usual_number_shapes_parse_as_the_cleaning_chain_does(places: int, cells: list[str]) -> None:
+    column = pa.array(cells)
+
+    fast = ingest._parse_numbers(column, places)
+    slow = ingest._parse_odd_numbers(column, places)
+
+    assert fast.scaled.tolist() == slow.scaled.tolist()
+    assert fast.blank.tolist() == slow.blank.tolist()
+    assert fast.readable.tolist() == slow.readable.tolist()
+    assert fast.too_large.tolist() == slow.too_large.tolist()
+
+
+@pytest.mark.parametrize(
+    ("cell", "places", "expected"),
+    [
+        pytest.param("$1,234.56", 2, 123456, id="dollars_grouped"),
+        pytest.param("-$12", 2, -1200, id="negative_dollars"),
+        pytest.param("99,999,999,999,999.99", 2, 9999999999999999, id="largest_grouped"),
+        pytest.param("-99999999999999.9999", 4, -999999999999999999, id="largest_plain_e4"),
+        pytest.param("0.0001", 4, 1, id="smallest_e4"),
+        pytest.param("007", 4, 70000, id="leading_zeros"),
+    ],
+)
+def test_usual_shapes_are_cast_to_exact_scaled_integers(cell: str, places: int, expected: int) -> None:
+    # 20 copies: a column, not one cell, and through the usual shape's cast (the regex accepts them all)
+    column = pa.array([cell] * 20)
+
+    assert pc.all(pc.match_substring_regex(column, ingest._USUAL_NUMBER[places])).as_py()
+    assert ingest._parse_numbers(column, places).scaled.tolist() == [expected] * 20
+
+
+# --- per distinct value: the same frame and errors whether or not a column is dictionary-encoded -------------------
+
+
+def odd_purchases(rows: int) -> str:
+    dates = ["2026-03-15", "3/5/26", "15-Mar-2026", "Mar 15 2026", "46000", "2026-02-30", "", " soon ", "Total"]
+    numbers = ["1", "2.5", "$1,234.56", "(12.00)", "", "abc", "1E3", "12,34", "100000000000000", " 7 ", "- 12"]
+    lines = [
+        ",".join(
+            [
+                dates[index % len(dates)],
+                ["GE", "", "Bayer\u00a0"][index % 3],
+                f"S{index % 7}",
+                f'"{numbers[index % len(numbers)]}"',
+                f'"{numbers[index * 7 % len(numbers)]}"',
+                f'"{numbers[index * 3 % len(numbers)]}"',
+            ]
+        )
+        for index in range(rows)
+    ]
+    return HEADER + "\n".join(lines) + "\n"
+
+
+def never(values: pa.Array) -> None:
+    return None
+
+
+def always(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    encoded = pc.dictionary_encode(values)
+    return encoded.dictionary, encoded.indices.to_numpy().astype(np.int64)
+
+
+def test_per_distinct_parsing_gives_the_same_result_as_per_cell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a long, repetitive file of odd dates and numbers
+    path = write(tmp_path, odd_purchases(30_000).encode())
+    assert ingest._few_distinct(pa.array(["x"] * 30_000)) is not None  # the default takes the per-distinct path
+
+    # When it is read per distinct value and per cell
+    monkeypatch.setattr(ingest, "_few_distinct", always)
+    per_distinct = ingest_file(path)
+    monkeypatch.setattr(ingest, "_few_distinct", never)
+    per_cell = ingest_file(path)
+
+    # Then every line, rejection and total agree
+    pd.testing.assert_frame_equal(per_distinct.lines, per_cell.lines, check_exact=True)
+    assert per_distinct.errors == per_cell.errors
+    assert (per_distinct.rows_total, per_distinct.rows_skipped) == (per_cell.rows_total, per_cell.rows_skipped)
+    assert (per_distinct.file_total, per_distinct.accepted_total) == (per_cell.file_total, per_cell.accepted_total)
+    assert len(per_cell.errors) > 10_000  # the odd cells were really there
+
+
+def test_sign_and_spaces_read_as_before_when_the_column_has_dollars_elsewhere(tmp_path: Path) -> None:
+    # Given "- 12" in a column where another cell is "$1,234.56" (the cleaning closes up "- 12" only then)
+    path = write(tmp_path, (HEADER + '3/15/26,GE,1,1,"$1,234.56",\n3/15/26,GE,1,1,- 12,\n').encode())
+
+    result = ingest_file(path)
+
+    assert result.lines["unit_price_e4"].tolist() == [12345600, -120000]
+
+
+def test_few_distinct_is_skipped_for_columns_that_do_not_repeat() -> None:
+    assert ingest._few_distinct(pa.array([str(index) for index in range(30_000)])) is None
+    assert ingest._few_distinct(pa.array(["1"] * 100)) is None  # too short to pay
