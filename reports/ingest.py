@@ -583,7 +583,10 @@ def _read_csv_grid(csv_bytes: _CsvBytes, n_rows: int | None, mapping: dict[str, 
                 encoding="utf8" if encoding.startswith("utf-8") else encoding,
                 block_size=8 * 1024 * 1024,
             ),
-            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False),
+            # A line break can only sit inside a quoted cell; without any quote Arrow may split the file anywhere.
+            parse_options=pa_csv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=b'"' in csv_bytes.data, ignore_empty_lines=False
+            ),
             convert_options=pa_csv.ConvertOptions(
                 column_types={f"f{i}": pa.string() for i in range(_setting("UPLOAD_MAX_COLUMNS", 200) + 1)},
                 strings_can_be_null=False,

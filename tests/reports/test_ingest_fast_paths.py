@@ -206,3 +206,21 @@ def test_sign_and_spaces_read_as_before_when_the_column_has_dollars_elsewhere(tm
 def test_few_distinct_is_skipped_for_columns_that_do_not_repeat() -> None:
     assert ingest._few_distinct(pa.array([str(index) for index in range(30_000)])) is None
     assert ingest._few_distinct(pa.array(["1"] * 100)) is None  # too short to pay
+
+
+def test_file_without_quotes_reads_as_the_same_file_fully_quoted(tmp_path: Path) -> None:
+    # Given the same title row, header, blank lines and rows, once without any quote and once with every cell quoted
+    rows = [["Purchases"], [], ["Invoice Date", "Vendor", "Qty", "Unit Price"], *[["3/15/26", "GE", "2", "1.5"]] * 5]
+    rows[5] = []
+    rows += [["3/16/26", "", "1", "x"], ["3/17/26", "Bayer", "1", "2"]]
+    bare = write(tmp_path, "\r\n".join(",".join(row) for row in rows).encode(), "bare.csv")
+    quoted = write(tmp_path, "\r\n".join(",".join(f'"{cell}"' for cell in row) for row in rows).encode(), "quoted.csv")
+
+    # When both are read (the first by Arrow splitting anywhere, the second minding quoted line breaks)
+    from_bare, from_quoted = ingest_file(bare), ingest_file(quoted)
+
+    # Then they agree row for row
+    pd.testing.assert_frame_equal(from_bare.lines, from_quoted.lines, check_exact=True)
+    assert from_bare.errors == from_quoted.errors
+    assert from_bare.rows_skipped == from_quoted.rows_skipped == 1
+    assert from_bare.lines["row_number"].tolist() == [4, 5, 7, 8, 10]
