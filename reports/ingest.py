@@ -919,9 +919,17 @@ _USUAL_NUMBER = {
 def _parse_numbers(raw: pa.Array, places: int) -> _Numbers:
     """Readable numbers of a column scaled to `places` decimals (4: quantity, unit price; 2: amounts, in cents).
 
-    Empty cells and the usual shapes take two kernels; every other cell goes through _parse_odd_numbers, once per
-    distinct text when the column repeats itself.
+    Once per distinct text when the column repeats itself (quantities, prices). Empty cells and the usual shapes take
+    two kernels; every other cell goes through _parse_odd_numbers, once per distinct text when those repeat.
     """
+    distinct = _few_distinct(raw)
+    if distinct is not None:
+        # The distinct texts hold a "$" exactly when the column does: _clean_numbers reads each one as in the column.
+        return _parse_number_cells(distinct[0], places).take(distinct[1])
+    return _parse_number_cells(raw, places)
+
+
+def _parse_number_cells(raw: pa.Array, places: int) -> _Numbers:
     size = len(raw)
     blank = _mask(pc.equal(pc.binary_length(raw), 0))
     usual = _mask(pc.match_substring_regex(raw, _USUAL_NUMBER[places]))
