@@ -1,11 +1,14 @@
 """Purchase file ingestion: any finance spreadsheet to validated purchase lines (DESIGN.md section 5).
 
 Pure: no ORM, no request (settings are read inside functions, for the limits only). Reads xlsx/xlsm/xls/ods through
-fastexcel (Rust calamine) with every column forced to text, csv/tsv through pandas' C engine with dtype=str; finds the
-header row under title rows, maps the columns (synonyms, then rapidfuzz), and accepts or rejects every data row with
-vectorised Arrow compute kernels (RE2 regexes, no Python loop per row on the common path). Money and quantities are
-parsed from the cell's text into scaled integers, never through float (STYLE.md rule 6): quantity and unit price x 10^4,
-amounts in cents, rounded half away from zero like gpo.money (rare shapes such as "1E3" go through Decimal, per cell).
+fastexcel (Rust calamine) with every column forced to text, csv/tsv through Arrow's csv reader (bytes read and checked
+once, every column text); finds the header row under title rows, maps the columns (synonyms, then rapidfuzz), and
+accepts or rejects every data row with vectorised Arrow compute kernels (RE2 regexes, no Python loop per row on the
+common path; columns that repeat themselves, such as dates and quantities, are parsed once per distinct text). Money and
+quantities are parsed from the cell's text into scaled integers, never through float (STYLE.md rule 6): quantity and
+unit price x 10^4, amounts in cents, rounded half away from zero like gpo.money. The usual shapes ("1234.5",
+"$1,234.56") are Arrow decimal casts; other spellings are cleaned first, and rare shapes such as "1E3" go through
+Decimal, per cell.
 
 Choices worth knowing:
 - When a file has both "Pack Price" and "Unit Price" (the SCMS export), `unit_price` is the pack price: quantities in
@@ -1248,11 +1251,16 @@ def _validate(grid: _Grid, header_index: int, headers: list[str], mapping: dict[
     for name, parsed in numbers.items():
         raw = columns[column_of[name]]
         reject(parsed.too_large, name, _quoting(f"{FIELD_LABELS[name]} is too large: ", raw))
-    usable = quantity.readable.astype(int) + price.readable.astype(int) + extended.readable.astype(int)
+    usable = quantity.readable.astype(np.int8) + price.readable.astype(np.int8) + extended.readable.astype(np.int8)
     few = usable < 2
-    first_missing = np.where(~quantity.readable, "quantity", np.where(~price.readable, "unit_price", "extended_amount"))
+    # The reason names the first of the three that is missing.
+    first_missing = {
+        "quantity": ~quantity.readable,
+        "unit_price": quantity.readable & ~price.readable,
+        "extended_amount": quantity.readable & price.readable,
+    }
     for name in NUMBER_FIELDS:
-        reject(few & (first_missing == name), name, "fewer than two of quantity, unit price and extended amount")
+        reject(few & first_missing[name], name, "fewer than two of quantity, unit price and extended amount")
     # Zero tests use the 4-place values: a quantity of 0.00001 is stored as 0 and cannot divide the amount.
     derive_quantity = ~quantity.readable & price.readable & extended.readable
     reject(derive_quantity & (price.scaled == 0), "unit_price", "unit price is zero: the quantity cannot be derived")
