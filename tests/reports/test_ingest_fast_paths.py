@@ -123,6 +123,42 @@ def test_usual_number_shapes_parse_as_the_cleaning_chain_does(places: int, cells
     assert fast.too_large.tolist() == slow.too_large.tolist()
 
 
+plain_cells = st.one_of(
+    st.just(""),
+    st.from_regex(r"\A\$?-?\$?[0-9]{0,16}\.?[0-9]{0,6}\Z"),
+    st.sampled_from(["-", ".", "$", "-.5", "5.", "-0", "0000000000000000000012", "1.50000", "99999999999999.9999"]),
+)
+
+
+@pytest.mark.parametrize("places", [2, 4])
+@given(st.lists(plain_cells, min_size=1, max_size=12))
+def test_plain_columns_cast_whole_parse_as_the_cleaning_chain_does(places: int, cells: list[str]) -> None:
+    # Columns of signs, digits, points and "$" only: the whole-column cast takes them when it can
+    column = pa.array(cells)
+
+    fast = ingest._parse_numbers(column, places)
+    slow = ingest._parse_odd_numbers(column, places)
+
+    assert fast.scaled.tolist() == slow.scaled.tolist()
+    assert fast.blank.tolist() == slow.blank.tolist()
+    assert fast.readable.tolist() == slow.readable.tolist()
+    assert fast.too_large.tolist() == slow.too_large.tolist()
+
+
+def test_whole_column_cast_takes_plain_columns_and_leaves_others() -> None:
+    blank = np.array([False, True, False])
+
+    assert ingest._plain_column_scaled(pa.array(["$12.5", "", "-.25"]), blank, 2).tolist() == [1250, 0, -25]
+    assert ingest._plain_column_scaled(pa.array(["1.005", "", "1"]), blank, 2) is None  # a third place: cleaning rounds
+    assert ingest._plain_column_scaled(pa.array(["1e3", "", "1"]), blank, 4) is None
+    # a sliced column is judged on its own cells, not the header text before them
+    assert ingest._plain_column_scaled(pa.array(["Extended", "7", "", "8"]).slice(1), blank, 2).tolist() == [
+        700,
+        0,
+        800,
+    ]
+
+
 @pytest.mark.parametrize(
     ("cell", "places", "expected"),
     [
