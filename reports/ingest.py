@@ -846,7 +846,25 @@ def _mask(array: Any) -> np.ndarray:
 
 def _trimmed(array: pa.Array) -> pa.Array:
     # Unicode-aware: non-breaking and figure spaces are trimmed too (SECURITY.md item 8).
-    return pc.utf8_trim_whitespace(array)
+    return pc.utf8_trim_whitespace(array) if _edges_may_be_space(array) else array
+
+
+def _edges_may_be_space(array: pa.Array) -> bool:
+    """False when no cell starts or ends with a byte of a space: ASCII whitespace is at most 0x20 and every other
+    whitespace character is non-ASCII, so cells whose first and last bytes lie in 0x21-0x7F trim to themselves."""
+    if array.null_count or array.type != pa.string():
+        return True
+    characters = array.buffers()[2]
+    if characters is None or not len(array):
+        return False
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=len(array) + 1, offset=4 * array.offset)
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = ends > starts
+    if not filled.all():
+        starts, ends = starts[filled], ends[filled]
+    data = np.frombuffer(characters, dtype=np.uint8)
+    edges = np.concatenate((data[starts], data[ends - 1]))
+    return bool(((edges <= 0x20) | (edges >= 0x80)).any())
 
 
 def _any(array: Any) -> bool:
@@ -863,7 +881,9 @@ def _has(array: pa.Array, text: str) -> bool:
 
 
 def _blank(array: pa.Array) -> np.ndarray:
-    return _mask(pc.equal(pc.utf8_length(_trimmed(array)), 0))
+    # Empty or nothing but whitespace: what trims to "" (utf8_is_space uses the same whitespace as the trim, per
+    # code point, without building the trimmed strings).
+    return _mask(pc.or_(pc.equal(pc.binary_length(array), 0), pc.utf8_is_space(array)))
 
 
 _PLAIN_NUMBER = r"^-?[0-9]+(?:\.[0-9]+)?$"
@@ -971,6 +991,7 @@ _DECIMALS = {2: pa.decimal64(LIMIT_DIGITS + 2, 2), 4: pa.decimal64(LIMIT_DIGITS 
 # Bytes that rule a column out of _plain_column_scaled: Arrow would read exponents and "+", and commas and spaces need
 # the cleaning chain (grouping checks, "- 12").
 _NOT_PLAIN_BYTES = (b"e", b"E", b"+", b",", b" ")
+_PLAIN_MAX_CHARACTERS = LIMIT_DIGITS
 
 
 def _plain_column_scaled(raw: pa.Array, blank: np.ndarray, places: int) -> np.ndarray | None:
@@ -985,6 +1006,11 @@ def _plain_column_scaled(raw: pa.Array, blank: np.ndarray, places: int) -> np.nd
     texts = raw.filter(pa.array(~blank)) if blank.any() else raw
     if b"$" in characters:
         texts = pc.replace_substring(texts, "$", "")
+    # pyarrow 26's decimal64 cast overflows int64 silently past 18 digits, reading or scaling up: "1900000000000000" at
+    # 4 places gives 55325592629044.8384. Cells of at most 14 characters are below 10^14, so their scaled values stay
+    # below 10^18 and the cast is exact; a column with longer ones takes the regex path.
+    if len(texts) and pc.max(pc.binary_length(texts)).as_py() > _PLAIN_MAX_CHARACTERS:
+        return None
     try:
         decimals = pc.cast(texts, _DECIMALS[places])
     except pa.ArrowInvalid:

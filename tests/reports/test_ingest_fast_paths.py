@@ -127,6 +127,8 @@ plain_cells = st.one_of(
     st.just(""),
     st.from_regex(r"\A\$?-?\$?[0-9]{0,16}\.?[0-9]{0,6}\Z"),
     st.sampled_from(["-", ".", "$", "-.5", "5.", "-0", "0000000000000000000012", "1.50000", "99999999999999.9999"]),
+    st.sampled_from(["262130237051617.93536", "99999999999999999999", "9223372036854775808", "-9999999999999.999"]),
+    st.sampled_from(["1900000000000000", "-1900000000000000", "99999999999999", "100000000000000", "$99999999999999"]),
 )
 
 
@@ -151,6 +153,9 @@ def test_whole_column_cast_takes_plain_columns_and_leaves_others() -> None:
     assert ingest._plain_column_scaled(pa.array(["$12.5", "", "-.25"]), blank, 2).tolist() == [1250, 0, -25]
     assert ingest._plain_column_scaled(pa.array(["1.005", "", "1"]), blank, 2) is None  # a third place: cleaning rounds
     assert ingest._plain_column_scaled(pa.array(["1e3", "", "1"]), blank, 4) is None
+    # more than 18 digits overflow in Arrow's decimal64 parse: left to the regex path, which reads them exactly
+    assert ingest._plain_column_scaled(pa.array(["262130237051617.93536", "", "1"]), blank, 4) is None
+    assert ingest._plain_column_scaled(pa.array(["1900000000000000", "", "1"]), blank, 4) is None
     # a sliced column is judged on its own cells, not the header text before them
     assert ingest._plain_column_scaled(pa.array(["Extended", "7", "", "8"]).slice(1), blank, 2).tolist() == [
         700,
@@ -260,3 +265,41 @@ def test_file_without_quotes_reads_as_the_same_file_fully_quoted(tmp_path: Path)
     assert from_bare.errors == from_quoted.errors
     assert from_bare.rows_skipped == from_quoted.rows_skipped == 1
     assert from_bare.lines["row_number"].tolist() == [4, 5, 7, 8, 10]
+
+
+def test_blank_is_what_trims_to_nothing_for_every_code_point() -> None:
+    # Given every character alone, after a letter and doubled
+    characters = [chr(code) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF]
+    cells = pa.array(["", *characters, *(f"a{character}" for character in characters), *(c * 2 for c in characters)])
+
+    # Then blank means exactly "trims to the empty string"
+    trimmed_empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(cells)), 0).to_numpy(zero_copy_only=False)
+    assert ingest._blank(cells).tolist() == trimmed_empty.tolist()
+
+
+def test_every_whitespace_the_trim_removes_is_ascii_below_0x21_or_not_ascii() -> None:
+    # _edges_may_be_space relies on it: cells with first and last bytes in 0x21-0x7F are left as they are
+    characters = [chr(code) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF]
+    trimmed = pc.utf8_trim_whitespace(pa.array(characters)).to_pylist()
+
+    spaces = [ord(character) for character, left in zip(characters, trimmed, strict=True) if left == ""]
+
+    assert len(spaces) == 29  # tab to carriage return, the four separators, space, NEL, NBSP and the Unicode spaces
+    assert all(code <= 0x20 or code >= 0x80 for code in spaces)
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        pytest.param(["a", "", "b c"], id="nothing_to_trim"),
+        pytest.param(["a", " b", "c"], id="leading_space"),
+        pytest.param(["a", "b\t", ""], id="trailing_tab"),
+        pytest.param(["\u00a0a", "b"], id="leading_nbsp"),
+        pytest.param(["a\u3000"], id="trailing_ideographic_space"),
+        pytest.param(["caf\u00e9", "\u00e9t\u00e9"], id="non_ascii_edges_not_spaces"),
+    ],
+)
+def test_trimmed_equals_the_trim_kernel(cells: list[str]) -> None:
+    # as a whole column and as a slice of one (the header cell before it must not matter)
+    for column in (pa.array(cells), pa.array([" Header ", *cells]).slice(1)):
+        assert ingest._trimmed(column).to_pylist() == pc.utf8_trim_whitespace(column).to_pylist()
