@@ -1015,10 +1015,11 @@ def _plain_column_scaled(raw: pa.Array, blank: np.ndarray, places: int) -> np.nd
         decimals = pc.cast(texts, _DECIMALS[places])
     except pa.ArrowInvalid:
         return None
+    values = np.frombuffer(decimals.buffers()[1], dtype=np.int64, count=len(decimals), offset=8 * decimals.offset)
+    if len(values) == len(raw):
+        return values.copy()  # writable, like the scattered case
     scaled = np.zeros(len(raw), dtype=np.int64)
-    scaled[~blank] = np.frombuffer(
-        decimals.buffers()[1], dtype=np.int64, count=len(decimals), offset=8 * decimals.offset
-    )
+    scaled[~blank] = values
     return scaled
 
 
@@ -1508,9 +1509,14 @@ def _lines_frame(
     count = int(accepted.sum())
     everything = count == len(accepted)
     keep = pa.array(accepted)
+
+    def pick(values: np.ndarray) -> np.ndarray:
+        # Every row accepted (the usual case): the arrays are _validate's own and can be used as they are.
+        return values if everything else values[accepted]
+
     frame: dict[str, Any] = {
-        "row_number": row_numbers[accepted].astype(np.int64),
-        "purchase_date": pd.Series(dates[accepted]),
+        "row_number": pick(row_numbers).astype(np.int64, copy=False),
+        "purchase_date": pd.Series(pick(dates)),
     }
     for name in TEXT_FIELDS:
         if name in column_of:
@@ -1518,12 +1524,12 @@ def _lines_frame(
             frame[name] = pd.Series(pd.arrays.ArrowStringArray(_trimmed(column if everything else column.filter(keep))))
         else:
             frame[name] = pd.Series(pd.arrays.ArrowStringArray(pa.repeat("", count))).astype("str")
-    has_extended = extended.readable[accepted]
-    frame["quantity_e4"] = quantities[accepted]
-    frame["unit_price_e4"] = prices[accepted]
-    frame["extended_cents"] = np.where(has_extended, extended.scaled[accepted], 0)
+    has_extended = pick(extended.readable)
+    frame["quantity_e4"] = pick(quantities)
+    frame["unit_price_e4"] = pick(prices)
+    frame["extended_cents"] = np.where(has_extended, pick(extended.scaled), 0)
     frame["has_extended"] = has_extended
-    frame["spend_cents"] = spend[accepted]
+    frame["spend_cents"] = pick(spend)
     # copy=False: the columns are fresh arrays already, and pandas would copy them into 2-D blocks otherwise.
     return pd.DataFrame({name: frame[name] for name in LINE_COLUMNS}, copy=False)
 
