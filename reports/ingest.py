@@ -625,6 +625,8 @@ def _read_csv_grid(csv_bytes: _CsvBytes, n_rows: int | None, mapping: dict[str, 
 
 def _characters(column: pa.Array) -> bytes:
     """A string column's cells run together, as bytes (a copy of its part of the character buffer)."""
+    if column.type != pa.string():
+        column = column.cast(pa.string())  # 32-bit offsets below
     characters = column.buffers()[2]
     if characters is None or not len(column):
         return b""

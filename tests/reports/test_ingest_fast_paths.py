@@ -303,3 +303,13 @@ def test_trimmed_equals_the_trim_kernel(cells: list[str]) -> None:
     # as a whole column and as a slice of one (the header cell before it must not matter)
     for column in (pa.array(cells), pa.array([" Header ", *cells]).slice(1)):
         assert ingest._trimmed(column).to_pylist() == pc.utf8_trim_whitespace(column).to_pylist()
+
+
+def test_buffer_look_up_sees_only_the_cells_of_a_slice() -> None:
+    column = pa.array(["Unit $ Price", "1\n", "2"])
+
+    assert ingest._may_hold(column, b"$")
+    assert not ingest._may_hold(column.slice(1), b"$")
+    assert ingest._may_hold(column.slice(1), b"\n")
+    assert not ingest._may_hold(column.slice(2), b"\n")
+    assert ingest._may_hold(pa.array(["a$"], type=pa.large_string()), b"$")
