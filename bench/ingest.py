@@ -2,7 +2,9 @@
 
 Files of 100,000 rows (and 1,000,000 with BENCH_FULL=1 for xlsx; csv always) are generated once and cached under
 var/bench/. The bare read is fastexcel to pandas for xlsx, pandas' C engine for csv; for csv the Arrow read (what
-ingest itself uses: pyarrow.csv, every column text) is shown too, as the floor ingest cannot beat.
+ingest itself uses: pyarrow.csv, every column text, quoted line breaks allowed when the file has quotes) is shown too,
+as the floor ingest cannot beat. "ingest / fastest read" compares with the faster of the two reads (the target is 2x).
+Each figure is the best of BENCH_REPEAT runs (3 by default): the machine is shared and single runs are noisy.
 """
 
 from __future__ import annotations
@@ -105,15 +107,24 @@ def _arrow_read(path: Path) -> int:
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
+    data = path.read_bytes()
     options = pa_csv.ConvertOptions(column_types={f"f{i}": pa.string() for i in range(200)})
-    read = pa_csv.ReadOptions(autogenerate_column_names=True, skip_rows=1)
-    return pa_csv.read_csv(path, read_options=read, convert_options=options).num_rows
+    read = pa_csv.ReadOptions(autogenerate_column_names=True, skip_rows=1, block_size=8 * 1024 * 1024)
+    parse = pa_csv.ParseOptions(newlines_in_values=b'"' in data, ignore_empty_lines=False)
+    return pa_csv.read_csv(
+        pa.BufferReader(data), read_options=read, parse_options=parse, convert_options=options
+    ).num_rows
 
 
 def _timed(function: Any, path: Path) -> tuple[float, int]:
-    start = time.perf_counter()
-    count = function(path)
-    return time.perf_counter() - start, count
+    """Best wall time of BENCH_REPEAT calls, and the call's row count."""
+    best = float("inf")
+    count = 0
+    for _ in range(max(1, int(os.environ.get("BENCH_REPEAT", "3")))):
+        start = time.perf_counter()
+        count = function(path)
+        best = min(best, time.perf_counter() - start)
+    return best, count
 
 
 def _ingest(path: Path) -> int:
@@ -138,16 +149,16 @@ def run() -> list[dict[str, Any]]:
     rows = []
     for path in files:
         bare_seconds, count = _timed(_bare_read, path)
-        arrow = f"{count / _timed(_arrow_read, path)[0]:,.0f}" if path.suffix == ".csv" else ""
+        arrow_seconds = _timed(_arrow_read, path)[0] if path.suffix == ".csv" else float("inf")
         ingest_seconds, ingested = _timed(_ingest, path)
         rows.append(
             {
                 "file": path.name,
                 "rows": f"{count:,}",
                 "bare read rows/s": f"{count / bare_seconds:,.0f}",
-                "arrow read rows/s": arrow,
+                "arrow read rows/s": f"{count / arrow_seconds:,.0f}" if path.suffix == ".csv" else "",
                 "ingest rows/s": f"{ingested / ingest_seconds:,.0f}",
-                "ingest / bare time": f"{ingest_seconds / bare_seconds:.2f}x",
+                "ingest / fastest read": f"{ingest_seconds / min(bare_seconds, arrow_seconds):.2f}x",
             }
         )
     return rows

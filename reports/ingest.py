@@ -1,11 +1,14 @@
 """Purchase file ingestion: any finance spreadsheet to validated purchase lines (DESIGN.md section 5).
 
 Pure: no ORM, no request (settings are read inside functions, for the limits only). Reads xlsx/xlsm/xls/ods through
-fastexcel (Rust calamine) with every column forced to text, csv/tsv through pandas' C engine with dtype=str; finds the
-header row under title rows, maps the columns (synonyms, then rapidfuzz), and accepts or rejects every data row with
-vectorised Arrow compute kernels (RE2 regexes, no Python loop per row on the common path). Money and quantities are
-parsed from the cell's text into scaled integers, never through float (STYLE.md rule 6): quantity and unit price x 10^4,
-amounts in cents, rounded half away from zero like gpo.money (rare shapes such as "1E3" go through Decimal, per cell).
+fastexcel (Rust calamine) with every column forced to text, csv/tsv through Arrow's csv reader (bytes read and checked
+once, every column text); finds the header row under title rows, maps the columns (synonyms, then rapidfuzz), and
+accepts or rejects every data row with vectorised Arrow compute kernels (RE2 regexes, no Python loop per row on the
+common path; columns that repeat themselves, such as dates and quantities, are parsed once per distinct text). Money and
+quantities are parsed from the cell's text into scaled integers, never through float (STYLE.md rule 6): quantity and
+unit price x 10^4, amounts in cents, rounded half away from zero like gpo.money. The usual shapes ("1234.5",
+"$1,234.56") are Arrow decimal casts; other spellings are cleaned first, and rare shapes such as "1E3" go through
+Decimal, per cell.
 
 Choices worth knowing:
 - When a file has both "Pack Price" and "Unit Price" (the SCMS export), `unit_price` is the pack price: quantities in
@@ -269,8 +272,20 @@ def detect_format(path: Path, *, filename: str | None = None) -> str:
     A known spreadsheet extension (of `filename`, else of `path`) that disagrees with the content is refused too:
     an .xls renamed .xlsx is a mistake to point out, not a file to guess about (SECURITY.md item 2).
     """
-    path = Path(path)
-    file_format = _detect_by_content(path)
+    return _detect(Path(path), filename)[0]
+
+
+@dataclass(frozen=True)
+class _CsvBytes:
+    """A csv file's bytes, read once, with the encoding detection found for them."""
+
+    data: bytes
+    encoding: str
+
+
+def _detect(path: Path, filename: str | None) -> tuple[str, _CsvBytes | None]:
+    """detect_format, with the bytes of a csv file kept so that reading it does not load and check them again."""
+    file_format, csv_bytes = _detect_by_content(path)
     extension = Path(filename if filename is not None else path.name).suffix.lower()
     expected = _EXTENSION_FAMILY.get(extension)
     if expected is not None and expected != _FORMAT_FAMILY[file_format]:
@@ -278,10 +293,10 @@ def detect_format(path: Path, *, filename: str | None = None) -> str:
             f"The file is named {extension} but its content is {_FORMAT_NAMES[file_format]}: "
             f"save it again as {extension} or rename it."
         )
-    return file_format
+    return file_format, csv_bytes
 
 
-def _detect_by_content(path: Path) -> str:
+def _detect_by_content(path: Path) -> tuple[str, _CsvBytes | None]:
     with path.open("rb") as handle:
         head = handle.read(8)
     if head.startswith(_OLE2_MAGIC):
@@ -289,15 +304,15 @@ def _detect_by_content(path: Path) -> str:
         if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
             raise IngestError("The workbook is password-protected (encrypted): save it without a password and retry.")
         if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
-            return "xls"
+            return "xls", None
         raise IngestError("The file is an Office document that is not an Excel workbook (OLE2 without a Workbook).")
     if head.startswith(b"PK"):
-        return _detect_zip_format(path)
+        return _detect_zip_format(path), None
     for magic, what in _LOOKS_LIKE:
         if head.startswith(magic):
             raise IngestError(f"The file looks like {what}, not a spreadsheet (xlsx, xlsm, xls, ods or csv).")
-    _decode_text(path.read_bytes())
-    return "csv"
+    data = path.read_bytes()
+    return "csv", _CsvBytes(data, _text_encoding(data))
 
 
 def _detect_zip_format(path: Path) -> str:
@@ -320,23 +335,42 @@ def _detect_zip_format(path: Path) -> str:
     raise IngestError("The file looks like a zip archive, not a spreadsheet (xlsx, xlsm, xls, ods or csv).")
 
 
-def _decode_text(data: bytes) -> tuple[str, str]:
-    """(text, encoding) of a csv file: UTF-8 with or without BOM, else cp1252; IngestError for binary data."""
+def _text_encoding(data: bytes) -> str:
+    """A csv file's encoding: "utf-8-sig" (BOM), "utf-8", else "cp1252"; IngestError for binary or undecodable data.
+
+    The whole file is checked, but an ASCII file (the usual export) is known to be UTF-8 without decoding it.
+    """
     if b"\x00" in data:
         raise IngestError("The file contains binary data (NUL bytes): it is not a csv text file.")
     if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data.decode("utf-8-sig"), "utf-8-sig"
-        except UnicodeDecodeError as exc:
-            raise IngestError("The file starts as UTF-8 text but contains invalid bytes.") from exc
+        if not data[len(codecs.BOM_UTF8) :].isascii():
+            try:
+                data.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise IngestError("The file starts as UTF-8 text but contains invalid bytes.") from exc
+        return "utf-8-sig"
+    if data.isascii():
+        return "utf-8"
     try:
-        return data.decode("utf-8"), "utf-8"
+        data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        return "utf-8"
     try:
-        return data.decode("cp1252"), "cp1252"
+        data.decode("cp1252")
     except UnicodeDecodeError as exc:
         raise IngestError("The file is not text in UTF-8 or Windows-1252: it is not a readable csv file.") from exc
+    return "cp1252"
+
+
+def _text_prefix(csv_bytes: _CsvBytes, chars: int) -> str:
+    """The first `chars` characters of the decoded file (a character takes at most 4 bytes in UTF-8, 1 in cp1252)."""
+    data = csv_bytes.data
+    if csv_bytes.encoding == "cp1252":
+        return data[:chars].decode("cp1252")
+    # The incremental decoder leaves out a character cut in two at the end of the slice instead of failing on it.
+    return codecs.getincrementaldecoder(csv_bytes.encoding)().decode(data[: 4 * chars + 3], final=False)[:chars]
 
 
 def check_zip_container(path: Path) -> None:
@@ -429,10 +463,16 @@ def _text_column(values: Any) -> pa.Array:
 
 
 def _read_grid(
-    path: Path, file_format: str, sheet: str | None, n_rows: int | None, mapping: dict[str, str] | None
+    path: Path,
+    file_format: str,
+    sheet: str | None,
+    n_rows: int | None,
+    mapping: dict[str, str] | None,
+    csv_bytes: _CsvBytes | None,
 ) -> _Grid:
     if file_format == "csv":
-        return _read_csv_grid(path, n_rows, mapping)
+        assert csv_bytes is not None  # _detect keeps a csv file's bytes
+        return _read_csv_grid(csv_bytes, n_rows, mapping)
     return _read_workbook_grid(path, file_format, sheet, n_rows)
 
 
@@ -512,9 +552,9 @@ def _column_position(letters: str) -> int:
     return position - 1
 
 
-def _read_csv_grid(path: Path, n_rows: int | None, mapping: dict[str, str] | None) -> _Grid:
-    text, encoding = _decode_text(path.read_bytes())
-    sample = text[:CSV_SAMPLE_CHARS]
+def _read_csv_grid(csv_bytes: _CsvBytes, n_rows: int | None, mapping: dict[str, str] | None) -> _Grid:
+    encoding = csv_bytes.encoding
+    sample = _text_prefix(csv_bytes, CSV_SAMPLE_CHARS)
     delimiter = _sniff_delimiter(sample)
     # Title rows may be ragged: find the header among the first records with the csv module (physical lines).
     records: list[list[str]] = []
@@ -539,14 +579,17 @@ def _read_csv_grid(path: Path, n_rows: int | None, mapping: dict[str, str] | Non
     try:
         # Arrow's multi-threaded reader, every column as text ("" for empty cells, blank lines as rows of "").
         table = pa_csv.read_csv(
-            path,
+            pa.BufferReader(csv_bytes.data),
             read_options=pa_csv.ReadOptions(
                 skip_rows=header_line - 1,
                 autogenerate_column_names=True,
                 encoding="utf8" if encoding.startswith("utf-8") else encoding,
                 block_size=8 * 1024 * 1024,
             ),
-            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False),
+            # A line break can only sit inside a quoted cell; without any quote Arrow may split the file anywhere.
+            parse_options=pa_csv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=b'"' in csv_bytes.data, ignore_empty_lines=False
+            ),
             convert_options=pa_csv.ConvertOptions(
                 column_types={f"f{i}": pa.string() for i in range(_setting("UPLOAD_MAX_COLUMNS", 200) + 1)},
                 strings_can_be_null=False,
@@ -560,6 +603,7 @@ def _read_csv_grid(path: Path, n_rows: int | None, mapping: dict[str, str] | Non
         if "Empty CSV file" in str(exc):
             raise IngestError("The file is empty.") from exc
         # Ragged rows after the header: the csv module copes (slower, only for odd files).
+        text = csv_bytes.data.decode(encoding)
         rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))[header_line - 1 : header_line - 1 + limit]
         width = max((len(row) for row in rows), default=0)
         _check_width(width)
@@ -571,11 +615,28 @@ def _read_csv_grid(path: Path, n_rows: int | None, mapping: dict[str, str] | Non
     # Physical line numbers: a quoted cell spanning lines pushes every later row down.
     extra_lines = np.zeros(height, dtype=np.int64)
     for column in columns:
-        if _any(pc.match_substring(column, "\n")):
+        # A cheap look at the column's whole character buffer first: most columns never hold a line break.
+        if _may_hold(column, b"\n") and _any(pc.match_substring(column, "\n")):
             extra_lines += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False).astype(np.int64)
     before = np.concatenate(([0], np.cumsum(extra_lines)[:-1])) if height else extra_lines
     row_numbers = header_line + np.arange(height, dtype=np.int64) + before
     return _Grid([], "", columns, row_numbers.astype(np.int64), {})
+
+
+def _characters(column: pa.Array) -> bytes:
+    """A string column's cells run together, as bytes (a copy of its part of the character buffer)."""
+    if column.type != pa.string():
+        column = column.cast(pa.string())  # 32-bit offsets below
+    characters = column.buffers()[2]
+    if characters is None or not len(column):
+        return b""
+    offsets = np.frombuffer(column.buffers()[1], dtype=np.int32, count=len(column) + 1, offset=4 * column.offset)
+    return characters.slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes()
+
+
+def _may_hold(column: pa.Array, needle: bytes) -> bool:
+    """False when no cell of a string column can contain `needle` (one memchr-speed scan of its characters)."""
+    return needle in _characters(column)
 
 
 def _sniff_delimiter(sample: str) -> str:
@@ -718,8 +779,8 @@ def preview(
 ) -> Preview:
     """The header row, detected (or given) mapping and first data rows of a file, without validating the rows."""
     path = Path(path)
-    file_format = detect_format(path, filename=filename)
-    grid = _read_grid(path, file_format, sheet, HEADER_SCAN_ROWS + rows + 1000, mapping)
+    file_format, csv_bytes = _detect(path, filename)
+    grid = _read_grid(path, file_format, sheet, HEADER_SCAN_ROWS + rows + 1000, mapping, csv_bytes)
     header_index, headers, resolved = _header_and_mapping(grid, mapping)
     following = grid.rows(header_index + 1, grid.height)
     sample = [row for row in following if any(cell.strip() for cell in row)][:rows]
@@ -755,9 +816,9 @@ def ingest_file(
     """Read a purchase file and accept or reject every data row by DESIGN.md section 5; `progress` gets 0-100."""
     path = Path(path)
     report = progress or (lambda percent: None)
-    file_format = detect_format(path, filename=filename)
+    file_format, csv_bytes = _detect(path, filename)
     report(5)
-    grid = _read_grid(path, file_format, sheet, None, mapping)
+    grid = _read_grid(path, file_format, sheet, None, mapping, csv_bytes)
     report(40)
     header_index, headers, resolved = _header_and_mapping(grid, mapping)
     _require_fields(resolved)
@@ -787,7 +848,25 @@ def _mask(array: Any) -> np.ndarray:
 
 def _trimmed(array: pa.Array) -> pa.Array:
     # Unicode-aware: non-breaking and figure spaces are trimmed too (SECURITY.md item 8).
-    return pc.utf8_trim_whitespace(array)
+    return pc.utf8_trim_whitespace(array) if _edges_may_be_space(array) else array
+
+
+def _edges_may_be_space(array: pa.Array) -> bool:
+    """False when no cell starts or ends with a byte of a space: ASCII whitespace is at most 0x20 and every other
+    whitespace character is non-ASCII, so cells whose first and last bytes lie in 0x21-0x7F trim to themselves."""
+    if array.null_count or array.type != pa.string():
+        return True
+    characters = array.buffers()[2]
+    if characters is None or not len(array):
+        return False
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=len(array) + 1, offset=4 * array.offset)
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = ends > starts
+    if not filled.all():
+        starts, ends = starts[filled], ends[filled]
+    data = np.frombuffer(characters, dtype=np.uint8)
+    edges = np.concatenate((data[starts], data[ends - 1]))
+    return bool(((edges <= 0x20) | (edges >= 0x80)).any())
 
 
 def _any(array: Any) -> bool:
@@ -798,8 +877,15 @@ def _all(array: Any) -> bool:
     return bool(pc.all(array).as_py())
 
 
+def _has(array: pa.Array, text: str) -> bool:
+    """Whether some cell contains `text` (the buffer look-up first: usually no cell can)."""
+    return _may_hold(array, text.encode()) and _any(pc.match_substring(array, text))
+
+
 def _blank(array: pa.Array) -> np.ndarray:
-    return _mask(pc.equal(pc.utf8_length(_trimmed(array)), 0))
+    # Empty or nothing but whitespace: what trims to "" (utf8_is_space uses the same whitespace as the trim, per
+    # code point, without building the trimmed strings).
+    return _mask(pc.or_(pc.equal(pc.binary_length(array), 0), pc.utf8_is_space(array)))
 
 
 _PLAIN_NUMBER = r"^-?[0-9]+(?:\.[0-9]+)?$"
@@ -809,11 +895,15 @@ _GROUPED = r"^[-(]?-?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?\)?-?$"
 
 @dataclass
 class _Numbers:
-    text: pa.Array  # canonical number text ("-12.00") where readable
     scaled: np.ndarray  # int64: value x 10^places rounded half away from zero; 0 where blank, unreadable, too large
     blank: np.ndarray
     readable: np.ndarray
     too_large: np.ndarray  # readable but |value| >= 10^14 once rounded (more than the database columns hold)
+
+    def take(self, positions: np.ndarray) -> _Numbers:
+        return _Numbers(
+            self.scaled[positions], self.blank[positions], self.readable[positions], self.too_large[positions]
+        )
 
 
 LIMIT_DIGITS = 14  # |quantity|, |unit price|, |extended amount| and |spend| stay below 10^14 (the DB columns)
@@ -821,12 +911,16 @@ _POWERS = 10 ** np.arange(19, dtype=np.int64)
 _ROUNDING = {2: cents, 4: unit_price}
 
 
-def _clean_numbers(raw: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
-    """Finance spellings to plain number text: "$1,234.56", "(12.00)", "12.00-", "−12", NBSP; (text, blank, ok)."""
+def _clean_numbers(raw: pa.Array, dollars: bool) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """Finance spellings to plain number text: "$1,234.56", "(12.00)", "12.00-", "−12", NBSP; (text, blank, ok).
+
+    `dollars`: whether the column has a "$" anywhere. It decides for every cell whether a sign followed by spaces
+    ("- 12") is closed up, so a column split into parts must pass it for the whole column.
+    """
     text = _trimmed(raw)
     blank = _mask(pc.equal(pc.utf8_length(text), 0))
     # Each rewrite runs only when some cell needs it: regex rewrites cost far more than the checks.
-    if _any(pc.match_substring(text, "$")):
+    if dollars:
         text = pc.replace_substring(text, "$", "")
         if _any(pc.match_substring(text, " ")):
             text = _trimmed(pc.replace_substring_regex(text, r"^([-(]?)\s+", r"\1"))
@@ -847,8 +941,127 @@ def _clean_numbers(raw: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     return text, blank, readable
 
 
+# The usual shapes: "-1234.5", "1,234.56", "$1,234.56", "-$12"; at most 14 integer digits and `places` decimals. These
+# are exact decimals once "$" and "," are dropped, which Arrow casts straight to scaled integers.
+_GROUPED_14 = r"[0-9]{1,3}(?:,[0-9]{3}){1,3}|[0-9]{1,2}(?:,[0-9]{3}){4}"
+_USUAL_NUMBER = {
+    places: rf"^-?\$?(?:[0-9]{{1,{LIMIT_DIGITS}}}|{_GROUPED_14})(?:\.[0-9]{{1,{places}}})?$" for places in (2, 4)
+}
+
+
 def _parse_numbers(raw: pa.Array, places: int) -> _Numbers:
-    """Readable numbers of a column scaled to `places` decimals (4: quantity, unit price; 2: amounts, in cents)."""
+    """Readable numbers of a column scaled to `places` decimals (4: quantity, unit price; 2: amounts, in cents).
+
+    Once per distinct text when the column repeats itself (quantities, prices). Empty cells and the usual shapes take
+    two kernels; every other cell goes through _parse_odd_numbers, once per distinct text when those repeat.
+    """
+    distinct = _few_distinct(raw)
+    if distinct is not None:
+        # The distinct texts hold a "$" exactly when the column does: _clean_numbers reads each one as in the column.
+        return _parse_number_cells(distinct[0], places).take(distinct[1])
+    return _parse_number_cells(raw, places)
+
+
+def _parse_number_cells(raw: pa.Array, places: int) -> _Numbers:
+    size = len(raw)
+    blank = _mask(pc.equal(pc.binary_length(raw), 0))
+    whole = _plain_column_scaled(raw, blank, places)
+    if whole is not None:
+        return _Numbers(whole, blank, ~blank, np.zeros(size, dtype=bool))
+    usual = _mask(pc.match_substring_regex(raw, _USUAL_NUMBER[places]))
+    numbers = _Numbers(np.zeros(size, dtype=np.int64), blank, usual.copy(), np.zeros(size, dtype=bool))
+    if usual.any():
+        numbers.scaled[usual] = _usual_scaled(raw if usual.all() else raw.filter(pa.array(usual)), places)
+    odd = ~usual & ~blank
+    if odd.any():
+        positions = np.flatnonzero(odd)
+        cells = raw if len(positions) == size else raw.take(pa.array(positions))
+        distinct = _few_distinct(cells)
+        dollars = _has(raw, "$")
+        if distinct is None:
+            parsed = _parse_odd_numbers(cells, places, dollars)
+        else:
+            parsed = _parse_odd_numbers(distinct[0], places, dollars).take(distinct[1])
+        numbers.scaled[positions] = parsed.scaled
+        numbers.blank[positions] = parsed.blank
+        numbers.readable[positions] = parsed.readable
+        numbers.too_large[positions] = parsed.too_large
+    return numbers
+
+
+_DECIMALS = {2: pa.decimal64(LIMIT_DIGITS + 2, 2), 4: pa.decimal64(LIMIT_DIGITS + 4, 4)}
+# Bytes that rule a column out of _plain_column_scaled: Arrow would read exponents and "+", and commas and spaces need
+# the cleaning chain (grouping checks, "- 12").
+_NOT_PLAIN_BYTES = (b"e", b"E", b"+", b",", b" ")
+_PLAIN_MAX_CHARACTERS = LIMIT_DIGITS
+
+
+def _plain_column_scaled(raw: pa.Array, blank: np.ndarray, places: int) -> np.ndarray | None:
+    """Scaled integers of a column whose non-empty cells are all sign, digits and point ("$" dropped), else None.
+
+    One Arrow decimal cast, no regex: the cast fails on any other text, on more than `places` non-zero decimals and on
+    values of 10^14 or more. For the cells it accepts, the cleaning chain would give the same exact value.
+    """
+    characters = _characters(raw)
+    if any(byte in characters for byte in _NOT_PLAIN_BYTES):
+        return None
+    texts = raw.filter(pa.array(~blank)) if blank.any() else raw
+    if b"$" in characters:
+        texts = pc.replace_substring(texts, "$", "")
+    # pyarrow 26's decimal64 cast overflows int64 silently past 18 digits, reading or scaling up: "1900000000000000" at
+    # 4 places gives 55325592629044.8384. Cells of at most 14 characters are below 10^14, so their scaled values stay
+    # below 10^18 and the cast is exact; a column with longer ones takes the regex path.
+    if len(texts) and pc.max(pc.binary_length(texts)).as_py() > _PLAIN_MAX_CHARACTERS:
+        return None
+    try:
+        decimals = pc.cast(texts, _DECIMALS[places])
+    except pa.ArrowInvalid:
+        return None
+    values = np.frombuffer(decimals.buffers()[1], dtype=np.int64, count=len(decimals), offset=8 * decimals.offset)
+    if len(values) == len(raw):
+        return values.copy()  # writable, like the scattered case
+    scaled = np.zeros(len(raw), dtype=np.int64)
+    scaled[~blank] = values
+    return scaled
+
+
+def _usual_scaled(texts: pa.Array, places: int) -> np.ndarray:
+    """int64 value x 10^places of texts of the _USUAL_NUMBER shape: Arrow's exact decimal cast, read as its integers."""
+    if _may_hold(texts, b"$"):
+        texts = pc.replace_substring(texts, "$", "")
+    if _may_hold(texts, b","):
+        texts = pc.replace_substring(texts, ",", "")
+    decimals = pc.cast(texts, _DECIMALS[places])
+    # A decimal64 is its unscaled integer: the buffer read as int64 is the value x 10^places.
+    return np.frombuffer(decimals.buffers()[1], dtype=np.int64, count=len(decimals), offset=8 * decimals.offset)
+
+
+_DISTINCT_MIN_ROWS = 20_000
+_DISTINCT_SAMPLE = 4096
+
+
+def _few_distinct(values: pa.Array) -> tuple[pa.Array, np.ndarray] | None:
+    """(distinct values, each cell's position among them) when a long column repeats itself, else None.
+
+    Work done once per distinct value then taken back is exact for any per-cell function; whether it pays is guessed
+    from the first rows (dates, quantities, prices and vendors repeat; amounts seldom do).
+    """
+    if len(values) < _DISTINCT_MIN_ROWS:
+        return None
+    sample = values.slice(0, _DISTINCT_SAMPLE)
+    if pc.count_distinct(sample).as_py() * 2 > len(sample):
+        return None
+    encoded = pc.dictionary_encode(values)
+    return encoded.dictionary, np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _parse_odd_numbers(raw: pa.Array, places: int, dollars: bool | None = None) -> _Numbers:
+    """_parse_numbers for any cell text: finance spellings cleaned, rare shapes through Decimal.
+
+    `dollars` is whether the whole column has a "$" (see _clean_numbers); None: whether these cells have one.
+    """
+    if dollars is None:
+        dollars = _has(raw, "$")
     plain = _mask(pc.match_substring_regex(raw, _PLAIN_NUMBER))
     size = len(raw)
     if plain.all():
@@ -856,14 +1069,14 @@ def _parse_numbers(raw: pa.Array, places: int) -> _Numbers:
     else:
         # Only the cells that are not already plain numbers go through the cleaning chain.
         others = np.flatnonzero(~plain)
-        cleaned, other_blank, other_readable = _clean_numbers(raw.take(pa.array(others)))
+        cleaned, other_blank, other_readable = _clean_numbers(raw.take(pa.array(others)), dollars)
         text = pc.replace_with_mask(raw, pa.array(~plain), cleaned)
         blank = np.zeros(size, dtype=bool)
         blank[others] = other_blank
         readable = plain.copy()
         readable[others] = other_readable
     scaled, too_large = _scaled(text, readable, places)
-    return _Numbers(text, scaled, blank, readable, too_large)
+    return _Numbers(scaled, blank, readable, too_large)
 
 
 def _scaled(text: pa.Array, readable: np.ndarray, places: int) -> tuple[np.ndarray, np.ndarray]:
@@ -946,8 +1159,16 @@ def _calendar_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.
     return np.where(valid, dates, _NOT_A_DATE)
 
 
-def _parse_dates(raw: pa.Array) -> tuple[np.ndarray, np.ndarray, pa.Array]:
-    """(datetime64[D], NaT where unreadable; blank mask; trimmed text): ISO, US, month names, Excel serials."""
+def _parse_dates(raw: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(datetime64[D], NaT where unreadable; blank mask): ISO, US, month names, Excel serials; per distinct text."""
+    distinct = _few_distinct(raw)
+    if distinct is None:
+        return _parse_date_cells(raw)
+    dates, blank = _parse_date_cells(distinct[0])
+    return dates[distinct[1]], blank[distinct[1]]
+
+
+def _parse_date_cells(raw: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     text = _trimmed(raw)
     blank = _mask(pc.equal(pc.utf8_length(text), 0))
     result = np.full(len(text), _NOT_A_DATE, dtype="datetime64[D]")
@@ -1002,7 +1223,7 @@ def _parse_dates(raw: pa.Array) -> tuple[np.ndarray, np.ndarray, pa.Array]:
             valid = (serial >= 1) & (serial < 2958466)
             dates = _EXCEL_EPOCH + np.where(valid, np.floor(serial), 0).astype(np.int64).astype("timedelta64[D]")
             result[positions[serial_mask]] = np.where(valid, dates, _NOT_A_DATE)
-    return result, blank, text
+    return result, blank
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -1014,7 +1235,7 @@ _SUMMARY = r"(?i)^(?:sub\s*-?\s*)?total"
 
 def _absent_numbers(size: int) -> _Numbers:
     nothing = np.zeros(size, dtype=bool)
-    return _Numbers(pa.nulls(size, pa.string()), np.zeros(size, dtype=np.int64), ~nothing, nothing, nothing)
+    return _Numbers(np.zeros(size, dtype=np.int64), ~nothing, nothing, nothing)
 
 
 def _validate(grid: _Grid, header_index: int, headers: list[str], mapping: dict[str, str]) -> IngestResult:
@@ -1045,7 +1266,7 @@ def _validate(grid: _Grid, header_index: int, headers: list[str], mapping: dict[
     if size > _max_rows():
         raise IngestError(f"The file has more than {_max_rows():,} data rows (the limit).")
 
-    dates, date_blank, date_text = _parse_dates(columns[column_of["purchase_date"]])
+    dates, date_blank = _parse_dates(columns[column_of["purchase_date"]])
     date_ok = ~np.isnat(dates)
     # DESIGN §5: a summary row has no date and a text cell beginning with "total" or "subtotal".
     summary = np.zeros(size, dtype=bool)
@@ -1088,7 +1309,7 @@ def _validate(grid: _Grid, header_index: int, headers: list[str], mapping: dict[
             column_name[index] = mapping[name]
             open_rows[index] = False
     reject(date_blank, "purchase_date", "date is missing")
-    reject(~date_ok, "purchase_date", _quoting("date is unreadable: ", date_text))
+    reject(~date_ok, "purchase_date", _quoting("date is unreadable: ", columns[column_of["purchase_date"]], trim=True))
     reject(_blank(columns[column_of["vendor_name"]]), "vendor_name", "vendor is blank")
     for name, parsed in numbers.items():
         raw = columns[column_of[name]]
@@ -1096,11 +1317,16 @@ def _validate(grid: _Grid, header_index: int, headers: list[str], mapping: dict[
     for name, parsed in numbers.items():
         raw = columns[column_of[name]]
         reject(parsed.too_large, name, _quoting(f"{FIELD_LABELS[name]} is too large: ", raw))
-    usable = quantity.readable.astype(int) + price.readable.astype(int) + extended.readable.astype(int)
+    usable = quantity.readable.astype(np.int8) + price.readable.astype(np.int8) + extended.readable.astype(np.int8)
     few = usable < 2
-    first_missing = np.where(~quantity.readable, "quantity", np.where(~price.readable, "unit_price", "extended_amount"))
+    # The reason names the first of the three that is missing.
+    first_missing = {
+        "quantity": ~quantity.readable,
+        "unit_price": quantity.readable & ~price.readable,
+        "extended_amount": quantity.readable & price.readable,
+    }
     for name in NUMBER_FIELDS:
-        reject(few & (first_missing == name), name, "fewer than two of quantity, unit price and extended amount")
+        reject(few & first_missing[name], name, "fewer than two of quantity, unit price and extended amount")
     # Zero tests use the 4-place values: a quantity of 0.00001 is stored as 0 and cannot divide the amount.
     derive_quantity = ~quantity.readable & price.readable & extended.readable
     reject(derive_quantity & (price.scaled == 0), "unit_price", "unit price is zero: the quantity cannot be derived")
@@ -1181,11 +1407,12 @@ def _row_values(columns: list[pa.Array], rows: np.ndarray) -> list[tuple[str, ..
     return [tuple(row) for row in zip(*taken, strict=True)]
 
 
-def _quoting(prefix: str, values: pa.Array) -> Callable[[np.ndarray], list[str]]:
-    """A reason builder naming each rejected row's own cell text."""
+def _quoting(prefix: str, values: pa.Array, *, trim: bool = False) -> Callable[[np.ndarray], list[str]]:
+    """A reason builder naming each rejected row's own cell text (trimmed with `trim`)."""
 
     def build(mask: np.ndarray) -> list[str]:
-        return [prefix + repr(value) for value in values.filter(pa.array(mask)).to_pylist()]
+        chosen = values.filter(pa.array(mask))
+        return [prefix + repr(value) for value in (_trimmed(chosen) if trim else chosen).to_pylist()]
 
     return build
 
@@ -1282,23 +1509,31 @@ def _lines_frame(
 ) -> pd.DataFrame:
     """One row per accepted data row; money as int64 (x 10^4 for quantity and unit price, cents for amounts)."""
     count = int(accepted.sum())
+    everything = count == len(accepted)
     keep = pa.array(accepted)
+
+    def pick(values: np.ndarray) -> np.ndarray:
+        # Every row accepted (the usual case): the arrays are _validate's own and can be used as they are.
+        return values if everything else values[accepted]
+
     frame: dict[str, Any] = {
-        "row_number": row_numbers[accepted].astype(np.int64),
-        "purchase_date": pd.Series(dates[accepted]),
+        "row_number": pick(row_numbers).astype(np.int64, copy=False),
+        "purchase_date": pd.Series(pick(dates)),
     }
     for name in TEXT_FIELDS:
         if name in column_of:
-            frame[name] = pd.Series(pd.arrays.ArrowStringArray(_trimmed(columns[column_of[name]].filter(keep))))
+            column = columns[column_of[name]]
+            frame[name] = pd.Series(pd.arrays.ArrowStringArray(_trimmed(column if everything else column.filter(keep))))
         else:
-            frame[name] = pd.Series([""] * count, dtype="str")
-    has_extended = extended.readable[accepted]
-    frame["quantity_e4"] = quantities[accepted]
-    frame["unit_price_e4"] = prices[accepted]
-    frame["extended_cents"] = np.where(has_extended, extended.scaled[accepted], 0)
+            frame[name] = pd.Series(pd.arrays.ArrowStringArray(pa.repeat("", count))).astype("str")
+    has_extended = pick(extended.readable)
+    frame["quantity_e4"] = pick(quantities)
+    frame["unit_price_e4"] = pick(prices)
+    frame["extended_cents"] = np.where(has_extended, pick(extended.scaled), 0)
     frame["has_extended"] = has_extended
-    frame["spend_cents"] = spend[accepted]
-    return pd.DataFrame({name: frame[name] for name in LINE_COLUMNS})
+    frame["spend_cents"] = pick(spend)
+    # copy=False: the columns are fresh arrays already, and pandas would copy them into 2-D blocks otherwise.
+    return pd.DataFrame({name: frame[name] for name in LINE_COLUMNS}, copy=False)
 
 
 __all__ = [
