@@ -21,7 +21,7 @@ How a batch is worked:
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -151,7 +151,7 @@ class _Codes:
         return np.array([self(str(u)) for u in uniques], dtype=np.int64)[codes] if len(uniques) else _ints([])
 
 
-CONTRACT_COLUMNS = ("id", "vendor_id", "number", "start_day", "end_day", "is_draft", "discount_pct")
+CONTRACT_COLUMNS = ("id", "vendor_id", "number", "start_day", "end_day", "is_draft", "discount_pct_e4")
 ITEM_COLUMNS = (
     "id",
     "contract_id",
@@ -166,9 +166,10 @@ PRICE_COLUMNS = ("id", "item_id", "price_e4", "from_day", "to_day", "tier", "min
 PARTICIPATION_COLUMNS = ("practice_id", "contract_id", "joined_day", "tier")
 """The catalog as `CatalogIndex.from_frames` reads it (contracts.selectors.catalog_frames_load): one frame each.
 
-Days count from 1970-01-01; prices and quantities are in ten-thousandths; UOMs are folded; a missing value
-(end of a price row, list price, min_qty, category, discount) is null. Items and prices may carry an `exact` column
-(False where a figure has more than 4 places: its groups go to the reference engine).
+Days count from 1970-01-01; prices, quantities and discount percents are in ten-thousandths; UOMs are folded; a
+missing value (end of a price row, list price, min_qty, category, discount) is null. Items and prices may carry an
+`exact` column (False where a figure has more than 4 places: its groups go to the reference engine); such frames
+need the CatalogSlice they came from as `source`.
 """
 
 _DAY_BIAS = 2**30  # days shifted to be >= 0 inside an interval key
@@ -187,6 +188,30 @@ def _column(frame: pd.DataFrame, name: str, missing: int) -> np.ndarray:
     if column.dtype == object or column.hasnans:
         column = column.fillna(missing)
     return column.to_numpy(dtype=np.int64)
+
+
+def _distinct(keys: np.ndarray) -> np.ndarray:
+    """The sorted distinct values (by sorting: numpy's hashing unique is slow on wide int64 keys)."""
+    ordered = np.sort(keys)
+    keep = np.ones(len(ordered), dtype=bool)
+    keep[1:] = ordered[1:] != ordered[:-1]
+    return ordered[keep]
+
+
+def _distinct_inverse(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted distinct values and, per key, the position of its value among them."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    new = np.ones(len(ordered), dtype=bool)
+    new[1:] = ordered[1:] != ordered[:-1]
+    inverse = np.empty(len(keys), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return ordered[new], inverse
+
+
+def _interval_key(group: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """(group, day) as one sortable integer."""
+    return (group << _DAY_BITS) | (np.clip(day, -_DAY_BIAS, _DAY_BIAS - 1) + _DAY_BIAS)
 
 
 def _spans(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -211,7 +236,10 @@ def catalog_frames(catalog: CatalogSlice) -> dict[str, pd.DataFrame]:
                 "start_day": _ints([day_number(c.start_date) for c in catalog.contracts]),
                 "end_day": _ints([day_number(c.end_date) for c in catalog.contracts]),
                 "is_draft": np.array([c.is_draft for c in catalog.contracts], dtype=bool),
-                "discount_pct": pd.Series([c.discount_pct for c in catalog.contracts], dtype=object),
+                "discount_pct_e4": pd.Series(
+                    [(e4(c.discount_pct) or 0) if c.discount_pct is not None else None for c in catalog.contracts],
+                    dtype=object,
+                ),
             }
         ),
         "items": pd.DataFrame(
@@ -315,19 +343,13 @@ class CatalogIndex:
     @classmethod
     def build(cls, catalog: CatalogSlice) -> CatalogIndex:
         """The index of a CatalogSlice (the reference engine then works on that very slice)."""
-        return cls.from_frames(**catalog_frames(catalog), source=catalog)
+        return cls.from_frames(catalog_frames(catalog), source=catalog)
 
     @classmethod
-    def from_frames(
-        cls,
-        *,
-        contracts: pd.DataFrame,
-        items: pd.DataFrame,
-        prices: pd.DataFrame,
-        participations: pd.DataFrame,
-        source: CatalogSlice | None = None,
-    ) -> CatalogIndex:
-        """The index of a catalog given as columns (CONTRACT_COLUMNS, ITEM_COLUMNS, PRICE_COLUMNS, ...)."""
+    def from_frames(cls, frames: Mapping[str, pd.DataFrame], *, source: CatalogSlice | None = None) -> CatalogIndex:
+        """The index of a catalog given as frames "contracts", "items", "prices", "participations" (`*_COLUMNS`)."""
+        contracts, items = frames["contracts"], frames["items"]
+        prices, participations = frames["prices"], frames["participations"]
         uoms, tiers = _Codes(), _Codes()
         uoms(EACH)
         c_id = contracts["id"].to_numpy(dtype=np.int64)
@@ -335,7 +357,7 @@ class CatalogIndex:
         c_vendor = contracts["vendor_id"].to_numpy(dtype=np.int64)
         numbers = [str(n) for n in contracts["number"].tolist()]
         rank = {number: r for r, number in enumerate(sorted(set(numbers)))}
-        has_discount = contracts["discount_pct"].notna().to_numpy(dtype=bool)
+        has_discount = contracts["discount_pct_e4"].notna().to_numpy(dtype=bool)
 
         # Participations keyed by practice and contract position, sorted for searchsorted.
         p_contract = contract_at.get_indexer(participations["contract_id"].to_numpy(dtype=np.int64))
@@ -372,12 +394,12 @@ class CatalogIndex:
 
         # Groups: (vendor, SKU) ones first, then (vendor, part number) ones; members sorted by contract, item.
         sku_members = np.flatnonzero(i_sku >= 0)
-        sku_keys, sku_group = np.unique(i_vendor[sku_members] * span + i_sku[sku_members], return_inverse=True)
+        sku_keys, sku_group = _distinct_inverse(i_vendor[sku_members] * span + i_sku[sku_members])
         mfr_members = np.flatnonzero(i_mfr >= 0)
-        mfr_keys, mfr_group = np.unique(i_vendor[mfr_members] * span + i_mfr[mfr_members], return_inverse=True)
+        mfr_keys, mfr_group = _distinct_inverse(i_vendor[mfr_members] * span + i_mfr[mfr_members])
         groups = len(sku_keys) + len(mfr_keys)
         member_item = np.concatenate([sku_members, mfr_members])
-        member_group = np.concatenate([sku_group.reshape(-1), mfr_group.reshape(-1) + len(sku_keys)])
+        member_group = np.concatenate([sku_group, mfr_group + len(sku_keys)])
         order = np.lexsort((i_id[member_item], c_id[i_contract[member_item]], member_group))
         member_item, member_group = member_item[order], member_group[order]
         # Per each prices compare exactly as price * (lcm / units) with the lcm of the group's units.
@@ -438,28 +460,29 @@ class CatalogIndex:
                 c_end[e_contract] + 1,
             ]
         )
-        iv_keys = np.unique((cuts_group << _DAY_BITS) | (np.clip(cuts_day, -_DAY_BIAS, _DAY_BIAS - 1) + _DAY_BIAS))
+        iv_keys = _distinct(_interval_key(cuts_group, cuts_day))
         iv_group = iv_keys >> _DAY_BITS
         iv_day = (iv_keys & ((1 << _DAY_BITS) - 1)) - _DAY_BIAS
         iv_per_group = np.bincount(iv_group, minlength=groups)
-        owner, entry = _spans(np.cumsum(count)[iv_group] - count[iv_group], count[iv_group])
-        on = iv_day[owner]
-        contract = e_contract[entry]
-        live = (
-            ~c_draft[contract]
-            & (c_start[contract] <= on)
-            & (on <= c_end[contract])
-            & (e_from[entry] <= on)
-            & (on <= e_to[entry])
-        )
-        owner, entry = owner[live], entry[live]
+        # An entry is live (row effective, contract in force) on the intervals from its first day to its last.
+        first_day = np.maximum(e_from, c_start[e_contract])
+        last_day = np.minimum(e_to, c_end[e_contract])
+        first_iv = np.searchsorted(iv_keys, _interval_key(entry_group, first_day))
+        last_iv = np.searchsorted(iv_keys, _interval_key(entry_group, last_day), side="right") - 1
+        lives = np.where(~c_draft[e_contract] & (first_day <= last_day), last_iv - first_iv + 1, 0)
+        entry, owner = _spans(first_iv, lives)
+        by_interval = np.lexsort((entry, owner))
+        owner, entry = owner[by_interval], entry[by_interval]
         iv_count = np.bincount(owner, minlength=len(iv_keys))
         iv_start = np.cumsum(iv_count) - iv_count
         plain = (e_tier[entry] == 0) & (e_min[entry] < 0)
         iv_simple = (np.bincount(owner, weights=~plain, minlength=len(iv_keys)) == 0) & exact[iv_group]
         per_each = e_price * np.where(exact[entry_group], e_scale, 0)
-        ranked = _rank(owner, entry, per_each, c_start, e_contract, c_rank, e_item, e_price_id)
         iv_winner = np.full(len(iv_keys), NONE, dtype=np.int64)
+        alone = iv_count == 1
+        iv_winner[alone] = entry[iv_start[alone]]
+        shared = np.flatnonzero(iv_count[owner] > 1)
+        ranked = shared[_rank(owner[shared], entry[shared], per_each, c_start, e_contract, c_rank, e_item, e_price_id)]
         iv_winner[owner[ranked]] = entry[ranked]
         iv_winner[~exact[iv_group]] = NONE
 
@@ -569,8 +592,7 @@ class CatalogIndex:
             begun = self.iv_day[after] <= day[moving]
             at[moving[begun]] = after[begun]
             moving = moving[begun & (after < last[moving])]
-        keys = (group[moving] << _DAY_BITS) | (np.clip(day[moving], -_DAY_BIAS, _DAY_BIAS - 1) + _DAY_BIAS)
-        at[moving] = np.searchsorted(self.iv_keys, keys, side="right") - 1
+        at[moving] = np.searchsorted(self.iv_keys, _interval_key(group[moving], day[moving]), side="right") - 1
         return at
 
 
@@ -614,7 +636,7 @@ def _catalog_slice(frames: dict[str, pd.DataFrame], vendors: frozenset[int] | No
 
     return CatalogSlice(
         contracts=tuple(
-            ContractTerms(cid, vendor, str(number), day(start), day(end), bool(draft), None if pd.isna(k) else k)
+            ContractTerms(cid, vendor, str(number), day(start), day(end), bool(draft), figure(k))
             for cid, vendor, number, start, end, draft, k in zip(
                 contracts["id"].tolist(),
                 contracts["vendor_id"].tolist(),
@@ -622,7 +644,7 @@ def _catalog_slice(frames: dict[str, pd.DataFrame], vendors: frozenset[int] | No
                 contracts["start_day"].tolist(),
                 contracts["end_day"].tolist(),
                 contracts["is_draft"].tolist(),
-                contracts["discount_pct"].tolist(),
+                _column(contracts, "discount_pct_e4", NONE).tolist(),
                 strict=True,
             )
         ),

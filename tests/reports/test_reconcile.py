@@ -416,7 +416,7 @@ def test_bulk_path_from_columns_agrees_with_one_line_reference(data):
     # Given a catalog with no tiers or minimums (interval winners price most lines), indexed from columns as the
     # database loads it (the reference engine then works on slices the index rebuilds), and many lines per key
     catalog_slice = data.draw(catalogs(plain=data.draw(st.booleans())))
-    index = CatalogIndex.from_frames(**catalog_frames(catalog_slice))
+    index = CatalogIndex.from_frames(catalog_frames(catalog_slice))
     lines = data.draw(st.lists(purchases(catalog_slice), min_size=1, max_size=12))
     lines = lines * data.draw(st.integers(1, 8))
 
