@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from contracts.pricing import (
     CatalogSlice,
@@ -131,8 +133,9 @@ def from_cents(value: int) -> Decimal:
 
 def round_half_away(numerator: np.ndarray, denominator: np.ndarray | int) -> np.ndarray:
     """numerator / denominator (> 0) rounded to an integer, half away from zero (ROUND_HALF_UP), exactly."""
-    quotient, remainder = np.divmod(np.abs(numerator), denominator)
-    quotient = quotient + (2 * remainder >= denominator)
+    magnitude = np.abs(numerator)
+    quotient = magnitude // denominator  # floor division then a product: numpy's divmod is several times slower
+    quotient += 2 * (magnitude - quotient * denominator) >= denominator
     return np.where(numerator < 0, -quotient, quotient)
 
 
@@ -292,7 +295,7 @@ class CatalogIndex:
 
     frames: dict[str, pd.DataFrame]
     source: CatalogSlice | None
-    vocabulary: dict[str, int]
+    vocabulary: pa.Array
     vocabulary_is_mfr: np.ndarray
     sku_keys: pd.Index
     mfr_keys: pd.Index
@@ -377,19 +380,15 @@ class CatalogIndex:
         i_exact = items["exact"].to_numpy(dtype=bool) if "exact" in items else np.ones(len(items), bool)
         i_list = np.where(i_exact, _column(items, "list_price_e4", NONE), NONE)
         i_category = _column(items, "category_id", NONE)
-        texts = np.concatenate(
-            [
-                items["vendor_sku_normalized"].fillna("").to_numpy(dtype=object),
-                items["mfr_part_normalized"].fillna("").to_numpy(dtype=object),
-            ]
+        text_codes, words = _encoded(
+            pa.concat_arrays([_texts(items["vendor_sku_normalized"]), _texts(items["mfr_part_normalized"])])
         )
-        text_codes, uniques = pd.factorize(texts)
-        words = [str(u) for u in uniques]
-        vocabulary = {word: k for k, word in enumerate(words) if word}
-        text_codes = np.where(np.array([bool(w) for w in words], dtype=bool)[text_codes], text_codes, NONE)
+        blank = np.asarray(pc.equal(words, ""), dtype=bool)
+        text_codes = np.where(blank[text_codes], NONE, text_codes)
         i_sku, i_mfr = text_codes[: len(items)], text_codes[len(items) :]
         vocabulary_is_mfr = np.zeros(len(words), dtype=bool)
         vocabulary_is_mfr[i_mfr[i_mfr >= 0]] = True
+        vocabulary = pc.if_else(pc.equal(words, ""), pa.scalar(None, pa.large_string()), words)
         span = len(words) + 1
 
         # Groups: (vendor, SKU) ones first, then (vendor, part number) ones; members sorted by contract, item.
@@ -550,8 +549,13 @@ class CatalogIndex:
 
     def vendors_of_parts(self, parts: Collection[str]) -> set[int]:
         """Vendors with an item whose manufacturer part number is one of these (DESIGN §4.7 looks at any vendor)."""
-        codes = [self.vocabulary[p] for p in parts if p in self.vocabulary]
-        return set(np.unique(self.item_vendor[np.isin(self.item_mfr, codes)]).tolist()) if codes else set()
+        codes = self.codes_of(pa.array(list(parts), type=pa.large_string()))
+        return set(np.unique(self.item_vendor[np.isin(self.item_mfr, codes[codes >= 0])]).tolist())
+
+    def codes_of(self, texts: pa.Array) -> np.ndarray:
+        """The vocabulary code of each normalised SKU or part number (NONE when no item has it)."""
+        found = pc.fill_null(pc.index_in(texts, value_set=self.vocabulary), NONE)
+        return np.asarray(found, dtype=np.int64)
 
     def participation(self, practice: np.ndarray, contract: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(found, joined day, tier code) of each (practice id, contract position) pair."""
@@ -690,11 +694,20 @@ def _catalog_slice(frames: dict[str, pd.DataFrame], vendors: frozenset[int] | No
     )
 
 
-def _factorized(values: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Codes per line and the distinct texts (blank for a missing value), without converting every cell."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    texts = ["" if u is None or u != u else str(u) for u in uniques.tolist()]
-    return np.asarray(codes, dtype=np.int64), texts
+def _texts(values: pd.Series) -> pa.Array:
+    """A column of text as an Arrow array (not copied when pandas keeps it in Arrow); other values as str()."""
+    array = pa.array(values, from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if pa.types.is_large_string(array.type) or pa.types.is_string(array.type) or pa.types.is_null(array.type):
+        return array.cast(pa.large_string())
+    return pa.array([None if v is None or v != v else str(v) for v in values.tolist()], type=pa.large_string())
+
+
+def _encoded(texts: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Codes per cell and the distinct texts (a missing value is blank), hashed by Arrow."""
+    encoded = texts.dictionary_encode(null_encoding="encode")
+    return np.asarray(encoded.indices, dtype=np.int64), pc.fill_null(encoded.dictionary, "")
 
 
 @dataclass
@@ -746,7 +759,8 @@ def reconcile_columns(
     out = _Out(size)
 
     # 1. Vendors, SKUs, part numbers and UOMs, once per distinct value.
-    name_codes, names = _factorized(lines["vendor_name"])
+    name_codes, name_texts = _encoded(_texts(lines["vendor_name"]))
+    names = name_texts.to_pylist()
     resolved = [directory.resolve(name) for name in names]
     vendor_of_name = _ints([v if v is not None else NONE for v, _ in resolved])
     vendor = vendor_of_name[name_codes]
@@ -755,19 +769,20 @@ def reconcile_columns(
     vendor_category = {v.id: v.category_id for v in directory.vendors}
     vendor_cat = _ints([(vendor_category.get(v) if v is not None else None) or NONE for v, _ in resolved])[name_codes]
     has_contract = np.isin(vendor_of_name, index.vendors_with_contract)[name_codes]
-    sku_codes, skus = _factorized(lines["sku"])
-    mfr_codes, mfrs = _factorized(lines["mfr_part_number"])
+    sku_codes, skus = _encoded(_texts(lines["sku"]))
+    mfr_codes, mfrs = _encoded(_texts(lines["mfr_part_number"]))
     # DESIGN §4: the part number is the mfr column when not blank, else the SKU; one code space for both.
-    normalized = normalize_skus([*skus, *mfrs])
-    part_codes, uniques = pd.factorize(np.array(normalized, dtype=object))
-    part_values = [str(u) for u in uniques] or [""]
+    part_codes, part_texts = _encoded(normalize_skus(pa.concat_arrays([skus, mfrs])))
+    if not len(part_texts):
+        part_texts = pa.array([""], type=pa.large_string())
+    part_values = part_texts.to_pylist()
     sku_as_part, mfr_as_part = part_codes[: len(skus)], part_codes[len(skus) :]
     sku_part = sku_as_part[sku_codes] if len(skus) else np.zeros(size, dtype=np.int64)
-    mfr_given = np.array([bool(m.strip()) for m in mfrs], dtype=bool)[mfr_codes] if mfrs else np.zeros(size, bool)
-    part = np.where(mfr_given, mfr_as_part[mfr_codes] if len(mfrs) else 0, sku_part)
-    in_catalog = _ints([index.vocabulary.get(text, NONE) for text in part_values])
-    uom_codes, uom_texts = _factorized(lines["uom"])
-    folded = [fold_uom(u) for u in uom_texts]
+    mfr_given = np.array([bool(m.strip()) for m in mfrs.to_pylist()], dtype=bool)
+    part = np.where(mfr_given[mfr_codes], mfr_as_part[mfr_codes], sku_part) if len(mfrs) else sku_part
+    in_catalog = index.codes_of(part_texts)
+    uom_codes, uom_texts = _encoded(_texts(lines["uom"]))
+    folded = [fold_uom(u) for u in uom_texts.to_pylist()]
     uom = _ints([index.uoms(f) for f in folded])[uom_codes]
 
     # DESIGN §4.2: the vendor's items by SKU, else by part number.
@@ -969,7 +984,8 @@ def _settle(
     out.expected[won] = c
     out.list_price[won] = list_price
     per = n * 10**6
-    out.savings[won] = np.where(list_price >= 0, round_half_away((list_price - paid_item) * q, per), 0)
+    listed = np.flatnonzero(list_price >= 0)
+    out.savings[won[listed]] = round_half_away((list_price[listed] - paid_item[listed]) * q[listed], per[listed])
 
     # DESIGN §4.6: overcharged when p > c + max(absolute, relative * c), all in e4 times the relative denominator.
     absolute = e4(tolerance.absolute)
@@ -979,14 +995,14 @@ def _settle(
     allowed = np.maximum(absolute * rel_den, rel_num * c)
     over = paid_item * rel_den > c * rel_den + allowed
     out.status[won] = np.where(over, _OVERCHARGED, _ON_CONTRACT)
-    overcharge = np.where(over, round_half_away((paid_item - c) * q, per), 0)
-    out.overcharge[won] = overcharge
-    out.missed[won] = overcharge
-    if not over.any():
+    hit = np.flatnonzero(over)
+    if not len(hit):
         return
+    overcharge = round_half_away((paid_item[hit] - c[hit]) * q[hit], per[hit])
+    out.overcharge[won[hit]] = overcharge
+    out.missed[won[hit]] = overcharge
 
     # Overcharge cause (DESIGN §4.6), over every row of the overcharged lines' groups.
-    hit = np.flatnonzero(over)
     hit_group = group[won[hit]]
     k, entry = _spans(index.group_start[hit_group], index.group_count[hit_group])
     deciding = best_entry[hit][k]

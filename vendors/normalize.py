@@ -50,19 +50,21 @@ def normalize_sku(sku: object) -> str:
     return stripped
 
 
-def normalize_skus(values: pa.Array | pa.ChunkedArray | Sequence[str | None]) -> list[str]:
-    """`normalize_sku` of many texts at once (missing ones give ""): Arrow kernels for ASCII, the function else."""
-    array = values if isinstance(values, pa.Array | pa.ChunkedArray) else pa.array(values, type=pa.large_string())
+def normalize_skus(values: pa.Array | Sequence[str | None]) -> pa.Array:
+    """`normalize_sku` of many texts at once (a missing one gives ""): Arrow kernels for ASCII, else the function."""
+    array = values if isinstance(values, pa.Array) else pa.array(values, type=pa.large_string())
     text = pc.fill_null(array.cast(pa.large_string()), "")
-    # The same steps as normalize_sku; on ASCII text upper-casing and the character class agree with Python's.
+    # The steps of normalize_sku; on ASCII text, upper-casing and the character class agree with Python's.
     kept = pc.replace_substring_regex(pc.ascii_upper(text), pattern="[^0-9A-Z]+", replacement="")
     stripped = pc.utf8_ltrim(kept, characters="0")
-    result = pc.if_else(pc.and_(pc.equal(stripped, ""), pc.not_equal(kept, "")), "0", stripped).to_pylist()
+    result = pc.if_else(pc.and_(pc.equal(stripped, ""), pc.not_equal(kept, "")), "0", stripped)
     ascii_only = pc.string_is_ascii(text)
-    if not pc.all(ascii_only).as_py():
-        for k in pc.indices_nonzero(pc.invert(ascii_only)).to_pylist():
-            result[k] = normalize_sku(text[k].as_py())
-    return result
+    if pc.all(ascii_only).as_py() is not False:
+        return result
+    patched = result.to_pylist()
+    for k in pc.indices_nonzero(pc.invert(ascii_only)).to_pylist():
+        patched[k] = normalize_sku(text[k].as_py())
+    return pa.array(patched, type=pa.large_string())
 
 
 # DESIGN §4.3: UOM synonyms fold to one code.

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -429,7 +430,7 @@ def test_interval_winner_prices_a_line_of_a_practice_in_its_contract():
     # SKU1 has one tier-blank row on C-1 from 2026-01-01: its winner is worked out once, when the index is built
     plain = slice_with(prices=(PriceRow(2, 1, Decimal("80"), date(2026, 1, 1)),))
     index = CatalogIndex.build(plain)
-    group = index.groups_of(np.array([1]), np.array([index.vocabulary["SKU1"]]), by_sku=True)
+    group = index.groups_of(np.array([1]), index.codes_of(pa.array(["SKU1"])), by_sku=True)
     interval = index.interval_of(group, np.array([(D - date(1970, 1, 1)).days]))
 
     assert index.iv_simple[interval].tolist() == [True]
