@@ -5,17 +5,23 @@ property test in tests/reports/test_reconcile.py). Money is integer throughout: 
 ten-thousandths (`_e4`, as they are stored), amounts in cents, each rounded once half away from zero.
 
 How a batch is worked:
-1. Vendor names, SKUs, part numbers and UOMs are resolved once per distinct value, then spread over the lines.
-2. Lines whose vendor has items matching their SKU (else their part number) are joined to those items' price rows
-   (a `CatalogIndex` built once per catalog) and every filter of DESIGN §4.4 is a mask over the joined rows:
-   contract in force, P in it on d, row effective on d, UOM convertible, P's tier else tier-blank per contract,
-   min_qty. The lowest price per each wins (then the later start, the lower number, the lower ids).
+1. Vendor names, SKUs, part numbers and UOMs are resolved once per distinct value (Arrow hashes the texts and
+   normalises the SKUs), then spread over the lines; a (vendor, SKU) or (vendor, part number) is an integer key.
+2. Lines whose vendor has items matching their SKU (else their part number) find the interval of that group's time
+   line holding their day (a `CatalogIndex` built once per catalog: cut wherever a row or contract starts or ends).
+   Where the interval's rows carry no tier and no min_qty, its winner was chosen when the index was built, and a
+   line takes it when P is in the winner's contract on d and the UOM converts. Other lines are joined to their
+   interval's rows (in force and effective on d by construction) and the rest of DESIGN §4.4 is a mask over the
+   joined rows: P in the contract on d, UOM convertible, P's tier else tier-blank per contract, min_qty. The
+   lowest price per each wins (then the later start, the lower number, the lower ids).
 3. Lines with no item of their vendor are decided per distinct (vendor, practice, day) by the reference engine:
    only the vendor's percent-off contracts can apply to them.
 4. Status, overcharge cause and money are vectorised for what steps 2-3 decide.
 5. What is left (no own price for a matched item: not participating, off contract with items, UOM mismatch; items
    of one SKU with price keys too big for exact integer comparison; money too large for int64) goes through the
    keyed reference loop (`reports.reconcile.reconcile_keyed`). On real files that is a small share of the lines.
+   The loop gets a CatalogSlice: the one the index was built from, or one rebuilt from the index's columns for
+   the vendors it needs (those of its lines and those whose items carry the lines' part numbers, DESIGN §4.7).
 """
 
 from __future__ import annotations
