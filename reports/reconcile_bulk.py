@@ -880,7 +880,8 @@ def reconcile_columns(
             "savings_cents": out.savings,
             "overcharge_cents": out.overcharge,
             "missed_savings_cents": out.missed,
-        }
+        },
+        copy=False,
     )
 
 
@@ -981,7 +982,9 @@ def _settle(
     if not safe.all():
         out.todo[won[~safe]] = True
         won, best_entry, n, c, list_price, q, p = (a[safe] for a in (won, best_entry, n, c, list_price, q, p))
-    paid_item = p * n
+    # Lines in the item's own UOM (n = 1, the usual case) need no products by n.
+    packed = not bool((n == 1).all())
+    paid_item = p * n if packed else p
     out.contract[won] = index.c_id[index.e_contract[best_entry]]
     out.item[won] = index.e_item[best_entry]
     out.price[won] = index.e_price_id[best_entry]
@@ -989,9 +992,14 @@ def _settle(
     out.category[won] = np.where(category >= 0, category, out.category[won])
     out.expected[won] = c
     out.list_price[won] = list_price
-    per = n * 10**6
+
+    def per(at: np.ndarray) -> np.ndarray | int:
+        # e4 x e4 products to cents, per unit of the item's UOM: divide by n * 10**6.
+        return n[at] * 10**6 if packed else 10**6
+
     listed = np.flatnonzero(list_price >= 0)
-    out.savings[won[listed]] = round_half_away((list_price[listed] - paid_item[listed]) * q[listed], per[listed])
+    savings = (list_price[listed] - paid_item[listed]) * q[listed]
+    out.savings[won[listed]] = round_half_away(savings, per(listed))
 
     # DESIGN §4.6: overcharged when p > c + max(absolute, relative * c), all in e4 times the relative denominator.
     absolute = e4(tolerance.absolute)
@@ -1004,7 +1012,7 @@ def _settle(
     hit = np.flatnonzero(over)
     if not len(hit):
         return
-    overcharge = round_half_away((paid_item[hit] - c[hit]) * q[hit], per[hit])
+    overcharge = round_half_away((paid_item[hit] - c[hit]) * q[hit], per(hit))
     out.overcharge[won[hit]] = overcharge
     out.missed[won[hit]] = overcharge
 
