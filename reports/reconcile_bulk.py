@@ -455,14 +455,18 @@ class CatalogIndex:
         c_rank = _ints([rank[n] for n in numbers])
 
         # Intervals of each group's time line, cut where any of its rows or contracts starts or stops.
-        cuts_group = np.concatenate([np.arange(groups), entry_group, entry_group, entry_group, entry_group])
+        # A group's entries are sorted by contract: its contracts' days are taken once per run of entries.
+        run = np.ones(len(entry_group), dtype=bool)
+        run[1:] = (entry_group[1:] != entry_group[:-1]) | (e_contract[1:] != e_contract[:-1])
+        run_group, run_contract = entry_group[run], e_contract[run]
+        cuts_group = np.concatenate([np.arange(groups), entry_group, entry_group, run_group, run_group])
         cuts_day = np.concatenate(
             [
                 np.full(groups, -_DAY_BIAS, dtype=np.int64),
                 e_from,
                 np.minimum(e_to, OPEN_END - 1) + 1,
-                c_start[e_contract],
-                c_end[e_contract] + 1,
+                c_start[run_contract],
+                c_end[run_contract] + 1,
             ]
         )
         iv_keys = _distinct(_interval_key(cuts_group, cuts_day))
@@ -476,7 +480,7 @@ class CatalogIndex:
         last_iv = np.searchsorted(iv_keys, _interval_key(entry_group, last_day), side="right") - 1
         lives = np.where(~c_draft[e_contract] & (first_day <= last_day), last_iv - first_iv + 1, 0)
         entry, owner = _spans(first_iv, lives)
-        by_interval = np.lexsort((entry, owner))
+        by_interval = np.argsort(owner, kind="stable")  # entries stay in their order within an interval
         owner, entry = owner[by_interval], entry[by_interval]
         iv_count = np.bincount(owner, minlength=len(iv_keys))
         iv_start = np.cumsum(iv_count) - iv_count
