@@ -231,11 +231,24 @@ def _spans(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return owner, np.repeat(starts - (ends - counts), counts) + np.arange(total)
 
 
+def _e4_column(values: Sequence[Decimal | None]) -> tuple[np.ndarray, np.ndarray]:
+    """Decimals in ten-thousandths (NONE where missing, 0 where not exact) and whether each is exact."""
+    try:
+        array = pa.array(values, type=pa.decimal128(38, 4))  # refuses a value with more than 4 places
+        words = np.frombuffer(array.buffers()[1], dtype=np.int64).reshape(-1, 2)[: len(array)] if values else None
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        words = None
+    if words is not None and (words[:, 1] == words[:, 0] >> 63).all():  # the 128-bit values fit in 64 bits
+        return np.where(np.asarray(array.is_null(), dtype=bool), NONE, words[:, 0]), np.ones(len(values), bool)
+    scaled = [e4(v) if v is not None else NONE for v in values]
+    return _ints([v if v is not None else 0 for v in scaled]), np.array([v is not None for v in scaled], dtype=bool)
+
+
 def catalog_frames(catalog: CatalogSlice) -> dict[str, pd.DataFrame]:
     """A CatalogSlice as the frames `CatalogIndex.from_frames` reads (figures with more than 4 places: not exact)."""
-    list_e4 = [e4(i.list_price) if i.list_price is not None else NONE for i in catalog.items]
-    prices = [e4(r.price) for r in catalog.prices]
-    minimums = [e4(r.min_qty) if r.min_qty is not None else NONE for r in catalog.prices]
+    list_e4, list_exact = _e4_column([i.list_price for i in catalog.items])
+    price_e4, price_exact = _e4_column([r.price for r in catalog.prices])
+    min_e4, min_exact = _e4_column([r.min_qty for r in catalog.prices])
     return {
         "contracts": pd.DataFrame(
             {
@@ -259,21 +272,21 @@ def catalog_frames(catalog: CatalogSlice) -> dict[str, pd.DataFrame]:
                 "mfr_part_normalized": pd.Series([i.mfr_part_normalized for i in catalog.items], dtype=object),
                 "uom": pd.Series([i.uom for i in catalog.items], dtype=object),
                 "units_per_uom": _ints([i.units_per_uom for i in catalog.items]),
-                "list_price_e4": _ints([v if v is not None else 0 for v in list_e4]),
+                "list_price_e4": list_e4,
                 "category_id": _ints([i.category_id if i.category_id is not None else NONE for i in catalog.items]),
-                "exact": np.array([v is not None for v in list_e4], dtype=bool),
+                "exact": list_exact,
             }
         ),
         "prices": pd.DataFrame(
             {
                 "id": _ints([r.id for r in catalog.prices]),
                 "item_id": _ints([r.item_id for r in catalog.prices]),
-                "price_e4": _ints([v if v is not None else 0 for v in prices]),
+                "price_e4": price_e4,
                 "from_day": _ints([day_number(r.effective_from) for r in catalog.prices]),
                 "to_day": _ints([day_number(r.effective_to) if r.effective_to else OPEN_END for r in catalog.prices]),
                 "tier": pd.Series([r.tier for r in catalog.prices], dtype=object),
-                "min_qty_e4": _ints([v if v is not None else NONE for v in minimums]),
-                "exact": np.array([p is not None and m is not None for p, m in zip(prices, minimums, strict=True)]),
+                "min_qty_e4": min_e4,
+                "exact": price_exact & min_exact,
             }
         ),
         "participations": pd.DataFrame(

@@ -440,6 +440,19 @@ def test_interval_winner_prices_a_line_of_a_practice_in_its_contract():
     ]
 
 
+def test_catalog_figure_with_more_than_four_places_is_priced_by_the_reference_engine():
+    # Given a min_qty with five places (no exact ten-thousandths; results are stored with 4 places, so only such
+    # a figure can reach the engine without changing what is stored)
+    precise = slice_with(prices=(PriceRow(2, 1, Decimal("80"), date(2026, 1, 1), min_qty=Decimal("2.00001")),))
+    lines = [line(q="3", p="80"), line(q="2", p="80"), line(q="3", p="81")]
+
+    # Then the bulk path leaves SKU1's group to the reference engine, which it agrees with
+    assert not CatalogIndex.build(precise).group_exact.all()
+    assert reconcile_batch(precise, DIRECTORY, lines, tolerance=TOLERANCE) == [
+        reconcile_line(precise, DIRECTORY, one, tolerance=TOLERANCE) for one in lines
+    ]
+
+
 # --- readings of DESIGN §4 that the tables above do not pin down ---
 
 
