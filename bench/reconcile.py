@@ -1,7 +1,9 @@
 """Benchmark: reconciling 1,000,000 purchase lines against 100,000 items with three price versions each, in memory.
 
 Side by side with the bare as-of join (pandas merge_asof) of the same sizes. The lines are given as the columns
-an upload produces (reports.reconcile_bulk.LINE_COLUMNS); building the catalog index is timed on its own.
+an upload produces (reports.reconcile_bulk.LINE_COLUMNS); building the catalog index is timed on its own, from the
+CatalogSlice (dataclasses, as tests give it) and from columns (as contracts.selectors.catalog_frames_load reads
+them from the database for an upload; the query itself is not timed here: bench.upload's "catalog" phase has it).
 `run()` returns one dict per measurement: name, lines, seconds, lines_per_second, peak_rss_mb (process peak
 resident memory so far).
 Sizes can be shrunk for a quick look: BENCH_LINES=100000 BENCH_ITEMS=10000 python -m bench.
@@ -23,7 +25,7 @@ import pandas as pd
 
 from contracts.pricing import CatalogSlice, ContractTerms, ItemTerms, ParticipationTerms, PriceRow
 from reports.reconcile import LineInput, Tolerance, VendorDirectory, VendorRecord
-from reports.reconcile_bulk import CatalogIndex, lines_frame, reconcile_columns
+from reports.reconcile_bulk import CatalogIndex, catalog_frames, lines_frame, reconcile_columns
 
 LINES = int(os.environ.get("BENCH_LINES", "1000000"))
 ITEMS = int(os.environ.get("BENCH_ITEMS", "100000"))
@@ -123,12 +125,18 @@ def run() -> list[dict[str, Any]]:
     batch = build_lines(base_prices)
     tolerance = Tolerance()
     frame = lines_frame(batch)
+    frames = catalog_frames(catalog)
     built: dict[str, CatalogIndex] = {}
     rows = [
         _measure(
             f"CatalogIndex.build ({len(catalog.items):,} items, {len(catalog.prices):,} prices; once per batch)",
             len(catalog.prices),
             lambda: built.setdefault("index", CatalogIndex.build(catalog)),
+        ),
+        _measure(
+            "CatalogIndex.from_frames (the same catalog as columns, as an upload loads it)",
+            len(catalog.prices),
+            lambda: CatalogIndex.from_frames(frames),
         ),
         _measure(
             f"reconcile_columns ({len(batch):,} lines x {len(catalog.items):,} items x 3 prices, every §4 rule)",
@@ -141,7 +149,8 @@ def run() -> list[dict[str, Any]]:
             lambda: _merge_asof(catalog, batch),
         ),
     ]
-    rows[0]["lines"] = f"{rows[0]['lines']:,} price rows"
+    for row in rows[:2]:
+        row["lines"] = f"{row['lines']:,} price rows"
     return rows
 
 

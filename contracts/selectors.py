@@ -8,14 +8,30 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, FloatField, Min, Prefetch, Q, QuerySet
-from django.db.models.functions import Cast
+import pandas as pd
+from django.db import connection
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Min,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Cast, Round
 from django.http import Http404
 
 from contracts.models import Contract, ContractItem, ContractPrice, Participation
@@ -496,3 +512,74 @@ def catalog_slice_load(*, vendor_ids: Iterable[int] | None = None) -> CatalogSli
             )
         ),
     )
+
+
+class _DaysSince1970(Func):
+    """A date column as days since 1970-01-01 (an integer), worked out by the database."""
+
+    template = "(%(expressions)s - DATE '1970-01-01')"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        template = "CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
+def _ten_thousandths(name: str) -> Cast:
+    """A 4-place decimal column as an integer in ten-thousandths (exact: the column has 4 places)."""
+    return Cast(Round(ExpressionWrapper(F(name) * Value(10_000), output_field=DecimalField())), BigIntegerField())
+
+
+def _frame(queryset: QuerySet[Any], columns: Sequence[str]) -> pd.DataFrame:
+    """The queryset's rows as columns: one query, read with the database cursor (no model or row objects)."""
+    sql, params = queryset.order_by().values_list(*columns).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return pd.DataFrame.from_records(rows, columns=list(columns), nrows=len(rows))
+
+
+def catalog_frames_load() -> dict[str, pd.DataFrame]:
+    """The whole catalog as columns for the bulk reconciliation (reports.reconcile_bulk.CatalogIndex.from_frames).
+
+    Four queries. Dates are days since 1970-01-01, prices, quantities and discounts integers in ten-thousandths,
+    UOMs folded; a missing value (open end, list price, min_qty, category, discount) is null.
+    """
+    contracts = _frame(
+        Contract.objects.annotate(
+            start_day=_DaysSince1970("start_date"),
+            end_day=_DaysSince1970("end_date"),
+            discount_pct_e4=_ten_thousandths("discount_pct"),
+        ),
+        ("id", "vendor_id", "number", "start_day", "end_day", "status", "discount_pct_e4"),
+    )
+    items = _frame(
+        ContractItem.objects.annotate(list_price_e4=_ten_thousandths("list_price")),
+        (
+            "id",
+            "contract_id",
+            "vendor_sku_normalized",
+            "mfr_part_normalized",
+            "uom",
+            "units_per_uom",
+            "list_price_e4",
+            "category_id",
+        ),
+    )
+    prices = _frame(
+        ContractPrice.objects.annotate(
+            price_e4=_ten_thousandths("price"),
+            from_day=_DaysSince1970("effective_from"),
+            to_day=_DaysSince1970("effective_to"),
+            min_qty_e4=_ten_thousandths("min_qty"),
+        ),
+        ("id", "item_id", "price_e4", "from_day", "to_day", "tier", "min_qty_e4"),
+    )
+    participations = _frame(
+        Participation.objects.annotate(joined_day=_DaysSince1970("joined_on")),
+        ("practice_id", "contract_id", "joined_day", "tier"),
+    )
+    contracts["is_draft"] = (contracts.pop("status") == Contract.Status.DRAFT).to_numpy(dtype=bool)
+    # DESIGN §4.3: items are compared in folded UOMs (as catalog_slice_load gives them).
+    items["uom"] = items["uom"].map({uom: fold_uom(uom) for uom in items["uom"].unique()})
+    return {"contracts": contracts, "items": items, "prices": prices, "participations": participations}

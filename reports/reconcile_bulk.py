@@ -5,32 +5,48 @@ property test in tests/reports/test_reconcile.py). Money is integer throughout: 
 ten-thousandths (`_e4`, as they are stored), amounts in cents, each rounded once half away from zero.
 
 How a batch is worked:
-1. Vendor names, SKUs, part numbers and UOMs are resolved once per distinct value, then spread over the lines.
-2. Lines whose vendor has items matching their SKU (else their part number) are joined to those items' price rows
-   (a `CatalogIndex` built once per catalog) and every filter of DESIGN §4.4 is a mask over the joined rows:
-   contract in force, P in it on d, row effective on d, UOM convertible, P's tier else tier-blank per contract,
-   min_qty. The lowest price per each wins (then the later start, the lower number, the lower ids).
+1. Vendor names, SKUs, part numbers and UOMs are resolved once per distinct value (Arrow hashes the texts and
+   normalises the SKUs), then spread over the lines; a (vendor, SKU) or (vendor, part number) is an integer key.
+2. Lines whose vendor has items matching their SKU (else their part number) find the interval of that group's time
+   line holding their day (a `CatalogIndex` built once per catalog: cut wherever a row or contract starts or ends).
+   Where the interval's rows carry no tier and no min_qty, its winner was chosen when the index was built, and a
+   line takes it when P is in the winner's contract on d and the UOM converts. Other lines are joined to their
+   interval's rows (in force and effective on d by construction) and the rest of DESIGN §4.4 is a mask over the
+   joined rows: P in the contract on d, UOM convertible, P's tier else tier-blank per contract, min_qty. The
+   lowest price per each wins (then the later start, the lower number, the lower ids).
 3. Lines with no item of their vendor are decided per distinct (vendor, practice, day) by the reference engine:
    only the vendor's percent-off contracts can apply to them.
 4. Status, overcharge cause and money are vectorised for what steps 2-3 decide.
 5. What is left (no own price for a matched item: not participating, off contract with items, UOM mismatch; items
    of one SKU with price keys too big for exact integer comparison; money too large for int64) goes through the
    keyed reference loop (`reports.reconcile.reconcile_keyed`). On real files that is a small share of the lines.
+   The loop gets a CatalogSlice: the one the index was built from, or one rebuilt from the index's columns for
+   the vendors it needs (those of its lines and those whose items carry the lines' part numbers, DESIGN §4.7).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from contracts.pricing import CatalogSlice, price_by_mfr_part, price_normalized
+from contracts.pricing import (
+    CatalogSlice,
+    ContractTerms,
+    ItemTerms,
+    ParticipationTerms,
+    PriceRow,
+    price_by_mfr_part,
+    price_normalized,
+)
 from gpo.money import cents
 from reports.reconcile import (
     LineInput,
@@ -44,7 +60,7 @@ from reports.reconcile import (
     reconcile_keyed,
     reconcile_line,
 )
-from vendors.normalize import EACH, fold_uom, normalize_sku
+from vendors.normalize import EACH, fold_uom, normalize_skus
 
 EPOCH = date(1970, 1, 1)
 _EPOCH_ORDINAL = EPOCH.toordinal()
@@ -123,8 +139,9 @@ def from_cents(value: int) -> Decimal:
 
 def round_half_away(numerator: np.ndarray, denominator: np.ndarray | int) -> np.ndarray:
     """numerator / denominator (> 0) rounded to an integer, half away from zero (ROUND_HALF_UP), exactly."""
-    quotient, remainder = np.divmod(np.abs(numerator), denominator)
-    quotient = quotient + (2 * remainder >= denominator)
+    magnitude = np.abs(numerator)
+    quotient = magnitude // denominator  # floor division then a product: numpy's divmod is several times slower
+    quotient += 2 * (magnitude - quotient * denominator) >= denominator
     return np.where(numerator < 0, -quotient, quotient)
 
 
@@ -137,25 +154,175 @@ class _Codes:
     def __call__(self, text: str) -> int:
         return self.codes.setdefault(text, len(self.codes))
 
+    def of(self, texts: pd.Series) -> np.ndarray:
+        """The code of each text, worked out once per distinct text."""
+        codes, uniques = pd.factorize(texts.fillna("").astype(object), use_na_sentinel=False)
+        return np.array([self(str(u)) for u in uniques], dtype=np.int64)[codes] if len(uniques) else _ints([])
 
-@dataclass(frozen=True)
+
+CONTRACT_COLUMNS = ("id", "vendor_id", "number", "start_day", "end_day", "is_draft", "discount_pct_e4")
+ITEM_COLUMNS = (
+    "id",
+    "contract_id",
+    "vendor_sku_normalized",
+    "mfr_part_normalized",
+    "uom",
+    "units_per_uom",
+    "list_price_e4",
+    "category_id",
+)
+PRICE_COLUMNS = ("id", "item_id", "price_e4", "from_day", "to_day", "tier", "min_qty_e4")
+PARTICIPATION_COLUMNS = ("practice_id", "contract_id", "joined_day", "tier")
+"""The catalog as `CatalogIndex.from_frames` reads it (contracts.selectors.catalog_frames_load): one frame each.
+
+Days count from 1970-01-01; prices, quantities and discount percents are in ten-thousandths; UOMs are folded; a
+missing value (end of a price row, list price, min_qty, category, discount) is null. Items and prices may carry an
+`exact` column (False where a figure has more than 4 places: its groups go to the reference engine); such frames
+need the CatalogSlice they came from as `source`.
+"""
+
+_DAY_BIAS = 2**30  # days shifted to be >= 0 inside an interval key
+_DAY_BITS = 31
+_WALK_STEPS = 8  # intervals stepped through per line before a binary search takes over
+_TABLE_LIMIT = 4_000_000  # (practice, contract) pairs of a batch looked up in a dense table
+
+
+def _ints(values: Any) -> np.ndarray:
+    return np.asarray(values, dtype=np.int64)
+
+
+def _column(frame: pd.DataFrame, name: str, missing: int) -> np.ndarray:
+    """An integer column with its nulls as `missing`."""
+    column = frame[name]
+    if column.dtype == object or column.hasnans:
+        column = column.fillna(missing)
+    return column.to_numpy(dtype=np.int64)
+
+
+def _distinct(keys: np.ndarray) -> np.ndarray:
+    """The sorted distinct values (by sorting: numpy's hashing unique is slow on wide int64 keys)."""
+    ordered = np.sort(keys)
+    keep = np.ones(len(ordered), dtype=bool)
+    keep[1:] = ordered[1:] != ordered[:-1]
+    return ordered[keep]
+
+
+def _distinct_inverse(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted distinct values and, per key, the position of its value among them."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    new = np.ones(len(ordered), dtype=bool)
+    new[1:] = ordered[1:] != ordered[:-1]
+    inverse = np.empty(len(keys), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return ordered[new], inverse
+
+
+def _interval_key(group: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """(group, day) as one sortable integer."""
+    return (group << _DAY_BITS) | (np.clip(day, -_DAY_BIAS, _DAY_BIAS - 1) + _DAY_BIAS)
+
+
+def _spans(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For spans [start, start + count): each position's span number and the positions, concatenated."""
+    total = int(counts.sum())
+    owner = np.repeat(np.arange(len(counts)), counts)
+    ends = np.cumsum(counts)
+    return owner, np.repeat(starts - (ends - counts), counts) + np.arange(total)
+
+
+def _e4_column(values: Sequence[Decimal | None]) -> tuple[np.ndarray, np.ndarray]:
+    """Decimals in ten-thousandths (NONE where missing, 0 where not exact) and whether each is exact."""
+    try:
+        array = pa.array(values, type=pa.decimal128(38, 4))  # refuses a value with more than 4 places
+        words = np.frombuffer(array.buffers()[1], dtype=np.int64).reshape(-1, 2)[: len(array)] if values else None
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        words = None
+    if words is not None and (words[:, 1] == words[:, 0] >> 63).all():  # the 128-bit values fit in 64 bits
+        return np.where(np.asarray(array.is_null(), dtype=bool), NONE, words[:, 0]), np.ones(len(values), bool)
+    scaled = [e4(v) if v is not None else NONE for v in values]
+    return _ints([v if v is not None else 0 for v in scaled]), np.array([v is not None for v in scaled], dtype=bool)
+
+
+def catalog_frames(catalog: CatalogSlice) -> dict[str, pd.DataFrame]:
+    """A CatalogSlice as the frames `CatalogIndex.from_frames` reads (figures with more than 4 places: not exact)."""
+    list_e4, list_exact = _e4_column([i.list_price for i in catalog.items])
+    price_e4, price_exact = _e4_column([r.price for r in catalog.prices])
+    min_e4, min_exact = _e4_column([r.min_qty for r in catalog.prices])
+    return {
+        "contracts": pd.DataFrame(
+            {
+                "id": _ints([c.id for c in catalog.contracts]),
+                "vendor_id": _ints([c.vendor_id for c in catalog.contracts]),
+                "number": pd.Series([c.number for c in catalog.contracts], dtype=object),
+                "start_day": _ints([day_number(c.start_date) for c in catalog.contracts]),
+                "end_day": _ints([day_number(c.end_date) for c in catalog.contracts]),
+                "is_draft": np.array([c.is_draft for c in catalog.contracts], dtype=bool),
+                "discount_pct_e4": pd.Series(
+                    [(e4(c.discount_pct) or 0) if c.discount_pct is not None else None for c in catalog.contracts],
+                    dtype=object,
+                ),
+            }
+        ),
+        "items": pd.DataFrame(
+            {
+                "id": _ints([i.id for i in catalog.items]),
+                "contract_id": _ints([i.contract_id for i in catalog.items]),
+                "vendor_sku_normalized": pd.Series([i.vendor_sku_normalized for i in catalog.items], dtype=object),
+                "mfr_part_normalized": pd.Series([i.mfr_part_normalized for i in catalog.items], dtype=object),
+                "uom": pd.Series([i.uom for i in catalog.items], dtype=object),
+                "units_per_uom": _ints([i.units_per_uom for i in catalog.items]),
+                "list_price_e4": list_e4,
+                "category_id": _ints([i.category_id if i.category_id is not None else NONE for i in catalog.items]),
+                "exact": list_exact,
+            }
+        ),
+        "prices": pd.DataFrame(
+            {
+                "id": _ints([r.id for r in catalog.prices]),
+                "item_id": _ints([r.item_id for r in catalog.prices]),
+                "price_e4": price_e4,
+                "from_day": _ints([day_number(r.effective_from) for r in catalog.prices]),
+                "to_day": _ints([day_number(r.effective_to) if r.effective_to else OPEN_END for r in catalog.prices]),
+                "tier": pd.Series([r.tier for r in catalog.prices], dtype=object),
+                "min_qty_e4": min_e4,
+                "exact": price_exact & min_exact,
+            }
+        ),
+        "participations": pd.DataFrame(
+            {
+                "practice_id": _ints([p.practice_id for p in catalog.participations]),
+                "contract_id": _ints([p.contract_id for p in catalog.participations]),
+                "joined_day": _ints([day_number(p.joined_on) for p in catalog.participations]),
+                "tier": pd.Series([p.tier for p in catalog.participations], dtype=object),
+            }
+        ),
+    }
+
+
+@dataclass(frozen=True, eq=False)
 class CatalogIndex:
-    """A CatalogSlice as arrays for the bulk path, built once per catalog.
+    """The catalog as arrays for the bulk path, built once per catalog (from a CatalogSlice or from columns).
 
-    A group is what DESIGN §4.2 matches for a (vendor, SKU) or a (vendor, part number): a set of items. Its
-    entries are the price rows of its items, sorted by contract, so that a line joins its group's entries with
-    one repeat. Per entry the contract, item and row figures sit in flat arrays (`e_*`).
+    A group is what DESIGN §4.2 matches for a (vendor, SKU) or a (vendor, part number): a set of items. Its entries
+    are the price rows of its items, sorted by contract (`e_*` arrays hold each entry's contract, item and row
+    figures). A group's time line is cut into intervals at every day a row or a contract starts or stops; per
+    interval the candidates are the entries in force all through it, and when none of them has a tier or a min_qty
+    the winner (lowest per each price, then DESIGN §4.4's tie-breaks) is worked out here once: a line of a practice
+    in the winner's contract, in a UOM the winner converts, takes it with one lookup.
     """
 
-    catalog: CatalogSlice
-    sku_group: dict[tuple[int, str], int]
-    mfr_group: dict[tuple[int, str], int]
-    group_items: list[tuple[Any, ...]]
+    frames: dict[str, pd.DataFrame]
+    source: CatalogSlice | None
+    vocabulary: pa.Array
+    vocabulary_is_mfr: np.ndarray
+    sku_keys: pd.Index
+    mfr_keys: pd.Index
     group_start: np.ndarray
     group_count: np.ndarray
     group_exact: np.ndarray
-    contract_pos: dict[int, int]
     c_id: np.ndarray
+    c_vendor: np.ndarray
     c_start: np.ndarray
     c_end: np.ndarray
     c_draft: np.ndarray
@@ -176,177 +343,394 @@ class CatalogIndex:
     e_to: np.ndarray
     e_tier: np.ndarray
     e_min: np.ndarray
+    iv_keys: np.ndarray
+    iv_day: np.ndarray
+    group_iv_first: np.ndarray
+    group_iv_count: np.ndarray
+    iv_winner: np.ndarray
+    iv_simple: np.ndarray
+    iv_start: np.ndarray
+    iv_count: np.ndarray
+    candidates: np.ndarray
     uoms: _Codes
     tiers: _Codes
-    vendors_with_contract: frozenset[int]
-    vendors_with_percent_off: frozenset[int]
-    mfr_parts: frozenset[str]
+    vendors_with_contract: np.ndarray
+    vendors_with_percent_off: np.ndarray
+    key_span: int
+    item_vendor: np.ndarray
+    item_mfr: np.ndarray
+    e_per_each: np.ndarray
+    slices: dict[frozenset[int] | None, CatalogSlice] = field(default_factory=dict)
 
     @classmethod
     def build(cls, catalog: CatalogSlice) -> CatalogIndex:
+        """The index of a CatalogSlice (the reference engine then works on that very slice)."""
+        return cls.from_frames(catalog_frames(catalog), source=catalog)
+
+    @classmethod
+    def from_frames(cls, frames: Mapping[str, pd.DataFrame], *, source: CatalogSlice | None = None) -> CatalogIndex:
+        """The index of a catalog given as frames "contracts", "items", "prices", "participations" (`*_COLUMNS`)."""
+        contracts, items = frames["contracts"], frames["items"]
+        prices, participations = frames["prices"], frames["participations"]
         uoms, tiers = _Codes(), _Codes()
         uoms(EACH)
-        contracts = catalog.contracts
-        contract_pos = {c.id: k for k, c in enumerate(contracts)}
-        rank = {number: r for r, number in enumerate(sorted({c.number for c in contracts}))}
-        participations = sorted(
-            (
-                p.practice_id * max(len(contracts), 1) + contract_pos[p.contract_id],
-                day_number(p.joined_on),
-                tiers(p.tier),
-            )
-            for p in catalog.participations
-            if p.contract_id in contract_pos
-        )
-        group_items: list[tuple[Any, ...]] = []
-        sku_group: dict[tuple[int, str], int] = {}
-        mfr_group: dict[tuple[int, str], int] = {}
-        for key, items in catalog.items_by_vendor_sku.items():
-            sku_group[key] = len(group_items)
-            group_items.append(items)
-        for key, items in catalog.items_by_vendor_mfr.items():
-            mfr_group[key] = len(group_items)
-            group_items.append(items)
+        c_id = contracts["id"].to_numpy(dtype=np.int64)
+        contract_at = pd.Index(c_id)
+        c_vendor = contracts["vendor_id"].to_numpy(dtype=np.int64)
+        numbers = [str(n) for n in contracts["number"].tolist()]
+        rank = {number: r for r, number in enumerate(sorted(set(numbers)))}
+        has_discount = contracts["discount_pct_e4"].notna().to_numpy(dtype=bool)
 
-        # Items and price rows as arrays once; a group's entries are then positions into the price rows.
-        items_all = catalog.items
-        item_pos = {item.id: k for k, item in enumerate(items_all)}
-        list_e4 = [e4(i.list_price) if i.list_price is not None else NONE for i in items_all]
-        i_exact = np.array([v is not None for v in list_e4], dtype=bool)
-        i_list = np.array([v if v is not None else 0 for v in list_e4], dtype=np.int64)
-        i_contract = np.array([contract_pos[i.contract_id] for i in items_all], dtype=np.int64)
-        i_id = np.array([i.id for i in items_all], dtype=np.int64)
-        i_uom = np.array([uoms(i.uom) for i in items_all], dtype=np.int64)
-        i_units = np.array([i.units_per_uom for i in items_all], dtype=np.int64)
-        i_category = np.array([i.category_id if i.category_id is not None else NONE for i in items_all], np.int64)
-        rows_all = [row for item in items_all for row in catalog.prices_by_item.get(item.id, ())]
-        rows_of_item: dict[int, list[int]] = {}
-        for k, row in enumerate(rows_all):
-            rows_of_item.setdefault(row.item_id, []).append(k)
-        prices = [e4(r.price) for r in rows_all]
-        minimums = [e4(r.min_qty) if r.min_qty is not None else NONE for r in rows_all]
-        r_exact = np.array([p is not None and m is not None for p, m in zip(prices, minimums, strict=True)], bool)
-        r_item = np.array([item_pos[r.item_id] for r in rows_all], dtype=np.int64)
-        r_price = np.array([p if p is not None else 0 for p in prices], dtype=np.int64)
-        r_min = np.array([m if m is not None else NONE for m in minimums], dtype=np.int64)
-        r_from = np.fromiter((r.effective_from.toordinal() for r in rows_all), np.int64, len(rows_all)) - _EPOCH_ORDINAL
-        r_to = np.fromiter(
-            (r.effective_to.toordinal() - _EPOCH_ORDINAL if r.effective_to else OPEN_END for r in rows_all),
-            np.int64,
-            len(rows_all),
-        )
-        r_id = np.array([r.id for r in rows_all], dtype=np.int64)
-        r_tier = np.array([tiers(r.tier) for r in rows_all], dtype=np.int64)
+        # Participations keyed by practice and contract position, sorted for searchsorted.
+        p_contract = contract_at.get_indexer(participations["contract_id"].to_numpy(dtype=np.int64))
+        known = p_contract >= 0
+        width = max(len(c_id), 1)
+        part_keys = participations["practice_id"].to_numpy(dtype=np.int64)[known] * width + p_contract[known]
+        part_order = np.argsort(part_keys, kind="stable")
+        part_joined = participations["joined_day"].to_numpy(dtype=np.int64)[known][part_order]
+        part_tier = tiers.of(participations["tier"][known])[part_order]
 
-        entry_rows: list[int] = []
-        counts: list[int] = []
-        lcms: list[int] = []
-        for items in group_items:
-            before = len(entry_rows)
-            for item in sorted(items, key=lambda i: (i.contract_id, i.id)):
-                entry_rows.extend(rows_of_item.get(item.id, ()))
-            counts.append(len(entry_rows) - before)
-            lcms.append(math.lcm(*(item.units_per_uom for item in items)))
-        count = np.array(counts, dtype=np.int64)
-        lcm = np.array(lcms, dtype=np.int64)
-        entry_row = np.array(entry_rows, dtype=np.int64)
-        entry_item = r_item[entry_row]
-        entry_group = np.repeat(np.arange(len(group_items)), count)
+        # Items; their normalised SKUs and part numbers share one vocabulary (codes), "" has none.
+        i_id = items["id"].to_numpy(dtype=np.int64)
+        i_contract = contract_at.get_indexer(items["contract_id"].to_numpy(dtype=np.int64))
+        i_vendor = c_vendor[i_contract]
+        i_uom = uoms.of(items["uom"])
+        i_units = items["units_per_uom"].to_numpy(dtype=np.int64)
+        i_exact = items["exact"].to_numpy(dtype=bool) if "exact" in items else np.ones(len(items), bool)
+        i_list = np.where(i_exact, _column(items, "list_price_e4", NONE), NONE)
+        i_category = _column(items, "category_id", NONE)
+        text_codes, words = _encoded(
+            pa.concat_arrays([_texts(items["vendor_sku_normalized"]), _texts(items["mfr_part_normalized"])])
+        )
+        blank = np.asarray(pc.equal(words, ""), dtype=bool)
+        text_codes = np.where(blank[text_codes], NONE, text_codes)
+        i_sku, i_mfr = text_codes[: len(items)], text_codes[len(items) :]
+        vocabulary_is_mfr = np.zeros(len(words), dtype=bool)
+        vocabulary_is_mfr[i_mfr[i_mfr >= 0]] = True
+        vocabulary = pc.if_else(pc.equal(words, ""), pa.scalar(None, pa.large_string()), words)
+        span = len(words) + 1
+
+        # Groups: (vendor, SKU) ones first, then (vendor, part number) ones; members sorted by contract, item.
+        sku_members = np.flatnonzero(i_sku >= 0)
+        sku_keys, sku_group = _distinct_inverse(i_vendor[sku_members] * span + i_sku[sku_members])
+        mfr_members = np.flatnonzero(i_mfr >= 0)
+        mfr_keys, mfr_group = _distinct_inverse(i_vendor[mfr_members] * span + i_mfr[mfr_members])
+        groups = len(sku_keys) + len(mfr_keys)
+        member_item = np.concatenate([sku_members, mfr_members])
+        member_group = np.concatenate([sku_group, mfr_group + len(sku_keys)])
+        order = np.lexsort((i_id[member_item], c_id[i_contract[member_item]], member_group))
+        member_item, member_group = member_item[order], member_group[order]
+        # Per each prices compare exactly as price * (lcm / units) with the lcm of the group's units.
+        lcm = np.zeros(groups, dtype=np.int64)
+        members = np.bincount(member_group, minlength=groups)
+        single = members == 1
+        first_member = np.cumsum(members) - members
+        lcm[single] = i_units[member_item[first_member[single]]]
+        for g in np.flatnonzero(members > 1).tolist():
+            at = int(first_member[g])
+            units = i_units[member_item[at : at + int(members[g])]].tolist()
+            lcm[g] = math.lcm(*units) if all(0 < u <= _LCM_LIMIT for u in units) else 0
+        lcm[lcm > _LCM_LIMIT] = 0
+
+        # Price rows by item (then id), and a group's entries: its members' rows.
+        r_item = pd.Index(i_id).get_indexer(prices["item_id"].to_numpy(dtype=np.int64))
+        r_id = prices["id"].to_numpy(dtype=np.int64)
+        row_order = np.lexsort((r_id, r_item))
+        rows_of_item = np.bincount(r_item, minlength=len(i_id))
+        first_row = np.cumsum(rows_of_item) - rows_of_item
+        entry_member, entry_row = _spans(first_row[member_item], rows_of_item[member_item])
+        entry_row = row_order[entry_row]
+        entry_item = member_item[entry_member]
+        entry_group = member_group[entry_member]
+        count = np.bincount(entry_group, minlength=groups)
+        r_exact = prices["exact"].to_numpy(dtype=bool) if "exact" in prices else np.ones(len(prices), bool)
+        r_price = prices["price_e4"].to_numpy(dtype=np.int64)
         entry_lcm = lcm[entry_group]
-        # Per each prices compare exactly as price * (lcm / units); groups where that could overflow, or a figure
-        # has more than 4 places, are left to the keyed loop.
         entry_ok = (
             r_exact[entry_row]
             & i_exact[entry_item]
             & (r_price[entry_row] < _PRICE_KEY_LIMIT // np.maximum(entry_lcm, 1))
         )
-        bad = np.bincount(entry_group, weights=~entry_ok, minlength=len(group_items)) > 0
-        exact = (lcm > 0) & (lcm <= _LCM_LIMIT) & ~bad
-        columns = [
-            i_contract[entry_item],
-            i_id[entry_item],
-            i_uom[entry_item],
-            i_units[entry_item],
-            entry_lcm // np.maximum(i_units[entry_item], 1),
-            np.where(i_exact[entry_item], i_list[entry_item], NONE),
-            i_category[entry_item],
-            r_id[entry_row],
-            r_price[entry_row],
-            r_from[entry_row],
-            r_to[entry_row],
-            r_tier[entry_row],
-            r_min[entry_row],
-        ]
-        starts = np.cumsum(count) - count
+        bad = np.bincount(entry_group, weights=~entry_ok, minlength=groups) > 0
+        exact = (lcm > 0) & ~bad
+        c_start = contracts["start_day"].to_numpy(dtype=np.int64)
+        c_end = contracts["end_day"].to_numpy(dtype=np.int64)
+        c_draft = contracts["is_draft"].to_numpy(dtype=bool)
+        e_contract = i_contract[entry_item]
+        e_price = r_price[entry_row]
+        e_scale = entry_lcm // np.maximum(i_units[entry_item], 1)
+        e_from = prices["from_day"].to_numpy(dtype=np.int64)[entry_row]
+        e_to = _column(prices, "to_day", OPEN_END)[entry_row]
+        e_tier = tiers.of(prices["tier"])[entry_row]
+        e_min = _column(prices, "min_qty_e4", NONE)[entry_row]
+        e_item = i_id[entry_item]
+        e_price_id = r_id[entry_row]
+        c_rank = _ints([rank[n] for n in numbers])
+
+        # Intervals of each group's time line, cut where any of its rows or contracts starts or stops.
+        # A group's entries are sorted by contract: its contracts' days are taken once per run of entries.
+        run = np.ones(len(entry_group), dtype=bool)
+        run[1:] = (entry_group[1:] != entry_group[:-1]) | (e_contract[1:] != e_contract[:-1])
+        run_group, run_contract = entry_group[run], e_contract[run]
+        cuts_group = np.concatenate([np.arange(groups), entry_group, entry_group, run_group, run_group])
+        cuts_day = np.concatenate(
+            [
+                np.full(groups, -_DAY_BIAS, dtype=np.int64),
+                e_from,
+                np.minimum(e_to, OPEN_END - 1) + 1,
+                c_start[run_contract],
+                c_end[run_contract] + 1,
+            ]
+        )
+        iv_keys = _distinct(_interval_key(cuts_group, cuts_day))
+        iv_group = iv_keys >> _DAY_BITS
+        iv_day = (iv_keys & ((1 << _DAY_BITS) - 1)) - _DAY_BIAS
+        iv_per_group = np.bincount(iv_group, minlength=groups)
+        # An entry is live (row effective, contract in force) on the intervals from its first day to its last.
+        first_day = np.maximum(e_from, c_start[e_contract])
+        last_day = np.minimum(e_to, c_end[e_contract])
+        first_iv = np.searchsorted(iv_keys, _interval_key(entry_group, first_day))
+        last_iv = np.searchsorted(iv_keys, _interval_key(entry_group, last_day), side="right") - 1
+        lives = np.where(~c_draft[e_contract] & (first_day <= last_day), last_iv - first_iv + 1, 0)
+        entry, owner = _spans(first_iv, lives)
+        by_interval = np.argsort(owner, kind="stable")  # entries stay in their order within an interval
+        owner, entry = owner[by_interval], entry[by_interval]
+        iv_count = np.bincount(owner, minlength=len(iv_keys))
+        iv_start = np.cumsum(iv_count) - iv_count
+        plain = (e_tier[entry] == 0) & (e_min[entry] < 0)
+        iv_simple = (np.bincount(owner, weights=~plain, minlength=len(iv_keys)) == 0) & exact[iv_group]
+        per_each = e_price * np.where(exact[entry_group], e_scale, 0)
+        iv_winner = np.full(len(iv_keys), NONE, dtype=np.int64)
+        alone = iv_count == 1
+        iv_winner[alone] = entry[iv_start[alone]]
+        shared = np.flatnonzero(iv_count[owner] > 1)
+        ranked = shared[_rank(owner[shared], entry[shared], per_each, c_start, e_contract, c_rank, e_item, e_price_id)]
+        iv_winner[owner[ranked]] = entry[ranked]
+        iv_winner[~exact[iv_group]] = NONE
+
         return cls(
-            catalog=catalog,
-            sku_group=sku_group,
-            mfr_group=mfr_group,
-            group_items=group_items,
-            group_start=starts,
+            frames={"contracts": contracts, "items": items, "prices": prices, "participations": participations},
+            source=source,
+            vocabulary=vocabulary,
+            vocabulary_is_mfr=vocabulary_is_mfr,
+            sku_keys=pd.Index(sku_keys),
+            mfr_keys=pd.Index(mfr_keys),
+            group_start=np.cumsum(count) - count,
             group_count=count,
             group_exact=exact,
-            contract_pos=contract_pos,
-            c_id=np.array([c.id for c in contracts], dtype=np.int64),
-            c_start=np.array([day_number(c.start_date) for c in contracts], dtype=np.int64),
-            c_end=np.array([day_number(c.end_date) for c in contracts], dtype=np.int64),
-            c_draft=np.array([c.is_draft for c in contracts], dtype=bool),
-            c_rank=np.array([rank[c.number] for c in contracts], dtype=np.int64),
-            part_keys=np.array([p[0] for p in participations], dtype=np.int64),
-            part_joined=np.array([p[1] for p in participations], dtype=np.int64),
-            part_tier=np.array([p[2] for p in participations], dtype=np.int64),
-            e_contract=columns[0],
-            e_item=columns[1],
-            e_uom=columns[2],
-            e_units=columns[3],
-            e_scale=columns[4],
-            e_list=columns[5],
-            e_category=columns[6],
-            e_price_id=columns[7],
-            e_price=columns[8],
-            e_from=columns[9],
-            e_to=columns[10],
-            e_tier=columns[11],
-            e_min=columns[12],
+            c_id=c_id,
+            c_vendor=c_vendor,
+            c_start=c_start,
+            c_end=c_end,
+            c_draft=c_draft,
+            c_rank=c_rank,
+            part_keys=part_keys[part_order],
+            part_joined=part_joined,
+            part_tier=part_tier,
+            e_contract=e_contract,
+            e_item=e_item,
+            e_uom=i_uom[entry_item],
+            e_units=i_units[entry_item],
+            e_scale=e_scale,
+            e_list=i_list[entry_item],
+            e_category=i_category[entry_item],
+            e_price_id=e_price_id,
+            e_price=e_price,
+            e_from=e_from,
+            e_to=e_to,
+            e_tier=e_tier,
+            e_min=e_min,
+            iv_keys=iv_keys,
+            iv_day=iv_day,
+            group_iv_first=np.cumsum(iv_per_group) - iv_per_group,
+            group_iv_count=iv_per_group,
+            iv_winner=iv_winner,
+            iv_simple=iv_simple,
+            iv_start=iv_start,
+            iv_count=iv_count,
+            candidates=entry,
             uoms=uoms,
             tiers=tiers,
-            vendors_with_contract=frozenset(c.vendor_id for c in contracts),
-            vendors_with_percent_off=frozenset(c.vendor_id for c in contracts if c.discount_pct is not None),
-            mfr_parts=frozenset(catalog.items_by_mfr),
+            vendors_with_contract=np.unique(c_vendor),
+            vendors_with_percent_off=np.unique(c_vendor[has_discount]),
+            key_span=span,
+            item_vendor=i_vendor,
+            item_mfr=i_mfr,
+            e_per_each=per_each,
         )
+
+    def catalog_for(self, vendor_ids: Collection[int] | None = None) -> CatalogSlice:
+        """The catalog as the reference engine reads it: complete for these vendors (every vendor when None)."""
+        if self.source is not None:
+            return self.source
+        wanted = frozenset(vendor_ids) if vendor_ids is not None else None
+        for vendors, built in self.slices.items():
+            if vendors is None or (wanted is not None and wanted <= vendors):
+                return built
+        built = self.slices[wanted] = _catalog_slice(self.frames, wanted)
+        return built
+
+    def vendors_of_parts(self, parts: Collection[str]) -> set[int]:
+        """Vendors with an item whose manufacturer part number is one of these (DESIGN §4.7 looks at any vendor)."""
+        codes = self.codes_of(pa.array(list(parts), type=pa.large_string()))
+        return set(np.unique(self.item_vendor[np.isin(self.item_mfr, codes[codes >= 0])]).tolist())
+
+    def codes_of(self, texts: pa.Array) -> np.ndarray:
+        """The vocabulary code of each normalised SKU or part number (NONE when no item has it)."""
+        found = pc.fill_null(pc.index_in(texts, value_set=self.vocabulary), NONE)
+        return np.asarray(found, dtype=np.int64)
 
     def participation(self, practice: np.ndarray, contract: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(found, joined day, tier code) of each (practice id, contract position) pair."""
         if not len(self.part_keys):
             size = len(practice)
             return np.zeros(size, bool), np.zeros(size, np.int64), np.zeros(size, np.int64)
-        keys = practice * max(len(self.c_id), 1) + contract
+        width = max(len(self.c_id), 1)
+        codes, distinct = pd.factorize(practice)
+        if len(distinct) * width <= _TABLE_LIMIT:
+            # A batch has few practices: a table of theirs by contract, read once per pair.
+            keys = (np.asarray(distinct, dtype=np.int64)[:, None] * width + np.arange(width)).reshape(-1)
+            at = np.minimum(np.searchsorted(self.part_keys, keys), len(self.part_keys) - 1)
+            found = self.part_keys[at] == keys
+            pair = codes * width + contract
+            return found[pair], self.part_joined[at][pair], np.where(found, self.part_tier[at], NONE)[pair]
+        keys = practice * width + contract
         at = np.minimum(np.searchsorted(self.part_keys, keys), len(self.part_keys) - 1)
         found = self.part_keys[at] == keys
         return found, self.part_joined[at], np.where(found, self.part_tier[at], NONE)
 
+    def groups_of(self, vendor: np.ndarray, code: np.ndarray, *, by_sku: bool) -> np.ndarray:
+        """The group of each (vendor id, vocabulary code) by SKU or by part number; NONE where there is none."""
+        keys = self.sku_keys if by_sku else self.mfr_keys
+        found = keys.get_indexer(vendor * self.key_span + code)
+        found[code < 0] = NONE
+        return np.where(found >= 0, found + (0 if by_sku else len(self.sku_keys)), NONE)
 
-def _factorized(values: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Codes per line and the distinct texts (blank for a missing value), without converting every cell."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    texts = ["" if u is None or u != u else str(u) for u in uniques.tolist()]
-    return np.asarray(codes, dtype=np.int64), texts
+    def interval_of(self, group: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """The interval of each group's time line that holds the day."""
+        # Groups have few intervals: step each line forward from its group's first one while the next has begun.
+        at = self.group_iv_first[group]
+        last = at + self.group_iv_count[group] - 1
+        moving = np.flatnonzero(at < last)
+        for _ in range(_WALK_STEPS):
+            if not len(moving):
+                return at
+            after = at[moving] + 1
+            begun = self.iv_day[after] <= day[moving]
+            at[moving[begun]] = after[begun]
+            moving = moving[begun & (after < last[moving])]
+        at[moving] = np.searchsorted(self.iv_keys, _interval_key(group[moving], day[moving]), side="right") - 1
+        return at
 
 
-def _pair_lookup(
-    first: np.ndarray, second: np.ndarray, second_values: Sequence[str], table: dict[tuple[int, str], int]
+def _rank(
+    owner: np.ndarray,
+    entry: np.ndarray,
+    per_each: np.ndarray,
+    c_start: np.ndarray,
+    e_contract: np.ndarray,
+    c_rank: np.ndarray,
+    e_item: np.ndarray,
+    e_price_id: np.ndarray,
 ) -> np.ndarray:
-    """table[(first, second_values[second])] per line (NONE when absent), looked up once per distinct pair."""
-    width = len(second_values) + 1
-    pairs, inverse = np.unique(first * width + second, return_inverse=True)
-    found = np.array(
-        [
-            table.get((int(pair // width), second_values[int(pair % width)]), NONE) if pair >= 0 else NONE
-            for pair in pairs.tolist()
-        ],
-        dtype=np.int64,
+    """Per owner, the position of its winning entry: DESIGN §4.4 lowest per each, later start, lower number."""
+    contract = e_contract[entry]
+    order = np.lexsort((e_price_id[entry], e_item[entry], c_rank[contract], -c_start[contract], per_each[entry], owner))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = owner[order[1:]] != owner[order[:-1]]
+    return order[first]
+
+
+def _catalog_slice(frames: dict[str, pd.DataFrame], vendors: frozenset[int] | None) -> CatalogSlice:
+    """The CatalogSlice of these vendors' contracts (all when None) from the index's frames (exact figures)."""
+    contracts, items = frames["contracts"], frames["items"]
+    prices, participations = frames["prices"], frames["participations"]
+    if vendors is not None:
+        contracts = contracts[contracts["vendor_id"].isin(list(vendors)).to_numpy(dtype=bool)]
+        ids = contracts["id"].to_numpy()
+        items = items[items["contract_id"].isin(ids).to_numpy(dtype=bool)]
+        prices = prices[prices["item_id"].isin(items["id"].to_numpy()).to_numpy(dtype=bool)]
+        participations = participations[participations["contract_id"].isin(ids).to_numpy(dtype=bool)]
+
+    def day(value: int) -> date:
+        return date.fromordinal(value + _EPOCH_ORDINAL)
+
+    def figure(value: int) -> Decimal | None:
+        return None if value == NONE else from_e4(value)
+
+    def optional(value: int) -> int | None:
+        return None if value == NONE else value
+
+    return CatalogSlice(
+        contracts=tuple(
+            ContractTerms(cid, vendor, str(number), day(start), day(end), bool(draft), figure(k))
+            for cid, vendor, number, start, end, draft, k in zip(
+                contracts["id"].tolist(),
+                contracts["vendor_id"].tolist(),
+                contracts["number"].tolist(),
+                contracts["start_day"].tolist(),
+                contracts["end_day"].tolist(),
+                contracts["is_draft"].tolist(),
+                _column(contracts, "discount_pct_e4", NONE).tolist(),
+                strict=True,
+            )
+        ),
+        items=tuple(
+            ItemTerms(iid, contract, str(sku or ""), str(mfr or ""), str(uom), units, figure(lp), optional(category))
+            for iid, contract, sku, mfr, uom, units, lp, category in zip(
+                items["id"].tolist(),
+                items["contract_id"].tolist(),
+                items["vendor_sku_normalized"].tolist(),
+                items["mfr_part_normalized"].tolist(),
+                items["uom"].tolist(),
+                items["units_per_uom"].tolist(),
+                _column(items, "list_price_e4", NONE).tolist(),
+                _column(items, "category_id", NONE).tolist(),
+                strict=True,
+            )
+        ),
+        prices=tuple(
+            PriceRow(
+                pid, item, from_e4(price), day(start), None if end >= OPEN_END else day(end), str(tier), figure(least)
+            )
+            for pid, item, price, start, end, tier, least in zip(
+                prices["id"].tolist(),
+                prices["item_id"].tolist(),
+                prices["price_e4"].tolist(),
+                prices["from_day"].tolist(),
+                _column(prices, "to_day", OPEN_END).tolist(),
+                prices["tier"].fillna("").tolist(),
+                _column(prices, "min_qty_e4", NONE).tolist(),
+                strict=True,
+            )
+        ),
+        participations=tuple(
+            ParticipationTerms(practice, contract, day(joined), str(tier))
+            for practice, contract, joined, tier in zip(
+                participations["practice_id"].tolist(),
+                participations["contract_id"].tolist(),
+                participations["joined_day"].tolist(),
+                participations["tier"].fillna("").tolist(),
+                strict=True,
+            )
+        ),
     )
-    return found[inverse] if len(found) else np.full(len(first), NONE, dtype=np.int64)
+
+
+def _texts(values: pd.Series) -> pa.Array:
+    """A column of text as an Arrow array (not copied when pandas keeps it in Arrow); other values as str()."""
+    array = pa.array(values, from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if pa.types.is_large_string(array.type) or pa.types.is_string(array.type) or pa.types.is_null(array.type):
+        return array.cast(pa.large_string())
+    return pa.array([None if v is None or v != v else str(v) for v in values.tolist()], type=pa.large_string())
+
+
+def _encoded(texts: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Codes per cell and the distinct texts (a missing value is blank), hashed by Arrow."""
+    encoded = texts.dictionary_encode(null_encoding="encode")
+    return np.asarray(encoded.indices, dtype=np.int64), pc.fill_null(encoded.dictionary, "")
 
 
 @dataclass
@@ -379,6 +763,11 @@ def _fits(*magnitudes: np.ndarray) -> np.ndarray:
     return product < _MONEY_LIMIT
 
 
+def _pack(line_uom: np.ndarray, item_uom: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """DESIGN §4.3 per line and item: 1 for the same (or a blank) UOM, n for EA against a pack of n, else 0."""
+    return np.where((line_uom == 0) | (line_uom == item_uom), 1, np.where(line_uom == 1, units, 0))
+
+
 def reconcile_columns(
     index: CatalogIndex, directory: VendorDirectory, lines: pd.DataFrame, *, tolerance: Tolerance
 ) -> pd.DataFrame:
@@ -393,33 +782,38 @@ def reconcile_columns(
     out = _Out(size)
 
     # 1. Vendors, SKUs, part numbers and UOMs, once per distinct value.
-    name_codes, names = _factorized(lines["vendor_name"])
+    name_codes, name_texts = _encoded(_texts(lines["vendor_name"]))
+    names = name_texts.to_pylist()
     resolved = [directory.resolve(name) for name in names]
-    vendor = np.array([v if v is not None else NONE for v, _ in resolved], dtype=np.int64)[name_codes]
+    vendor_of_name = _ints([v if v is not None else NONE for v, _ in resolved])
+    vendor = vendor_of_name[name_codes]
     match_names = [str(m) for m in VendorMatch]
-    match = np.array([match_names.index(str(m)) for _, m in resolved], dtype=np.int64)[name_codes]
+    match = _ints([match_names.index(str(m)) for _, m in resolved])[name_codes]
     vendor_category = {v.id: v.category_id for v in directory.vendors}
-    vendor_cat = np.array(
-        [(vendor_category.get(v) if v is not None else None) or NONE for v, _ in resolved], dtype=np.int64
-    )[name_codes]
-    sku_codes, skus = _factorized(lines["sku"])
-    sku_norm_values = [normalize_sku(s) for s in skus]
-    mfr_codes, mfrs = _factorized(lines["mfr_part_number"])
-    mfr_given = np.array([bool(m.strip()) for m in mfrs], dtype=bool)[mfr_codes] if mfrs else np.zeros(size, bool)
+    vendor_cat = _ints([(vendor_category.get(v) if v is not None else None) or NONE for v, _ in resolved])[name_codes]
+    has_contract = np.isin(vendor_of_name, index.vendors_with_contract)[name_codes]
+    sku_codes, skus = _encoded(_texts(lines["sku"]))
+    mfr_codes, mfrs = _encoded(_texts(lines["mfr_part_number"]))
     # DESIGN §4: the part number is the mfr column when not blank, else the SKU; one code space for both.
-    part_values = sorted({normalize_sku(m) for m in mfrs} | set(sku_norm_values))
-    part_code = {text: k for k, text in enumerate(part_values)}
-    sku_as_part = np.array([part_code[t] for t in sku_norm_values], dtype=np.int64)
-    mfr_as_part = np.array([part_code[normalize_sku(m)] for m in mfrs], dtype=np.int64)
-    part = np.where(mfr_given, mfr_as_part[mfr_codes] if len(mfrs) else 0, sku_as_part[sku_codes])
-    uom_codes, uom_texts = _factorized(lines["uom"])
-    folded = [fold_uom(u) for u in uom_texts]
-    uom = np.array([index.uoms(f) for f in folded], dtype=np.int64)[uom_codes]
+    part_codes, part_texts = _encoded(normalize_skus(pa.concat_arrays([skus, mfrs])))
+    if not len(part_texts):
+        part_texts = pa.array([""], type=pa.large_string())
+    part_values = part_texts.to_pylist()
+    sku_as_part, mfr_as_part = part_codes[: len(skus)], part_codes[len(skus) :]
+    sku_part = sku_as_part[sku_codes] if len(skus) else np.zeros(size, dtype=np.int64)
+    mfr_given = np.array([bool(m.strip()) for m in mfrs.to_pylist()], dtype=bool)
+    part = np.where(mfr_given[mfr_codes], mfr_as_part[mfr_codes], sku_part) if len(mfrs) else sku_part
+    in_catalog = index.codes_of(part_texts)
+    uom_codes, uom_texts = _encoded(_texts(lines["uom"]))
+    folded = [fold_uom(u) for u in uom_texts.to_pylist()]
+    uom = _ints([index.uoms(f) for f in folded])[uom_codes]
 
-    has_contract = np.isin(vendor, np.fromiter(index.vendors_with_contract, dtype=np.int64))
-    group = _pair_lookup(np.where(has_contract, vendor, NONE), sku_codes, sku_norm_values, index.sku_group)
-    by_part = _pair_lookup(np.where(has_contract & (group < 0), vendor, NONE), part, part_values, index.mfr_group)
-    group = np.where(group >= 0, group, by_part)
+    # DESIGN §4.2: the vendor's items by SKU, else by part number.
+    group = np.full(size, NONE, dtype=np.int64)
+    ask = np.flatnonzero(has_contract)
+    group[ask] = index.groups_of(vendor[ask], in_catalog[sku_part[ask]], by_sku=True)
+    ask = ask[group[ask] < 0]
+    group[ask] = index.groups_of(vendor[ask], in_catalog[part[ask]], by_sku=False)
 
     # Spend for every line (DESIGN §4.7): the extended amount, else q * p; huge products are done in Python ints.
     spend = np.where(has_extended, extended, 0)
@@ -429,8 +823,8 @@ def reconcile_columns(
         spend[k] = _cents_int(cents(from_e4(int(quantity[k])) * from_e4(int(paid[k]))))
 
     out.category[:] = vendor_cat
-    # 2. Lines with matched items: the join.
-    priced = has_contract & (group >= 0)
+    # 2. Lines with matched items: the interval winners, else the join over the interval's candidates.
+    priced = group >= 0
     exact_group = np.zeros(size, dtype=bool)
     exact_group[priced] = index.group_exact[group[priced]]
     out.todo |= priced & ~exact_group
@@ -441,48 +835,56 @@ def reconcile_columns(
     # 3. Vendors with contracts but no item of theirs matched: percent-off contracts, else off contract.
     itemless = np.flatnonzero(has_contract & (group < 0))
     out.status[itemless] = _OFF_CONTRACT
-    with_percent = itemless[np.isin(vendor[itemless], np.fromiter(index.vendors_with_percent_off, dtype=np.int64))]
+    with_percent = itemless[np.isin(vendor[itemless], index.vendors_with_percent_off)]
     if len(with_percent):
         _percent_off(index, out, with_percent, vendor, practice, days, quantity, paid)
 
     # DESIGN §4.7: off-contract and non-GPO lines miss savings against an item with their part number.
     lookout = np.flatnonzero(((out.status == _OFF_CONTRACT) | (out.status == _NON_GPO)) & ~out.todo)
-    if len(lookout) and index.mfr_parts:
-        known = np.array([t in index.mfr_parts for t in part_values], dtype=bool)
-        lookout = lookout[known[part[lookout]]]
+    known = np.zeros(len(part_values), dtype=bool)
+    known[in_catalog >= 0] = index.vocabulary_is_mfr[in_catalog[in_catalog >= 0]]
+    lookout = lookout[known[part[lookout]]]
+    if len(lookout):
+        wanted = {part_values[p] for p in np.unique(part[lookout]).tolist()}
+        catalog = index.catalog_for(index.vendors_of_parts(wanted))
         for k, line in zip(
             lookout.tolist(), _line_inputs(lines, lookout, days, quantity, paid, extended, has_extended), strict=True
         ):
             alternative = price_by_mfr_part(
-                index.catalog,
+                catalog,
                 practice_id=line.practice_id,
                 mfr_normalized=part_values[part[k]],
                 uom=folded[uom_codes[k]],
                 quantity=abs(line.quantity),
                 on=line.purchase_date,
             )
-            out.missed[k] = int(_mfr_missed(index.catalog, line, alternative).scaleb(2))
+            out.missed[k] = int(_mfr_missed(catalog, line, alternative).scaleb(2))
 
     # 5. The rest through the keyed reference loop.
     rest = np.flatnonzero(out.todo)
     if len(rest):
+        wanted = {part_values[p] for p in np.unique(part[rest]).tolist()}
+        vendors = set(np.unique(vendor[rest]).tolist()) | index.vendors_of_parts(wanted)
         inputs = _line_inputs(lines, rest, days, quantity, paid, extended, has_extended)
         for k, result in zip(
-            rest.tolist(), reconcile_keyed(index.catalog, directory, inputs, tolerance=tolerance), strict=True
+            rest.tolist(),
+            reconcile_keyed(index.catalog_for(vendors - {NONE}), directory, inputs, tolerance=tolerance),
+            strict=True,
         ):
             _store_result(out, k, result)
 
     # Text answers as categoricals over their few distinct values: no string per line is built here.
+    parts = pd.CategoricalDtype(pd.Index(part_values, dtype=object))
+
     def text(codes: np.ndarray, values: list[str]) -> pd.Categorical:
         return pd.Categorical.from_codes(codes, categories=pd.Index(values, dtype=object))
 
-    sku_part = sku_as_part[sku_codes] if len(skus) else np.zeros(size, dtype=np.int64)
     return pd.DataFrame(
         {
             "vendor_id": vendor,
             "vendor_match": text(match, match_names),
-            "sku_normalized": text(sku_part, part_values or [""]),
-            "mfr_part_normalized": text(part, part_values or [""]),
+            "sku_normalized": pd.Categorical.from_codes(sku_part, dtype=parts, validate=False),
+            "mfr_part_normalized": pd.Categorical.from_codes(part, dtype=parts, validate=False),
             "status": text(out.status, STATUSES),
             "overcharge_cause": text(out.cause, CAUSES),
             "contract_id": out.contract,
@@ -495,7 +897,8 @@ def reconcile_columns(
             "savings_cents": out.savings,
             "overcharge_cents": out.overcharge,
             "missed_savings_cents": out.missed,
-        }
+        },
+        copy=False,
     )
 
 
@@ -511,57 +914,80 @@ def _item_prices(
     quantity: np.ndarray,
     paid: np.ndarray,
 ) -> None:
-    """DESIGN §4.4 for lines with matched items, as masks over their groups' price rows; then status and money."""
-    groups = group[lines]
-    counts = index.group_count[groups]
-    total = int(counts.sum())
-    if not total:
-        out.todo[lines] = True
-        return
-    owner = np.repeat(np.arange(len(lines)), counts)
-    ends = np.cumsum(counts)
-    entry = np.repeat(index.group_start[groups] - (ends - counts), counts) + np.arange(total)
+    """DESIGN §4.4 for lines with matched items: the interval's winner when it applies, else a join; then money."""
+    interval = index.interval_of(group[lines], days[lines])
+    count = index.iv_count[interval]
+    out.todo[lines[count == 0]] = True
+    # The winner applies when P is in its contract on d and the line's UOM converts to its item's (DESIGN §4.3).
+    quick = np.flatnonzero(index.iv_simple[interval] & (count > 0))
+    winner = index.iv_winner[interval[quick]]
+    found, joined_on, _ = index.participation(practice[lines[quick]], index.e_contract[winner])
+    pack = _pack(uom[lines[quick]], index.e_uom[winner], index.e_units[winner])
+    taken = found & (joined_on <= days[lines[quick]]) & (pack > 0)
+    slow = np.ones(len(lines), dtype=bool)
+    slow[count == 0] = False
+    slow[quick[taken]] = False
+    slow_at = np.flatnonzero(slow)
+    won, best, n = _joined_winners(index, out, lines[slow_at], interval[slow_at], practice, days, uom, quantity)
+    won = np.concatenate([lines[quick[taken]], won])
+    best = np.concatenate([winner[taken], best])
+    n = np.concatenate([pack[taken], n])
+    _settle(index, out, tolerance, won, best, n, group, days, quantity, paid)
+
+
+def _joined_winners(
+    index: CatalogIndex,
+    out: _Out,
+    lines: np.ndarray,
+    interval: np.ndarray,
+    practice: np.ndarray,
+    days: np.ndarray,
+    uom: np.ndarray,
+    quantity: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """DESIGN §4.4 as masks over each line's interval candidates: (lines decided, winning entries, pack sizes)."""
+    if not len(lines):
+        return lines, lines, lines
+    owner, at = _spans(index.iv_start[interval], index.iv_count[interval])
+    entry = index.candidates[at]
     line = lines[owner]
     d = days[line]
     contract = index.e_contract[entry]
-    in_force = ~index.c_draft[contract] & (index.c_start[contract] <= d) & (d <= index.c_end[contract])
+    # Candidates are in force and effective all through their interval: P in the contract on d is what is left.
     found, joined_on, tier = index.participation(practice[line], contract)
-    joined = found & (joined_on <= d)
-    line_uom = uom[line]
-    item_uom = index.e_uom[entry]
-    pack = np.where((line_uom == 0) | (line_uom == item_uom), 1, np.where(line_uom == 1, index.e_units[entry], 0))
-    own = in_force & joined & (pack > 0) & (index.e_from[entry] <= d) & (d <= index.e_to[entry])
+    pack = _pack(uom[line], index.e_uom[entry], index.e_units[entry])
+    own = found & (joined_on <= d) & (pack > 0)
     # Tier per contract: P's own tier rows when the contract has any on d, else the tier-blank rows (§4.4).
     row_tier = index.e_tier[entry]
     block = np.concatenate(([0], np.cumsum((owner[1:] != owner[:-1]) | (contract[1:] != contract[:-1]))))
     own_tier = own & (tier > 0) & (row_tier == tier)
-    has_own_tier = (np.bincount(block, weights=own_tier, minlength=int(block[-1]) + 1 if total else 0) > 0)[block]
+    has_own_tier = (np.bincount(block, weights=own_tier) > 0)[block]
     keep = own & np.where(has_own_tier, row_tier == tier, row_tier == 0)
     minimum = index.e_min[entry]
     keep &= (minimum < 0) | (minimum * pack <= np.abs(quantity[line]))
 
     kept = np.flatnonzero(keep)
-    order = np.lexsort(
-        (
-            index.e_price_id[entry[kept]],
-            index.e_item[entry[kept]],
-            index.c_rank[contract[kept]],
-            -index.c_start[contract[kept]],
-            index.e_price[entry[kept]] * index.e_scale[entry[kept]],
-            owner[kept],
-        )
-    )
-    ranked = kept[order]
-    first = np.ones(len(ranked), dtype=bool)
-    first[1:] = owner[ranked[1:]] != owner[ranked[:-1]]
-    best = ranked[first]
+    ranks = (index.e_per_each, index.c_start, index.e_contract, index.c_rank, index.e_item, index.e_price_id)
+    best = kept[_rank(owner[kept], entry[kept], *ranks)]
     decided = np.zeros(len(lines), dtype=bool)
     decided[owner[best]] = True
     out.todo[lines[~decided]] = True
+    return lines[owner[best]], entry[best], pack[best]
 
-    won = lines[owner[best]]
-    best_entry = entry[best]
-    n = pack[best]
+
+def _settle(
+    index: CatalogIndex,
+    out: _Out,
+    tolerance: Tolerance,
+    won: np.ndarray,
+    best_entry: np.ndarray,
+    n: np.ndarray,
+    group: np.ndarray,
+    days: np.ndarray,
+    quantity: np.ndarray,
+    paid: np.ndarray,
+) -> None:
+    """Status (DESIGN §4.6) and money (§4.7) of lines priced by an item row: the entry that won, the pack size."""
     c = index.e_price[best_entry]
     list_price = index.e_list[best_entry]
     q, p = quantity[won], paid[won]
@@ -570,18 +996,27 @@ def _item_prices(
     paid_float = np.abs(p).astype(np.float64) * n
     largest = paid_float + np.maximum(c, list_price)
     safe = (largest * np.abs(q) < _MONEY_LIMIT) & (largest * max(rel_den, rel_num) < _MONEY_LIMIT)
-    out.todo[won[~safe]] = True
-    won, best, best_entry, n, c, list_price, q, p = (a[safe] for a in (won, best, best_entry, n, c, list_price, q, p))
-    paid_item = p * n
-    out.contract[won] = index.c_id[contract[best]]
+    if not safe.all():
+        out.todo[won[~safe]] = True
+        won, best_entry, n, c, list_price, q, p = (a[safe] for a in (won, best_entry, n, c, list_price, q, p))
+    # Lines in the item's own UOM (n = 1, the usual case) need no products by n.
+    packed = not bool((n == 1).all())
+    paid_item = p * n if packed else p
+    out.contract[won] = index.c_id[index.e_contract[best_entry]]
     out.item[won] = index.e_item[best_entry]
     out.price[won] = index.e_price_id[best_entry]
     category = index.e_category[best_entry]
     out.category[won] = np.where(category >= 0, category, out.category[won])
     out.expected[won] = c
     out.list_price[won] = list_price
-    per = n * 10**6
-    out.savings[won] = np.where(list_price >= 0, round_half_away((list_price - paid_item) * q, per), 0)
+
+    def per(at: np.ndarray) -> np.ndarray | int:
+        # e4 x e4 products to cents, per unit of the item's UOM: divide by n * 10**6.
+        return n[at] * 10**6 if packed else 10**6
+
+    listed = np.flatnonzero(list_price >= 0)
+    savings = (list_price[listed] - paid_item[listed]) * q[listed]
+    out.savings[won[listed]] = round_half_away(savings, per(listed))
 
     # DESIGN §4.6: overcharged when p > c + max(absolute, relative * c), all in e4 times the relative denominator.
     absolute = e4(tolerance.absolute)
@@ -591,35 +1026,28 @@ def _item_prices(
     allowed = np.maximum(absolute * rel_den, rel_num * c)
     over = paid_item * rel_den > c * rel_den + allowed
     out.status[won] = np.where(over, _OVERCHARGED, _ON_CONTRACT)
-    overcharge = np.where(over, round_half_away((paid_item - c) * q, per), 0)
-    out.overcharge[won] = overcharge
-    out.missed[won] = overcharge
-    if not over.any():
-        return
-
-    # Overcharge cause (DESIGN §4.6), over the same joined rows of the overcharged lines.
     hit = np.flatnonzero(over)
-    line_of = np.full(len(out.status), -1, dtype=np.int64)
-    line_of[won[hit]] = np.arange(len(hit))
-    slot = line_of[line]
-    mine = slot >= 0
-    rows = np.flatnonzero(mine)
-    k = slot[rows]
+    if not len(hit):
+        return
+    overcharge = round_half_away((paid_item[hit] - c[hit]) * q[hit], per(hit))
+    out.overcharge[won[hit]] = overcharge
+    out.missed[won[hit]] = overcharge
+
+    # Overcharge cause (DESIGN §4.6), over every row of the overcharged lines' groups.
+    hit_group = group[won[hit]]
+    k, entry = _spans(index.group_start[hit_group], index.group_count[hit_group])
     deciding = best_entry[hit][k]
     x = paid_item[hit][k]
     tol = allowed[hit][k]
-    row_price = index.e_price[entry[rows]]
-    matches = np.abs(x - row_price) * rel_den <= tol
-    rd = d[rows]
-    rc = contract[rows]
-    same_product = (index.e_uom[entry[rows]] == index.e_uom[deciding]) & (
-        index.e_units[entry[rows]] == index.e_units[deciding]
-    )
-    ended = (index.e_to[entry[rows]] < rd) | (index.c_end[rc] < rd)
-    old = same_product & ~index.c_draft[rc] & (index.e_from[entry[rows]] < rd) & ended & matches
-    effective = (index.e_from[entry[rows]] <= rd) & (rd <= index.e_to[entry[rows]])
+    matches = np.abs(x - index.e_price[entry]) * rel_den <= tol
+    rd = days[won[hit]][k]
+    rc = index.e_contract[entry]
+    same_product = (index.e_uom[entry] == index.e_uom[deciding]) & (index.e_units[entry] == index.e_units[deciding])
+    ended = (index.e_to[entry] < rd) | (index.c_end[rc] < rd)
+    old = same_product & ~index.c_draft[rc] & (index.e_from[entry] < rd) & ended & matches
+    effective = (index.e_from[entry] <= rd) & (rd <= index.e_to[entry])
     wrong = (
-        (index.e_item[entry[rows]] == index.e_item[deciding]) & effective & (row_tier[rows] != index.e_tier[deciding])
+        (index.e_item[entry] == index.e_item[deciding]) & effective & (index.e_tier[entry] != index.e_tier[deciding])
     )
     wrong &= matches
     any_old = np.bincount(k, weights=old, minlength=len(hit)) > 0
@@ -651,9 +1079,10 @@ def _percent_off(
     keys = np.stack([vendor[lines], practice[lines], days[lines]], axis=1)
     distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
+    catalog = index.catalog_for(set(np.unique(vendor[lines]).tolist()))
     answers = [
         price_normalized(
-            index.catalog,
+            catalog,
             practice_id=int(p),
             vendor_id=int(v),
             sku_normalized="",
@@ -821,5 +1250,5 @@ def reconcile_batch(
             results[k] = result
     for k, line in enumerate(lines):
         if results[k] is None:
-            results[k] = reconcile_line(index.catalog, directory, line, tolerance=tolerance)
+            results[k] = reconcile_line(index.catalog_for(None), directory, line, tolerance=tolerance)
     return [r for r in results if r is not None]

@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from contracts.selectors import catalog_slice_load
+from contracts.selectors import catalog_frames_load
 from reports.models import NonGpoVendorName, PurchaseLine
 from reports.reconcile import Tolerance, VendorDirectory, VendorRecord
 from reports.reconcile_bulk import NONE, CatalogIndex, reconcile_columns
@@ -78,9 +78,9 @@ class ReconcileContext:
 
 
 def reconcile_context_load() -> ReconcileContext:
-    """The whole catalog and vendor directory as they are now, loaded once for a batch."""
+    """The whole catalog (as columns, straight into the index) and the vendor directory, loaded once for a batch."""
     return ReconcileContext(
-        index=CatalogIndex.build(catalog_slice_load(vendor_ids=None)),
+        index=CatalogIndex.from_frames(catalog_frames_load()),
         directory=vendor_directory_load(),
         tolerance=Tolerance(
             absolute=settings.OVERCHARGE_TOLERANCE_ABSOLUTE, relative=settings.OVERCHARGE_TOLERANCE_RELATIVE

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pandas as pd
+
 from contracts.models import Contract
 from contracts.pricing import Rule, price_line
-from contracts.selectors import catalog_slice_load
+from contracts.selectors import catalog_frames_load, catalog_slice_load
 from tests.factories import (
     ContractFactory,
     ContractItemFactory,
@@ -59,3 +61,53 @@ def test_loaded_slice_prices_a_line(practice_a):
     )
 
     assert (answer.rule, answer.contract_price, answer.item.id) == (Rule.ITEM_PRICE, Decimal("42.0000"), item.id)
+
+
+def test_catalog_frames_load_reads_the_catalog_as_columns_in_four_queries(practice_a, django_assert_num_queries):
+    # Given a draft contract with a boxed item (tiered, minimum, closed window) and a percent-off contract
+    vendor = VendorFactory()
+    draft = ContractFactory(
+        vendor=vendor,
+        number="D-1",
+        status=Contract.Status.DRAFT,
+        start_date=date(2026, 1, 1),
+        end_date=date(2026, 12, 31),
+    )
+    percent = ContractFactory(vendor=vendor, number="P-1", discount_pct=Decimal("12.5"))
+    item = ContractItemFactory(
+        contract=draft, vendor_sku="00-ab-1", uom="box", units_per_uom=10, list_price=Decimal("12.3456")
+    )
+    row = ContractPriceFactory(
+        item=item,
+        price=Decimal("9.5001"),
+        tier="gold",
+        min_qty=Decimal("3"),
+        effective_from=date(1969, 12, 31),
+        effective_to=date(2026, 3, 1),
+    )
+    ParticipationFactory(practice=practice_a, contract=percent, tier="gold", joined_on=date(2026, 2, 1))
+
+    # When the catalog is read as columns
+    with django_assert_num_queries(4):
+        frames = catalog_frames_load()
+
+    # Then dates are days since 1970-01-01 and figures ten-thousandths, missing ones null, UOMs folded
+    contracts = {row["number"]: row for row in frames["contracts"].to_dict("records")}
+    assert [contracts["D-1"][name] for name in ("start_day", "end_day", "is_draft")] == [20454, 20818, True]
+    assert (bool(contracts["P-1"]["is_draft"]), contracts["P-1"]["discount_pct_e4"]) == (False, 125_000)
+    assert pd.isna(contracts["D-1"]["discount_pct_e4"])
+    (loaded_item,) = frames["items"].to_dict("records")
+    assert (loaded_item["vendor_sku_normalized"], loaded_item["uom"], loaded_item["list_price_e4"]) == (
+        "AB1",
+        "BX",
+        123_456,
+    )
+    (price,) = frames["prices"].to_dict("records")
+    assert (price["id"], price["price_e4"], price["from_day"], price["to_day"]) == (row.id, 95_001, -1, 20513)
+    assert (price["tier"], price["min_qty_e4"]) == ("gold", 30_000)
+    (participation,) = frames["participations"].to_dict("records")
+    assert (participation["practice_id"], participation["joined_day"], participation["tier"]) == (
+        practice_a.id,
+        20485,
+        "gold",
+    )

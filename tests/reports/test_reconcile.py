@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+import numpy as np
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,7 +20,7 @@ from reports.reconcile import (
     reconcile_line,
     repeat_key,
 )
-from reports.reconcile_bulk import reconcile_batch
+from reports.reconcile_bulk import CatalogIndex, catalog_frames, reconcile_batch
 
 PRACTICE = 10
 D = date(2026, 3, 15)
@@ -317,7 +319,8 @@ money = st.integers(min_value=1, max_value=20000).map(lambda n: Decimal(n) / 100
 
 
 @st.composite
-def catalogs(draw: st.DrawFn) -> CatalogSlice:
+def catalogs(draw: st.DrawFn, *, plain: bool = False) -> CatalogSlice:
+    """Random catalogs; plain ones have no tiers and no min_qty (the bulk path's interval winners decide them)."""
     contracts = []
     for cid in range(1, draw(st.integers(1, 4)) + 1):
         start = draw(early)
@@ -356,8 +359,8 @@ def catalogs(draw: st.DrawFn) -> CatalogSlice:
                 draw(money),
                 start,
                 draw(st.one_of(st.none(), st.just(start + timedelta(days=30)))),
-                draw(st.sampled_from(["", "", "gold", "silver"])),
-                draw(st.one_of(st.none(), st.sampled_from([Decimal("2"), Decimal("10")]))),
+                "" if plain else draw(st.sampled_from(["", "", "gold", "silver"])),
+                None if plain else draw(st.one_of(st.none(), st.sampled_from([Decimal("2"), Decimal("10")]))),
             )
         )
     # Two practices, often with the same standing on a contract (the bulk path shares answers between them).
@@ -406,6 +409,48 @@ def test_bulk_path_agrees_with_one_line_reference(data):
     bulk = reconcile_batch(catalog_slice, DIRECTORY, lines, tolerance=TOLERANCE)
 
     assert bulk == [reconcile_line(catalog_slice, DIRECTORY, one, tolerance=TOLERANCE) for one in lines]
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_bulk_path_from_columns_agrees_with_one_line_reference(data):
+    # Given a catalog with no tiers or minimums (interval winners price most lines), indexed from columns as the
+    # database loads it (the reference engine then works on slices the index rebuilds), and many lines per key
+    catalog_slice = data.draw(catalogs(plain=data.draw(st.booleans())))
+    index = CatalogIndex.from_frames(catalog_frames(catalog_slice))
+    lines = data.draw(st.lists(purchases(catalog_slice), min_size=1, max_size=12))
+    lines = lines * data.draw(st.integers(1, 8))
+
+    bulk = reconcile_batch(index, DIRECTORY, lines, tolerance=TOLERANCE)
+
+    assert bulk == [reconcile_line(catalog_slice, DIRECTORY, one, tolerance=TOLERANCE) for one in lines]
+
+
+def test_interval_winner_prices_a_line_of_a_practice_in_its_contract():
+    # SKU1 has one tier-blank row on C-1 from 2026-01-01: its winner is worked out once, when the index is built
+    plain = slice_with(prices=(PriceRow(2, 1, Decimal("80"), date(2026, 1, 1)),))
+    index = CatalogIndex.build(plain)
+    group = index.groups_of(np.array([1]), index.codes_of(pa.array(["SKU1"])), by_sku=True)
+    interval = index.interval_of(group, np.array([(D - date(1970, 1, 1)).days]))
+
+    assert index.iv_simple[interval].tolist() == [True]
+    assert index.e_price_id[index.iv_winner[interval]].tolist() == [2]
+    assert reconcile_batch(index, DIRECTORY, [line(q="2", p="80")], tolerance=TOLERANCE) == [
+        reconcile_line(plain, DIRECTORY, line(q="2", p="80"), tolerance=TOLERANCE)
+    ]
+
+
+def test_catalog_figure_with_more_than_four_places_is_priced_by_the_reference_engine():
+    # Given a min_qty with five places (no exact ten-thousandths; results are stored with 4 places, so only such
+    # a figure can reach the engine without changing what is stored)
+    precise = slice_with(prices=(PriceRow(2, 1, Decimal("80"), date(2026, 1, 1), min_qty=Decimal("2.00001")),))
+    lines = [line(q="3", p="80"), line(q="2", p="80"), line(q="3", p="81")]
+
+    # Then the bulk path leaves SKU1's group to the reference engine, which it agrees with
+    assert not CatalogIndex.build(precise).group_exact.all()
+    assert reconcile_batch(precise, DIRECTORY, lines, tolerance=TOLERANCE) == [
+        reconcile_line(precise, DIRECTORY, one, tolerance=TOLERANCE) for one in lines
+    ]
 
 
 # --- readings of DESIGN §4 that the tables above do not pin down ---

@@ -11,8 +11,10 @@ from django.core.management import call_command
 from django.db import transaction
 
 from contracts.changes import catalog_changed
+from contracts.models import Contract
+from contracts.selectors import catalog_slice_load
 from reports.models import PurchaseLine
-from reports.services.reconciliation import lines_reconcile
+from reports.services.reconciliation import lines_reconcile, reconcile_context_load
 from tests.factories import (
     CategoryFactory,
     ContractFactory,
@@ -175,3 +177,25 @@ def test_reconcile_command_refuses_unknown_practice(db):
 
     with pytest.raises(CommandError, match="No practice"):
         call_command("reconcile", "--practice", "nope")
+
+
+def test_catalog_index_from_database_columns_rebuilds_the_reference_catalog(practice_a, catalog):
+    # Given the catalog plus a draft contract, a percent-off contract and a boxed, tiered row with a minimum
+    draft = ContractFactory(vendor=catalog["vendor"], number="C-DRAFT", status=Contract.Status.DRAFT)
+    ContractFactory(vendor=catalog["vendor"], number="C-PCT", discount_pct=Decimal("12.5"))
+    boxed = ContractItemFactory(contract=draft, vendor_sku="0-box-7", uom="box", units_per_uom=12, list_price=None)
+    ContractPriceFactory(
+        item=boxed, price=Decimal("7.0125"), tier="gold", min_qty=Decimal("2.5"), effective_to=date(2026, 6, 30)
+    )
+    ParticipationFactory(practice=practice_a, contract=draft, tier="gold", joined_on=date(2025, 11, 30))
+
+    # When the reconciliation context is loaded (columns straight into the index)
+    index = reconcile_context_load().index
+
+    # Then the slice the reference engine gets from the index is the one catalog_slice_load reads, value for value
+    rebuilt, loaded = index.catalog_for(None), catalog_slice_load()
+    assert set(rebuilt.contracts) == set(loaded.contracts)
+    assert set(rebuilt.items) == set(loaded.items)
+    assert set(rebuilt.prices) == set(loaded.prices)
+    assert set(rebuilt.participations) == set(loaded.participations)
+    assert len(rebuilt.prices) == 3

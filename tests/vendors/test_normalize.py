@@ -7,7 +7,7 @@ import string
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vendors.normalize import fold_uom, normalize_sku, normalize_vendor_name
+from vendors.normalize import fold_uom, normalize_sku, normalize_skus, normalize_vendor_name
 
 names = st.text(alphabet=string.ascii_letters + string.digits + " &.,-'()/é", max_size=40)
 skus = st.text(alphabet=string.ascii_letters + string.digits + "-. /_#", max_size=30)
@@ -70,6 +70,18 @@ def test_sku_examples() -> None:
     assert normalize_sku("00270-1315-35") == normalize_sku("270131535") == "270131535"
     assert normalize_sku("000") == "0"
     assert normalize_sku(None) == ""
+
+
+@given(st.lists(st.one_of(st.none(), skus, st.text(max_size=12)), max_size=20))
+def test_vectorised_sku_normalisation_equals_normalize_sku(values: list[str | None]) -> None:
+    # Any text, non-ASCII included (its letters and digits, Python's upper-casing: "ß" -> "SS"), and missing cells.
+    assert normalize_skus(values).to_pylist() == [normalize_sku(value) for value in values]
+
+
+def test_vectorised_sku_normalisation_examples() -> None:
+    values = ["00270-1315-35", "000", "-", None, "", "ß-01", "0a0", "Straße 7"]
+
+    assert normalize_skus(values).to_pylist() == ["270131535", "0", "", "", "", "SS01", "A0", "STRASSE7"]
 
 
 @given(st.sampled_from(["EA", "each", "Each", "BX", "box", "CS", "case", "CA", "PK", "pack"]))
