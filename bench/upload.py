@@ -11,8 +11,9 @@ Each measured step runs in a fresh process (`python -m bench.upload --child`), s
 (getrusage ru_maxrss: Python, Django and the catalog included) is that step's alone. Timed per upload:
 upload_create + upload_process, split into phases by wrapping the functions upload_process calls (parse =
 ingest.ingest_file; catalog = reconcile_context_load; repeats = repeats_find; store = lines_insert_batches
-without the pricing inside it; price = reconcile_columns and the column building of each batch, which run while
-PostgreSQL copies the batch before; summary = savings_summary_add; create =
+without the pricing inside it; price = reconcile_columns, the column building and the summary sums of each batch,
+which run while PostgreSQL copies the batch before; summary = savings_summary_add (inserting the summed rows);
+create =
 upload_create). The upload must end done with rows_accepted equal to the lines stored, else the bench fails.
 Storing compared: lines_insert of prepared columns against PurchaseLine.objects.bulk_create of the same lines
 (min(100,000, lines) lines, each in a rolled-back transaction; peak is the step's own, VmHWM reset before it).
@@ -256,7 +257,7 @@ def _child_upload(job: dict[str, Any]) -> dict[str, Any]:
     from gpo.members.models import Practice
     from reports import ingest
     from reports.models import PurchaseLine, PurchaseUpload
-    from reports.services import reconciliation, uploads
+    from reports.services import reconciliation, savings, uploads
 
     phases = _Phases()
     phases.wrap(uploads, "upload_create", "create")
@@ -265,6 +266,7 @@ def _child_upload(job: dict[str, Any]) -> dict[str, Any]:
     phases.wrap(reconciliation, "reconcile_columns", "price")
     phases.wrap(reconciliation, "result_columns", "price")
     phases.wrap(uploads, "_stored_columns", "price")
+    phases.wrap(savings.SummaryRows, "add", "price")
     phases.wrap(reconciliation, "repeats_find", "repeats")
     phases.wrap(uploads, "lines_insert_batches", "store")
     phases.wrap(uploads, "savings_summary_add", "summary")
@@ -306,13 +308,15 @@ def _child_store(job: dict[str, Any]) -> dict[str, Any]:
     from reports.models import PurchaseLine
     from reports.services import uploads
     from reports.services.line_store import lines_insert
+    from reports.services.savings import SummaryRows
 
     practice = Practice.objects.get(pk=job["practice_id"])
     upload = uploads.upload_create(practice=practice, user=None, file=job["path"], enqueue=False)
     result = uploads._upload_parse(upload)
     now = timezone.now()
     batches = pa.concat_tables(
-        pa.table(batch) for batch in uploads._line_batches(upload, result.lines, reconciled_at=now)
+        pa.table(batch)
+        for batch in uploads._line_batches(upload, result.lines, reconciled_at=now, summary=SummaryRows())
     )
     columns = {name: batches.column(name).combine_chunks() for name in batches.column_names}
     count = len(result.lines)

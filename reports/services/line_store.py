@@ -110,11 +110,16 @@ def lines_insert_batches(batches: Iterable[Columns]) -> int:
     On PostgreSQL every batch goes into one COPY while the next batch is being made, so a batch iterator must not
     query the database after its first batch: the connection is busy copying until the last batch is in.
     """
+    return rows_insert_batches(PurchaseLine._meta.db_table, batches)
+
+
+def rows_insert_batches(db_table: str, batches: Iterable[Columns]) -> int:
+    """Insert rows given as batches of columns named after the table's database columns; returns the count."""
     tables = (_table(columns) for columns in batches)
     first = next(tables, None)
     if first is None:
         return 0
-    target = connection.ops.quote_name(PurchaseLine._meta.db_table)
+    target = connection.ops.quote_name(db_table)
     if connection.vendor == "postgresql":
         return _copy(itertools.chain([first], tables), target, first.column_names, queued=True)
     names = ", ".join(connection.ops.quote_name(name) for name in first.column_names)

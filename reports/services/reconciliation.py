@@ -205,10 +205,19 @@ def sku_normalized_values(values: Any) -> np.ndarray:
     return np.asarray([normalize_sku(value) for value in uniques], dtype=object)[codes]
 
 
+@dataclass(frozen=True)
+class ReconciledBatch:
+    """A batch of lines with reconcile_columns' answer for each and the earlier line each repeats (or NONE)."""
+
+    lines: pd.DataFrame
+    results: pd.DataFrame
+    repeat_of: np.ndarray
+
+
 def lines_reconciled_batches(
-    lines: pd.DataFrame, *, context: ReconcileContext, reconciled_at: datetime, batch_size: int | None = None
-) -> Iterator[tuple[pd.DataFrame, dict[str, pa.Array]]]:
-    """lines_reconciled in batches of lines: (the batch, its result columns).
+    lines: pd.DataFrame, *, context: ReconcileContext, batch_size: int | None = None
+) -> Iterator[ReconciledBatch]:
+    """The lines priced in batches (result_columns turns each into database columns).
 
     The repeats of every line are found first, here (they read the database); the batches are then priced without
     the database, so they can be made while a COPY of the batches before them is still running.
@@ -216,12 +225,11 @@ def lines_reconciled_batches(
     repeat_of = repeats_find(lines)
     size = batch_size or BATCH_SIZE
 
-    def batches() -> Iterator[tuple[pd.DataFrame, dict[str, pa.Array]]]:
+    def batches() -> Iterator[ReconciledBatch]:
         for start in range(0, len(lines), size):
             part = lines.iloc[start : start + size].reset_index(drop=True)
             results = reconcile_columns(context.index, context.directory, part, tolerance=context.tolerance)
-            stop = start + len(part)
-            yield part, result_columns(results, repeat_of[start:stop], reconciled_at=reconciled_at)
+            yield ReconciledBatch(part, results, repeat_of[start : start + len(part)])
 
     return batches()
 

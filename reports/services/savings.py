@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
 from django.db import connection, transaction
 from django.db.models import Count, F, QuerySet
 from django.db.models.functions import TruncMonth
 
 from reports.models import PurchaseLine, PurchaseUpload, SavingsSummary
+from reports.reconcile_bulk import NONE
 from reports.selectors.savings import UNRESOLVED_VENDOR_NAME, cents_sum, counted_lines
+from reports.services.line_store import ids_or_null, rows_insert_batches
+
+if TYPE_CHECKING:
+    from reports.services.reconciliation import ReconciledBatch
 
 Breakdown = SavingsSummary.Breakdown
 
@@ -27,6 +35,8 @@ _GRAIN = {
     "contract_id": F("contract_id"),
 }
 _MONEY = ("spend_cents", "savings_cents", "overcharge_cents", "missed_savings_cents")
+# The full grain of SummaryRows (month follows from day).
+_ROW_KEYS = ["practice_id", "day", "status", "vendor_id", "unresolved_vendor_name", "category_id", "contract_id"]
 # The columns each breakdown keeps besides practice, month, day and status; the others stay NULL ('' for the name).
 _BREAKDOWN_KEYS = {
     Breakdown.VENDOR: ("vendor_id", "unresolved_vendor_name"),
@@ -58,9 +68,85 @@ def savings_summary_refresh(*, practice_ids: Iterable[int], between: tuple[date,
     return _summary_insert(lines)
 
 
+class SummaryRows:
+    """The savings summary rows of lines being stored, summed batch by batch while they are priced.
+
+    The same rows `_summary_insert` groups from stored lines (its SQL is the reference; a test holds them equal):
+    repeats and pending lines left out, sums per practice, day, status, vendor (unresolved: the name as given),
+    category and contract, then each breakdown's day and month rows. Working in memory lets an upload sum its
+    lines while PostgreSQL is still copying them, instead of reading them back afterwards.
+    """
+
+    def __init__(self) -> None:
+        self._parts: list[pd.DataFrame] = []
+
+    def add(self, batch: ReconciledBatch, *, vendor_names: pa.Array) -> None:
+        """Sum a priced batch; `vendor_names` are the names as stored (cut to the column's width)."""
+        results = batch.results
+        status = np.asarray(results["status"].astype(str), dtype=object)
+        counted = (batch.repeat_of == NONE) & (status != PurchaseLine.Status.PENDING.value)
+        if not counted.any():
+            return
+        vendor_id = results["vendor_id"].to_numpy(dtype=np.int64)
+        names = np.asarray(vendor_names.to_numpy(zero_copy_only=False), dtype=object)
+        frame = pd.DataFrame(
+            {
+                "practice_id": batch.lines["practice_id"].to_numpy(dtype=np.int64),
+                "day": batch.lines["purchase_date"].to_numpy().astype("datetime64[D]"),
+                "status": status,
+                "vendor_id": vendor_id,
+                "unresolved_vendor_name": np.where(vendor_id == NONE, names, ""),
+                "category_id": results["category_id"].to_numpy(dtype=np.int64),
+                "contract_id": results["contract_id"].to_numpy(dtype=np.int64),
+                **{name: results[name].to_numpy(dtype=np.int64) for name in _MONEY},
+                "line_count": np.ones(len(results), dtype=np.int64),
+            }
+        )[counted]
+        self._parts.append(frame.groupby(_ROW_KEYS, sort=False).sum().reset_index())
+
+    def columns(self) -> dict[str, pa.Array] | None:
+        """The summary rows as SavingsSummary's database columns (None when no line counts)."""
+        if not self._parts:
+            return None
+        full = pd.concat(self._parts, ignore_index=True).groupby(_ROW_KEYS, sort=False).sum().reset_index()
+        full["month"] = full["day"].to_numpy().astype("datetime64[M]").astype("datetime64[D]")
+        sums = [*_MONEY, "line_count"]
+        rows = []
+        for breakdown, keys in _BREAKDOWN_KEYS.items():
+            for grain in ("day", "month"):
+                group = ["practice_id", "month", *(["day"] if grain == "day" else []), "status", *keys]
+                part = full.groupby(group, sort=False)[sums].sum().reset_index()
+                part["breakdown"] = breakdown.value
+                rows.append(part)
+        table = pd.concat(rows, ignore_index=True)
+        size = len(table)
+
+        def ids(name: str) -> pa.Array:
+            values = table[name].to_numpy() if name in table else np.full(size, NONE, dtype=np.int64)
+            return ids_or_null(np.nan_to_num(values.astype(np.float64), nan=NONE).astype(np.int64))
+
+        def dates(name: str) -> pa.Array:
+            values = table[name].to_numpy().astype("datetime64[D]")
+            return pa.array(np.datetime_as_string(values, unit="D"), mask=np.isnat(values))
+
+        names = table["unresolved_vendor_name"] if "unresolved_vendor_name" in table else pd.Series([""] * size)
+        return {
+            "breakdown": pa.array(table["breakdown"], type=pa.string()),
+            "practice_id": pa.array(table["practice_id"].to_numpy(dtype=np.int64)),
+            "month": dates("month"),
+            "day": dates("day"),
+            "status": pa.array(table["status"], type=pa.string()),
+            "vendor_id": ids("vendor_id"),
+            "unresolved_vendor_name": pa.array(names.fillna(""), type=pa.string()),
+            "category_id": ids("category_id"),
+            "contract_id": ids("contract_id"),
+            **{name: pa.array(table[name].to_numpy(dtype=np.int64)) for name in sums},
+        }
+
+
 @transaction.atomic
-def savings_summary_add(*, upload_id: int, practice_id: int) -> int:
-    """Add a new upload's lines to its practice's summary; returns the rows written.
+def savings_summary_add(*, upload_id: int, practice_id: int, rows: SummaryRows) -> int:
+    """Add a new upload's summary rows (summed while its lines were stored); returns the rows written.
 
     A new upload changes no earlier line (its repeats point back at them), so its own lines' sums are added as
     rows of their own: readers sum every row of a key, so a key may have one row per upload. A practice whose
@@ -71,7 +157,8 @@ def savings_summary_add(*, upload_id: int, practice_id: int) -> int:
         others = PurchaseUpload.objects.filter(practice_id=practice_id).exclude(pk=upload_id).values("pk")
         if PurchaseLine.objects.filter(upload_id__in=others).exists():
             return savings_summary_refresh(practice_ids=[practice_id])
-    return _summary_insert(counted_lines().filter(practice_id=practice_id, upload_id=upload_id))
+    columns = rows.columns()
+    return 0 if columns is None else rows_insert_batches(SavingsSummary._meta.db_table, [columns])
 
 
 def _summary_insert(lines: QuerySet[Any]) -> int:

@@ -32,8 +32,13 @@ from gpo.money import cents
 from reports import ingest
 from reports.models import ColumnMappingPreset, PurchaseLine, PurchaseUpload, RejectedRow, UploadAuditEntry
 from reports.services.line_store import decimal_text, lines_insert_batches, text_column
-from reports.services.reconciliation import lines_reconcile, lines_reconciled_batches, reconcile_context_load
-from reports.services.savings import savings_summary_add, savings_summary_refresh
+from reports.services.reconciliation import (
+    lines_reconcile,
+    lines_reconciled_batches,
+    reconcile_context_load,
+    result_columns,
+)
+from reports.services.savings import SummaryRows, savings_summary_add, savings_summary_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -306,19 +311,26 @@ def _progress_writer(upload_id: int, *, start: int, share: int) -> Callable[[int
     return write
 
 
-def _line_batches(upload: PurchaseUpload, lines: pd.DataFrame, *, reconciled_at: datetime) -> Iterator[dict[str, Any]]:
+def _line_batches(
+    upload: PurchaseUpload, lines: pd.DataFrame, *, reconciled_at: datetime, summary: SummaryRows
+) -> Iterator[dict[str, Any]]:
     """The accepted lines of an upload, priced and checked for repeats, as batches of PurchaseLine's columns.
 
     The catalog and the earlier uploads' lines are read here, before the first batch; the batches themselves need
-    no database (lines_insert_batches copies each one while the next is priced).
+    no database (lines_insert_batches copies each one while the next is priced). Each batch is also summed into
+    `summary` for the savings summary.
     """
     size = len(lines)
     lines = lines.assign(
         practice_id=np.full(size, upload.practice_id, dtype=np.int64),
         upload_id=np.full(size, upload.id, dtype=np.int64),
     )
-    reconciled = lines_reconciled_batches(lines, context=reconcile_context_load(), reconciled_at=reconciled_at)
-    return (_stored_columns(part) | results for part, results in reconciled)
+    for batch in lines_reconciled_batches(lines, context=reconcile_context_load()):
+        columns = _stored_columns(batch.lines) | result_columns(
+            batch.results, batch.repeat_of, reconciled_at=reconciled_at
+        )
+        summary.add(batch, vendor_names=columns["vendor_name"])
+        yield columns
 
 
 def _stored_columns(lines: pd.DataFrame) -> dict[str, Any]:
@@ -381,8 +393,6 @@ def upload_process(*, upload_id: int, practice_id: int | None = None) -> Purchas
         )
         with transaction.atomic():
             _upload_store(upload, result)
-            # The summary rows commit with the lines: figures never show a half-added upload.
-            savings_summary_add(upload_id=upload.pk, practice_id=upload.practice_id)
             upload.status = PurchaseUpload.Status.DONE
             upload.progress = 100
             upload.finished_at = timezone.now()
@@ -417,7 +427,10 @@ def _upload_store(upload: PurchaseUpload, result: Any) -> None:
     """Inside the processing transaction: replace the upload's lines and rejected rows and record the counts."""
     upload.lines.all().delete()
     upload.rejected_rows.all().delete()
-    accepted = lines_insert_batches(_line_batches(upload, result.lines, reconciled_at=timezone.now()))
+    summary = SummaryRows()
+    accepted = lines_insert_batches(_line_batches(upload, result.lines, reconciled_at=timezone.now(), summary=summary))
+    # The summary rows commit with the lines: figures never show a half-added upload.
+    savings_summary_add(upload_id=upload.pk, practice_id=upload.practice_id, rows=summary)
     _rejected_rows_insert(upload, result.errors)
     upload.file_format = result.file_format or upload.file_format
     upload.sheet_name = (result.sheet_name or "")[:200]

@@ -10,10 +10,11 @@ import pyarrow as pa
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
+from django.db.models import Sum
 
 from gpo.errors import ApplicationError, ConflictError, PayloadTooLargeError
 from gpo.members.models import Role
-from reports.models import ColumnMappingPreset, PurchaseLine, PurchaseUpload, RejectedRow
+from reports.models import ColumnMappingPreset, PurchaseLine, PurchaseUpload, RejectedRow, SavingsSummary
 from reports.services import uploads as upload_services
 from reports.services.uploads import (
     filename_sanitise,
@@ -23,7 +24,7 @@ from reports.services.uploads import (
     upload_preview,
     upload_process,
 )
-from tests.factories import PurchaseLineFactory, PurchaseUploadFactory
+from tests.factories import PurchaseLineFactory, PurchaseUploadFactory, VendorFactory
 from tests.reports.upload_samples import PNG_BYTES, PURCHASES_CSV, csv_rows, csv_upload
 
 
@@ -440,3 +441,70 @@ def test_task_for_an_upload_deleted_before_its_turn_does_nothing(practice_a):
     from reports.tasks import upload_process as upload_process_task
 
     assert upload_process_task.apply(args=(987_654, practice_a.id)).get() == "missing"
+
+
+def _grouped(practice, *, use_summary, dimensions, start=None, end=None):
+    """Grouped sums keyed by status and the dimensions, rows of one key added up (the summary may hold several)."""
+    from reports.selectors.savings import grouped_rows
+
+    rows = grouped_rows(
+        practice_ids=[practice.id], start=start, end=end, dimensions=dimensions, use_summary=use_summary
+    )
+    names = {"status", "month", "unresolved_vendor_name"}
+    merged: dict[tuple, list[Decimal]] = {}
+    for row in rows:
+        key = tuple(row[d if d in names else f"{d}_id"] for d in ("status", *dimensions))
+        sums = merged.setdefault(key, [Decimal(0)] * 5)
+        for i, name in enumerate(("spend", "savings", "overcharge", "missed_savings", "line_count")):
+            sums[i] += Decimal(row[name])
+    return {key: sums for key, sums in merged.items() if any(sums)}
+
+
+def test_uploads_summary_rows_equal_the_lines_for_every_breakdown_and_period(practice_a, finance_a):
+    from tests.factories import CategoryFactory, ContractItemFactory, ContractPriceFactory, ParticipationFactory
+
+    for name, category in (("Acme Medical", "Film"), ("Bravo Imaging", "Contrast")):
+        vendor = VendorFactory(name=name, category=CategoryFactory(name=category))
+        contract = ParticipationFactory(practice=practice_a, contract__vendor=vendor).contract
+        for sku in ("A-1", "A-2"):
+            ContractPriceFactory(item=ContractItemFactory(contract=contract, vendor_sku=f"{name[0]}{sku}"))
+    first = csv_rows(
+        "2026-01-30,Acme Medical,AA-1,Film,2,EA,80.00,,INV-1",
+        "2026-01-31,Acme Medical,AA-2,Film,1,EA,95.10,,INV-1",  # overcharged
+        "2026-02-01,Bravo Imaging,BA-1,Dye,-1,EA,80.00,,INV-2",  # a return
+        "2026-02-01,Zed Office Supply,Z-9,Paper,3,EA,4.25,,INV-3",  # unresolved vendor
+        "2026-03-15,Bravo Imaging,ZZ-7,Other,1,EA,12.34,,INV-4",  # off contract
+    )
+    second = csv_rows(
+        "2026-01-31,Acme Medical,AA-2,Film,1,EA,95.10,,INV-1",  # repeats the first file's line
+        "2026-02-01,Zed Office Supply,Z-9,Paper,5,EA,4.25,,INV-9",
+        "2026-03-01,Acme Medical,AA-1,Film,4,EA,80.00,,INV-10",
+    )
+    for content, name in ((first, "first.csv"), (second, "second.csv")):
+        upload = upload_create(practice=practice_a, user=finance_a, file=csv_upload(content, name=name))
+        assert upload_process(upload_id=upload.id, practice_id=practice_a.id).status == PurchaseUpload.Status.DONE
+    assert PurchaseLine.objects.filter(repeat_of__isnull=False).count() == 1
+
+    periods = ((None, None), (date(2026, 1, 31), date(2026, 2, 1)), (date(2026, 2, 1), date(2026, 3, 31)))
+    for dimensions in (("month", "vendor", "unresolved_vendor_name"), ("month", "category"), ("contract",)):
+        for start, end in periods:
+            summary = _grouped(practice_a, use_summary=True, dimensions=dimensions, start=start, end=end)
+            lines = _grouped(practice_a, use_summary=False, dimensions=dimensions, start=start, end=end)
+            assert summary == lines, (dimensions, start, end)
+    assert SavingsSummary.objects.filter(practice=practice_a).exists()
+
+
+def test_an_upload_to_a_practice_with_lines_but_no_summary_rebuilds_it_whole(practice_a, finance_a):
+    old = PurchaseLineFactory(
+        upload=PurchaseUploadFactory(practice=practice_a),
+        practice=practice_a,
+        status="non_gpo_vendor",
+        purchase_date=date(2026, 3, 3),
+        spend=Decimal("40.00"),
+    )
+    upload = upload_create(practice=practice_a, user=finance_a, file=csv_upload())
+    upload_process(upload_id=upload.id, practice_id=practice_a.id)
+
+    summary = _grouped(practice_a, use_summary=True, dimensions=("month",))
+    assert summary == _grouped(practice_a, use_summary=False, dimensions=("month",))
+    assert sum(sums[0] for sums in summary.values()) == old.spend + upload.lines.aggregate(Sum("spend"))["spend__sum"]

@@ -226,37 +226,3 @@ def _grouped(practice: Practice, *, use_summary: bool, dimensions: tuple[str, ..
         for i, name in enumerate(money):
             sums[i] += Decimal(row[name])
     return {key: tuple(sums) for key, sums in merged.items() if any(sums)}
-
-
-def test_adding_uploads_keeps_every_breakdown_equal_to_the_lines(practice_a: Practice) -> None:
-    from reports.services.savings import savings_summary_add
-
-    first = random_lines(practice_a, 120, seed=1)
-    savings_summary_add(upload_id=first[0].upload_id, practice_id=practice_a.id)
-    # A second upload over the same months and keys, with a repeat of the first upload's line (left out).
-    second = random_lines(practice_a, 120, seed=2)
-    PurchaseLine.objects.filter(pk=second[5].pk).update(repeat_of=first[0])
-
-    savings_summary_add(upload_id=second[0].upload_id, practice_id=practice_a.id)
-
-    for dimensions in (("month", "vendor", "unresolved_vendor_name"), ("month", "category"), ("contract",)):
-        summary = _grouped(practice_a, use_summary=True, dimensions=dimensions)
-        assert summary == _grouped(practice_a, use_summary=False, dimensions=dimensions)
-    total = savings_figures(practice_ids=[practice_a.id], start=date(2026, 2, 10), end=date(2026, 11, 3))["total"]
-    stored = list(PurchaseLine.objects.filter(practice=practice_a))
-    for name in ("spend", "savings", "overcharge", "missed_savings"):
-        assert getattr(total, name) == _sum(stored, name, start=date(2026, 2, 10), end=date(2026, 11, 3))
-
-
-def test_adding_an_upload_to_a_practice_with_no_summary_rebuilds_it_whole(practice_a: Practice) -> None:
-    from reports.models import SavingsSummary
-    from reports.services.savings import savings_summary_add
-
-    old = line(practice_a, spend="40.00", purchase_date=date(2026, 3, 3))
-    new = line(practice_a, spend="2.50", purchase_date=date(2026, 3, 4))
-    assert not SavingsSummary.objects.exists()
-
-    savings_summary_add(upload_id=new.upload_id, practice_id=practice_a.id)
-
-    total = savings_figures(practice_ids=[practice_a.id], start=date(2026, 3, 1), end=date(2026, 3, 31))["total"]
-    assert total.spend == old.spend + new.spend
