@@ -266,6 +266,7 @@ def _child_upload(job: dict[str, Any]) -> dict[str, Any]:
     phases.wrap(reconciliation, "reconcile_columns", "price")
     phases.wrap(reconciliation, "result_columns", "price")
     phases.wrap(uploads, "_stored_columns", "price")
+    phases.wrap(uploads, "result_columns", "price")
     phases.wrap(savings.SummaryRows, "add", "price")
     phases.wrap(reconciliation, "repeats_find", "repeats")
     phases.wrap(uploads, "lines_insert_batches", "store")
@@ -284,8 +285,9 @@ def _child_upload(job: dict[str, Any]) -> dict[str, Any]:
             f"lines stored {stored}"
         )
     split = dict(phases.seconds)
-    # The batches are priced inside lines_insert_batches: keep only the storing there.
-    split["store"] -= split["price"]
+    # The catalog, the repeats and the batches' pricing run inside lines_insert_batches (before and while it
+    # copies): keep only the storing there.
+    split["store"] -= split["price"] + split["catalog"] + split["repeats"]
     return {
         "seconds": seconds,
         "rows_total": upload.rows_total,
