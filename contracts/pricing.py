@@ -428,3 +428,20 @@ def price_by_mfr_part(
         catalog, practice_id=practice_id, items=items, line_uom=uom, quantity=quantity, on=on, joined=True
     )
     return _answer_from(Rule.ITEM_PRICE, candidates) if candidates else None
+
+
+# The catalog as columns (contracts.selectors.catalog_frames_load reads them, reports.reconcile_bulk indexes them):
+# days since 1970-01-01, money and quantities in ten-thousandths, null for a missing value.
+CONTRACT_COLUMNS = ("id", "vendor_id", "number", "start_day", "end_day", "is_draft", "discount_pct_e4")
+ITEM_COLUMNS = (
+    "id",
+    "contract_id",
+    "vendor_sku_normalized",
+    "mfr_part_normalized",
+    "uom",
+    "units_per_uom",
+    "list_price_e4",
+    "category_id",
+)
+PRICE_COLUMNS = ("id", "item_id", "price_e4", "from_day", "to_day", "tier", "min_qty_e4")
+PARTICIPATION_COLUMNS = ("practice_id", "contract_id", "joined_day", "tier")

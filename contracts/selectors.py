@@ -35,7 +35,17 @@ from django.db.models.functions import Cast, Round
 from django.http import Http404
 
 from contracts.models import Contract, ContractItem, ContractPrice, Participation
-from contracts.pricing import CatalogSlice, ContractTerms, ItemTerms, ParticipationTerms, PriceRow
+from contracts.pricing import (
+    CONTRACT_COLUMNS,
+    ITEM_COLUMNS,
+    PARTICIPATION_COLUMNS,
+    PRICE_COLUMNS,
+    CatalogSlice,
+    ContractTerms,
+    ItemTerms,
+    ParticipationTerms,
+    PriceRow,
+)
 from gpo.members import scoping
 from gpo.members.models import Practice
 from gpo.members.scoping import is_coalition_staff
@@ -553,19 +563,7 @@ def catalog_frames_load() -> dict[str, pd.DataFrame]:
         ),
         ("id", "vendor_id", "number", "start_day", "end_day", "status", "discount_pct_e4"),
     )
-    items = _frame(
-        ContractItem.objects.annotate(list_price_e4=_ten_thousandths("list_price")),
-        (
-            "id",
-            "contract_id",
-            "vendor_sku_normalized",
-            "mfr_part_normalized",
-            "uom",
-            "units_per_uom",
-            "list_price_e4",
-            "category_id",
-        ),
-    )
+    items = _frame(ContractItem.objects.annotate(list_price_e4=_ten_thousandths("list_price")), ITEM_COLUMNS)
     prices = _frame(
         ContractPrice.objects.annotate(
             price_e4=_ten_thousandths("price"),
@@ -573,13 +571,13 @@ def catalog_frames_load() -> dict[str, pd.DataFrame]:
             to_day=_DaysSince1970("effective_to"),
             min_qty_e4=_ten_thousandths("min_qty"),
         ),
-        ("id", "item_id", "price_e4", "from_day", "to_day", "tier", "min_qty_e4"),
+        PRICE_COLUMNS,
     )
     participations = _frame(
-        Participation.objects.annotate(joined_day=_DaysSince1970("joined_on")),
-        ("practice_id", "contract_id", "joined_day", "tier"),
+        Participation.objects.annotate(joined_day=_DaysSince1970("joined_on")), PARTICIPATION_COLUMNS
     )
     contracts["is_draft"] = (contracts.pop("status") == Contract.Status.DRAFT).to_numpy(dtype=bool)
     # DESIGN §4.3: items are compared in folded UOMs (as catalog_slice_load gives them).
     items["uom"] = items["uom"].map({uom: fold_uom(uom) for uom in items["uom"].unique()})
+    contracts = contracts[list(CONTRACT_COLUMNS)]
     return {"contracts": contracts, "items": items, "prices": prices, "participations": participations}

@@ -160,19 +160,6 @@ class _Codes:
         return np.array([self(str(u)) for u in uniques], dtype=np.int64)[codes] if len(uniques) else _ints([])
 
 
-CONTRACT_COLUMNS = ("id", "vendor_id", "number", "start_day", "end_day", "is_draft", "discount_pct_e4")
-ITEM_COLUMNS = (
-    "id",
-    "contract_id",
-    "vendor_sku_normalized",
-    "mfr_part_normalized",
-    "uom",
-    "units_per_uom",
-    "list_price_e4",
-    "category_id",
-)
-PRICE_COLUMNS = ("id", "item_id", "price_e4", "from_day", "to_day", "tier", "min_qty_e4")
-PARTICIPATION_COLUMNS = ("practice_id", "contract_id", "joined_day", "tier")
 """The catalog as `CatalogIndex.from_frames` reads it (contracts.selectors.catalog_frames_load): one frame each.
 
 Days count from 1970-01-01; prices, quantities and discount percents are in ten-thousandths; UOMs are folded; a
