@@ -214,7 +214,7 @@ class PurchaseLine(models.Model):
         # the (few) repeats and the (few) lines waiting for vendor review. Deleting a vendor, contract, item, price
         # or category scans the lines: those are rare staff actions, and PROTECT refuses them anyway.
         #
-        # Referential integrity is kept by the database, set-based: migration 0006 installs triggers that check
+        # Referential integrity is kept by the database, set-based: migration 0007 installs triggers that check
         # every inserted or updated line's references once per statement (PostgreSQL; per row on SQLite) and
         # refuse deleting a referenced row (PostgreSQL). Per-row foreign-key checks cost about 45 s per million
         # lines at commit; the statement trigger about 3 s.

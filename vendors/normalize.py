@@ -55,7 +55,9 @@ def normalize_skus(values: pa.Array | Sequence[str | None]) -> pa.Array:
     array = values if isinstance(values, pa.Array) else pa.array(values, type=pa.large_string())
     text = pc.fill_null(array.cast(pa.large_string()), "")
     # The steps of normalize_sku; on ASCII text, upper-casing and the character class agree with Python's.
-    kept = pc.replace_substring_regex(pc.ascii_upper(text), pattern="[^0-9A-Z]+", replacement="")
+    # utf8_upper, not ascii_upper: pyarrow 26's ascii_upper shifts the text of an array whose first offset is not
+    # zero (as Arrow's csv reader makes them), e.g. "SKU-1" -> "-1SKU".
+    kept = pc.replace_substring_regex(pc.utf8_upper(text), pattern="[^0-9A-Z]+", replacement="")
     stripped = pc.utf8_ltrim(kept, characters="0")
     result = pc.if_else(pc.and_(pc.equal(stripped, ""), pc.not_equal(kept, "")), "0", stripped)
     ascii_only = pc.string_is_ascii(text)

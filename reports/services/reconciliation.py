@@ -35,7 +35,7 @@ from reports.reconcile_bulk import NONE, CatalogIndex, reconcile_columns
 from reports.services.line_store import decimal_text, ids_or_null, lines_update, text_array, text_column
 from reports.services.savings import savings_summary_refresh
 from vendors.models import Vendor, VendorAlias
-from vendors.normalize import normalize_sku
+from vendors.normalize import normalize_sku, normalize_skus
 
 BATCH_SIZE = 100_000
 _INVOICES_PER_QUERY = 5_000
@@ -150,7 +150,7 @@ def repeats_find(lines: pd.DataFrame, sku_normalized: Any = None) -> np.ndarray:
     if earlier.empty:
         return repeat_of
     if sku_normalized is None:
-        sku_normalized = sku_normalized_values(lines["sku"])
+        sku_normalized = normalize_skus(text_array(lines["sku"])).to_numpy(zero_copy_only=False)
     key = ["practice_id", "invoice", "sku_normalized", "day", "quantity_e4", "unit_price_e4"]
     mine = pd.DataFrame(
         {
@@ -197,12 +197,6 @@ def result_columns(results: pd.DataFrame, repeat_of: np.ndarray, *, reconciled_a
         "missed_savings": decimal_text(results["missed_savings_cents"].to_numpy(), 2),
         "reconciled_at": pa.array([str(stamp)] * size, type=pa.string()),
     }
-
-
-def sku_normalized_values(values: Any) -> np.ndarray:
-    """normalize_sku of each value, worked once per distinct value."""
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object).fillna("").astype(str))
-    return np.asarray([normalize_sku(value) for value in uniques], dtype=object)[codes]
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,19 @@ def test_vectorised_sku_normalisation_examples() -> None:
     assert normalize_skus(values).to_pylist() == ["270131535", "0", "", "", "", "SS01", "A0", "STRASSE7"]
 
 
+def test_normalize_skus_of_an_array_whose_offsets_do_not_start_at_zero() -> None:
+    """Arrow's csv reader hands out string arrays that start part-way into a shared data buffer."""
+    import numpy as np
+    import pyarrow as pa
+
+    data = pa.py_buffer(b"xx,SKU-1SKU-22b-0")
+    offsets = pa.py_buffer(np.array([3, 8, 14, 17], dtype=np.int32).tobytes())
+    values = pa.Array.from_buffers(pa.string(), 3, [None, offsets, data])
+    assert values.to_pylist() == ["SKU-1", "SKU-22", "b-0"]
+
+    assert normalize_skus(values).to_pylist() == ["SKU1", "SKU22", "B0"]
+
+
 @given(st.sampled_from(["EA", "each", "Each", "BX", "box", "CS", "case", "CA", "PK", "pack"]))
 def test_uom_fold_is_idempotent(uom: str) -> None:
     assert fold_uom(fold_uom(uom)) == fold_uom(uom)
