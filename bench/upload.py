@@ -264,7 +264,6 @@ def _child_upload(job: dict[str, Any]) -> dict[str, Any]:
     phases.wrap(ingest, "ingest_file", "parse")
     phases.wrap(uploads, "reconcile_context_load", "catalog")
     phases.wrap(reconciliation, "reconcile_columns", "price")
-    phases.wrap(reconciliation, "result_columns", "price")
     phases.wrap(uploads, "_stored_columns", "price")
     phases.wrap(uploads, "result_columns", "price")
     phases.wrap(savings.SummaryRows, "add", "price")

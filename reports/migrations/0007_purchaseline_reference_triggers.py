@@ -7,11 +7,12 @@ cost about 45 s at the commit of a million-line upload. These triggers keep the 
   SHARE (as a foreign key locks them, so a concurrent delete waits for this transaction) and any id with no row
   fails the statement (SQLSTATE 23503). After each DELETE statement on a referenced table, deleting a row that
   lines still reference fails the same way.
-- SQLite: a row trigger checks each inserted or updated line's references (SQLite has no statement triggers). Deletes of referenced rows are left
-  to the ORM's on_delete (PROTECT / CASCADE / SET_NULL): a row trigger there would fire during Django's test
-  flush, which empties tables in no particular order.
+- SQLite: a row trigger checks each inserted or updated line's references (SQLite has no statement triggers).
+  Deletes of referenced rows are left to the ORM's on_delete (PROTECT / CASCADE / SET_NULL): a row trigger there
+  would fire during Django's test flush, which empties tables in no particular order.
 
-SQLite drops a table's triggers when a migration rebuilds the table: tests/test_line_integrity.py fails then.
+SQLite drops a table's triggers when a migration rebuilds the table: tests/reports/test_line_integrity.py fails
+then (a later migration that alters the lines table must install them again).
 """
 
 from django.db import migrations
