@@ -208,21 +208,3 @@ def test_refresh_between_dates_rebuilds_only_those_months(practice_a: Practice) 
     assert spend(date(2026, 4, 1), date(2026, 4, 30)) == Decimal("2.00")
     assert spend(date(2026, 6, 1), date(2026, 6, 30)) == Decimal("7.00")  # left as it was
     assert spend(date(2026, 3, 15), date(2026, 4, 1)) == Decimal("3.00")  # day rows of the edge days too
-
-
-def _grouped(practice: Practice, *, use_summary: bool, dimensions: tuple[str, ...]) -> dict[tuple[object, ...], object]:
-    from reports.selectors.savings import grouped_rows
-
-    rows = grouped_rows(
-        practice_ids=[practice.id], start=None, end=None, dimensions=dimensions, use_summary=use_summary
-    )
-    money = ("spend", "savings", "overcharge", "missed_savings", "line_count")
-    merged: dict[tuple[object, ...], list[Decimal]] = {}
-    for row in rows:
-        key = tuple(
-            row[d if d in {"status", "month", "unresolved_vendor_name"} else f"{d}_id"] for d in ("status", *dimensions)
-        )
-        sums = merged.setdefault(key, [Decimal(0)] * len(money))
-        for i, name in enumerate(money):
-            sums[i] += Decimal(row[name])
-    return {key: tuple(sums) for key, sums in merged.items() if any(sums)}
