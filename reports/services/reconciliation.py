@@ -35,7 +35,7 @@ from reports.reconcile_bulk import NONE, CatalogIndex, reconcile_columns
 from reports.services.line_store import decimal_text, ids_or_null, lines_update, text_array, text_column
 from reports.services.savings import savings_summary_refresh
 from vendors.models import Vendor, VendorAlias
-from vendors.normalize import normalize_sku, normalize_skus
+from vendors.normalize import normalize_skus
 
 BATCH_SIZE = 100_000
 _INVOICES_PER_QUERY = 5_000
@@ -96,6 +96,11 @@ def _e4(values: Iterable[Any]) -> np.ndarray:
     return np.array([int(value.scaleb(4)) for value in values], dtype=np.int64)
 
 
+def _skus_normalized(values: Any) -> np.ndarray:
+    """normalize_sku of each text, both sides of the repeat match worked the same way."""
+    return np.asarray(normalize_skus(text_array(values)).to_numpy(zero_copy_only=False), dtype=object)
+
+
 def _earlier_lines(lines: pd.DataFrame, invoice: pd.Series) -> pd.DataFrame:
     """Stored lines of earlier uploads that share a practice and an invoice number with these lines."""
     found: list[tuple[Any, ...]] = []
@@ -123,8 +128,7 @@ def _earlier_lines(lines: pd.DataFrame, invoice: pd.Series) -> pd.DataFrame:
     ]
     earlier = pd.DataFrame(found, columns=columns)
     if found:
-        skus = {text: normalize_sku(text) for text in set(earlier["sku"])}
-        earlier["sku_normalized"] = earlier["sku"].map(skus)
+        earlier["sku_normalized"] = _skus_normalized(earlier["sku"])
         earlier["invoice"] = earlier["invoice"].str.strip()
         earlier["day"] = _day_numbers(earlier["day"])
         earlier["quantity_e4"] = _e4(earlier["quantity_e4"])
@@ -150,7 +154,7 @@ def repeats_find(lines: pd.DataFrame, sku_normalized: Any = None) -> np.ndarray:
     if earlier.empty:
         return repeat_of
     if sku_normalized is None:
-        sku_normalized = normalize_skus(text_array(lines["sku"])).to_numpy(zero_copy_only=False)
+        sku_normalized = _skus_normalized(lines["sku"])
     key = ["practice_id", "invoice", "sku_normalized", "day", "quantity_e4", "unit_price_e4"]
     mine = pd.DataFrame(
         {
