@@ -118,18 +118,18 @@ class SummaryRows:
                 part = full.groupby(group, sort=False)[sums].sum().reset_index()
                 part["breakdown"] = breakdown.value
                 rows.append(part)
+        # Every key column is present after the concat: NaN (NaT for day) on the rows outside its breakdown.
         table = pd.concat(rows, ignore_index=True)
-        size = len(table)
 
         def ids(name: str) -> pa.Array:
-            values = table[name].to_numpy() if name in table else np.full(size, NONE, dtype=np.int64)
-            return ids_or_null(np.nan_to_num(values.astype(np.float64), nan=NONE).astype(np.int64))
+            values = table[name].to_numpy(dtype=np.float64)
+            return ids_or_null(np.nan_to_num(values, nan=NONE).astype(np.int64))
 
         def dates(name: str) -> pa.Array:
             values = table[name].to_numpy().astype("datetime64[D]")
             return pa.array(np.datetime_as_string(values, unit="D"), mask=np.isnat(values))
 
-        names = table["unresolved_vendor_name"] if "unresolved_vendor_name" in table else pd.Series([""] * size)
+        names = table["unresolved_vendor_name"]
         return {
             "breakdown": pa.array(table["breakdown"], type=pa.string()),
             "practice_id": pa.array(table["practice_id"].to_numpy(dtype=np.int64)),

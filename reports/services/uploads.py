@@ -321,6 +321,8 @@ def _line_batches(
     `summary` for the savings summary.
     """
     size = len(lines)
+    if not size:
+        return  # every row rejected: no catalog or earlier lines to read
     lines = lines.assign(
         practice_id=np.full(size, upload.practice_id, dtype=np.int64),
         upload_id=np.full(size, upload.id, dtype=np.int64),
