@@ -216,8 +216,9 @@ class PurchaseLine(models.Model):
         #
         # Referential integrity is kept by the database, set-based: migration 0007 installs triggers that check
         # every inserted or updated line's references once per statement (PostgreSQL; per row on SQLite) and
-        # refuse deleting a referenced row (PostgreSQL). Per-row foreign-key checks cost about 45 s per million
-        # lines at commit; the statement trigger about 3 s.
+        # refuse deleting a referenced row (PostgreSQL); 0009 makes the check one query and replaces row locks by an
+        # advisory lock shared by writers of lines. Per-row foreign-key checks cost about 45 s per million lines
+        # at commit; the statement trigger about 2 s.
         indexes = [
             models.Index(fields=["practice", "purchase_date"], name="line_practice_date_idx"),
             models.Index(fields=["upload", "row_number"], name="line_upload_row_idx"),

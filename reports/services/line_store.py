@@ -24,6 +24,9 @@ from reports.models import PurchaseLine
 
 _COPY_ROWS = 100_000
 _EXECUTEMANY_ROWS = 20_000
+# The advisory lock on which writers of lines (shared) and deleters of rows lines reference (exclusive) meet in
+# PostgreSQL's reference triggers (migration reports/0009 installs them with these two keys).
+LINE_REFERENCES_LOCK = (4_710_213, 1)
 
 Columns = Mapping[str, Any]
 
@@ -97,6 +100,17 @@ def _copy(tables: Iterable[pa.Table], target: str, names: list[str], *, queued: 
 
 def _rows(table: pa.Table) -> list[tuple[Any, ...]]:
     return list(zip(*(column.to_pylist() for column in table.columns), strict=True))
+
+
+def line_references_lock() -> None:
+    """Take the lines' reference lock exclusive for the rest of the transaction (PostgreSQL; nothing elsewhere).
+
+    For a transaction that writes lines and then deletes rows lines may reference: the triggers would take the lock
+    shared, then exclusive, and two such transactions could deadlock. Taking it exclusive first makes them queue.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", LINE_REFERENCES_LOCK)
 
 
 def lines_insert(columns: Columns) -> int:

@@ -31,7 +31,7 @@ from gpo.members.scoping import has_practice_role, is_coalition_staff
 from gpo.money import cents
 from reports import ingest
 from reports.models import ColumnMappingPreset, PurchaseLine, PurchaseUpload, RejectedRow, UploadAuditEntry
-from reports.services.line_store import decimal_text, lines_insert_batches, text_column
+from reports.services.line_store import decimal_text, line_references_lock, lines_insert_batches, text_column
 from reports.services.reconciliation import (
     lines_reconcile,
     lines_reconciled_batches,
@@ -454,6 +454,9 @@ def upload_delete(*, upload: PurchaseUpload, user: Any) -> None:
     if user is not None and not (has_practice_role(user, upload.practice, [Role.FINANCE]) or is_coalition_staff(user)):
         raise PermissionDenied("Only the practice's finance lead or coalition staff may delete an upload.")
     practice_id = upload.practice_id
+    # This transaction updates lines, then deletes lines and the upload they reference: queue behind (and ahead
+    # of) other writers of lines now, rather than deadlock with another delete upgrading the same lock.
+    line_references_lock()
     # Lines of later uploads that repeated these stop being repeats: reconcile them again afterwards.
     orphaned_ids = list(
         PurchaseLine.objects.filter(repeat_of__upload=upload).exclude(upload=upload).values_list("id", flat=True)
