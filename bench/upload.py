@@ -315,11 +315,13 @@ def _child_store(job: dict[str, Any]) -> dict[str, Any]:
 
     practice = Practice.objects.get(pk=job["practice_id"])
     upload = uploads.upload_create(practice=practice, user=None, file=job["path"], enqueue=False)
-    result = uploads._upload_parse(upload)
+    result, context = uploads._upload_parse(upload)
     now = timezone.now()
     batches = pa.concat_tables(
         pa.table(batch)
-        for batch in uploads._line_batches(upload, result.lines, reconciled_at=now, summary=SummaryRows())
+        for batch in uploads._line_batches(
+            upload, result.lines, context=context, reconciled_at=now, summary=SummaryRows()
+        )
     )
     columns = {name: batches.column(name).combine_chunks() for name in batches.column_names}
     count = len(result.lines)

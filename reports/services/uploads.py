@@ -6,10 +6,13 @@ import contextlib
 import hashlib
 import logging
 import os
+import queue
 import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent import futures
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,7 @@ from reports import ingest
 from reports.models import ColumnMappingPreset, PurchaseLine, PurchaseUpload, RejectedRow, UploadAuditEntry
 from reports.services.line_store import decimal_text, line_references_lock, lines_insert_batches, text_column
 from reports.services.reconciliation import (
+    ReconcileContext,
     lines_reconcile,
     lines_reconciled_batches,
     reconcile_context_load,
@@ -312,22 +316,27 @@ def _progress_writer(upload_id: int, *, start: int, share: int) -> Callable[[int
 
 
 def _line_batches(
-    upload: PurchaseUpload, lines: pd.DataFrame, *, reconciled_at: datetime, summary: SummaryRows
+    upload: PurchaseUpload,
+    lines: pd.DataFrame,
+    *,
+    context: ReconcileContext,
+    reconciled_at: datetime,
+    summary: SummaryRows,
 ) -> Iterator[dict[str, Any]]:
-    """The accepted lines of an upload, priced and checked for repeats, as batches of PurchaseLine's columns.
+    """The accepted lines of an upload, priced against `context` and checked for repeats, as batches of columns.
 
-    The catalog and the earlier uploads' lines are read here, before the first batch; the batches themselves need
+    The earlier uploads' lines are read here, before the first batch; the batches themselves need
     no database (lines_insert_batches copies each one while the next is priced). Each batch is also summed into
     `summary` for the savings summary.
     """
     size = len(lines)
     if not size:
-        return  # every row rejected: no catalog or earlier lines to read
+        return  # every row rejected: no earlier lines to read
     lines = lines.assign(
         practice_id=np.full(size, upload.practice_id, dtype=np.int64),
         upload_id=np.full(size, upload.id, dtype=np.int64),
     )
-    for batch in lines_reconciled_batches(lines, context=reconcile_context_load()):
+    for batch in lines_reconciled_batches(lines, context=context):
         columns = _stored_columns(batch.lines) | result_columns(
             batch.results, batch.repeat_of, reconciled_at=reconciled_at
         )
@@ -389,12 +398,12 @@ def upload_process(*, upload_id: int, practice_id: int | None = None) -> Purchas
         return upload
     PurchaseUpload.objects.filter(pk=upload.pk).update(status=PurchaseUpload.Status.PARSING, progress=0, error="")
     try:
-        result = _upload_parse(upload)
+        result, context = _upload_parse(upload)
         PurchaseUpload.objects.filter(pk=upload.pk).update(
             status=PurchaseUpload.Status.RECONCILING, progress=PARSE_PROGRESS_SHARE + 5
         )
         with transaction.atomic():
-            _upload_store(upload, result)
+            _upload_store(upload, result, context)
             upload.status = PurchaseUpload.Status.DONE
             upload.progress = 100
             upload.finished_at = timezone.now()
@@ -412,7 +421,13 @@ def upload_process(*, upload_id: int, practice_id: int | None = None) -> Purchas
     return upload
 
 
-def _upload_parse(upload: PurchaseUpload) -> Any:
+def _upload_parse(upload: PurchaseUpload) -> tuple[Any, ReconcileContext]:
+    """Parse the stored file and, meanwhile, load the catalog its lines will be priced against.
+
+    The file is parsed on a worker thread (Arrow's reader and most of the cleaning run outside the GIL) while this
+    thread, which owns the database connection, reads the catalog. The worker touches no database: the progress
+    it reports is stored from here.
+    """
     mapping = dict(upload.column_mapping) or None
     sheet = upload.sheet_name or None
     with _local_path(upload) as path:
@@ -420,17 +435,33 @@ def _upload_parse(upload: PurchaseUpload) -> Any:
             found = ingest.preview(path, sheet=sheet, rows=1, filename=upload.original_filename)
             mapping = _preset_mapping(practice=upload.practice, header_signature=found.header_signature)
         progress = _progress_writer(upload.pk, start=0, share=PARSE_PROGRESS_SHARE)
-        return ingest.ingest_file(
-            path, sheet=sheet, mapping=mapping, progress=progress, filename=upload.original_filename
-        )
+        reported: queue.SimpleQueue[int] = queue.SimpleQueue()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="upload-parse") as pool:
+            parsing = pool.submit(
+                ingest.ingest_file,
+                path,
+                sheet=sheet,
+                mapping=mapping,
+                progress=reported.put,
+                filename=upload.original_filename,
+            )
+            context = reconcile_context_load()
+            finished = False
+            while not finished:
+                finished = bool(futures.wait([parsing], timeout=0.2).done)
+                while not reported.empty():
+                    progress(reported.get())
+            result = parsing.result()
+    return result, context
 
 
-def _upload_store(upload: PurchaseUpload, result: Any) -> None:
+def _upload_store(upload: PurchaseUpload, result: Any, context: ReconcileContext) -> None:
     """Inside the processing transaction: replace the upload's lines and rejected rows and record the counts."""
     upload.lines.all().delete()
     upload.rejected_rows.all().delete()
     summary = SummaryRows()
-    accepted = lines_insert_batches(_line_batches(upload, result.lines, reconciled_at=timezone.now(), summary=summary))
+    batches = _line_batches(upload, result.lines, context=context, reconciled_at=timezone.now(), summary=summary)
+    accepted = lines_insert_batches(batches)
     # The summary rows commit with the lines: figures never show a half-added upload.
     savings_summary_add(upload_id=upload.pk, practice_id=upload.practice_id, rows=summary)
     _rejected_rows_insert(upload, result.errors)

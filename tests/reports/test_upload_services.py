@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -336,6 +337,47 @@ def test_progress_writer_stores_the_share_of_parsing(processed_upload):
     write(50)
     processed_upload.refresh_from_db()
     assert processed_upload.progress == 35
+
+
+def test_the_file_is_parsed_while_the_catalog_loads_and_the_caller_stores_its_progress(
+    practice_a, finance_a, monkeypatch
+):
+    upload = upload_create(practice=practice_a, user=finance_a, file=csv_upload())
+    catalog_loading = threading.Event()
+    real_parse, real_load, real_writer = (
+        upload_services.ingest.ingest_file,
+        upload_services.reconcile_context_load,
+        upload_services._progress_writer,
+    )
+    writes = []
+
+    def parse(path, **kwargs):
+        # Finishes only once the catalog has begun loading: the two must run at the same time.
+        if not catalog_loading.wait(timeout=5):
+            raise RuntimeError("the catalog was not loading while the file was parsed")
+        return real_parse(path, **kwargs)
+
+    def load():
+        catalog_loading.set()
+        return real_load()
+
+    def writer(upload_id, **kwargs):
+        write = real_writer(upload_id, **kwargs)
+
+        def recorded(percent):
+            writes.append((percent, threading.get_ident()))
+            write(percent)
+
+        return recorded
+
+    monkeypatch.setattr(upload_services.ingest, "ingest_file", parse)
+    monkeypatch.setattr(upload_services, "reconcile_context_load", load)
+    monkeypatch.setattr(upload_services, "_progress_writer", writer)
+    result = upload_process(upload_id=upload.id, practice_id=practice_a.id)
+
+    assert (result.status, result.rows_accepted) == (PurchaseUpload.Status.DONE, 2)
+    assert [percent for percent, _ in writes] == [5, 40, 100]  # the parser's reports, in order
+    assert {thread for _, thread in writes} == {threading.get_ident()}  # stored from the connection's thread
 
 
 def test_delete_removes_lines_rejected_rows_upload_and_file(
