@@ -257,6 +257,26 @@ def test_lines_priced_in_small_batches_keep_their_rows_and_repeats(practice_a, f
     assert list(repeats) == [("SKU-3", by_sku["SKU-3"]), ("SKU-9", None), ("SKU-6", by_sku["SKU-6"])]
 
 
+def test_repeats_are_found_for_invoice_numbers_with_quotes_commas_braces_and_backslashes(practice_a, finance_a):
+    # On PostgreSQL the earlier lines are looked up with the invoices as one array parameter.
+    invoices = ['A,"7"', "{B}", "C\\D", "plain"]
+    rows = [
+        f'2026-03-0{n},Acme Medical,SKU-{n},Item {n},1,EA,1.00,,"{v.replace(chr(34), 2 * chr(34))}"'
+        for n, v in enumerate(invoices, 1)
+    ]
+    first = upload_create(practice=practice_a, user=finance_a, file=csv_upload(csv_rows(*rows), name="a.csv"))
+    upload_process(upload_id=first.id, practice_id=practice_a.id)
+    second = upload_create(
+        practice=practice_a, user=finance_a, file=csv_upload(csv_rows(*reversed(rows)), name="b.csv")
+    )
+    upload_process(upload_id=second.id, practice_id=practice_a.id)
+
+    earlier = dict(PurchaseLine.objects.filter(upload=first).values_list("invoice_number", "id"))
+    assert sorted(earlier) == sorted(invoices)
+    repeats = dict(PurchaseLine.objects.filter(upload=second).values_list("invoice_number", "repeat_of_id"))
+    assert repeats == earlier
+
+
 def test_failure_in_a_later_batch_leaves_no_lines(practice_a, finance_a, monkeypatch):
     from reports.services import reconciliation
 
