@@ -301,8 +301,6 @@ def _child_upload(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def _child_store(job: dict[str, Any]) -> dict[str, Any]:
-    from decimal import Decimal
-
     import pyarrow as pa
     from django.db import transaction
     from django.utils import timezone
@@ -340,13 +338,9 @@ def _child_store(job: dict[str, Any]) -> dict[str, Any]:
             raise RuntimeError(f"lines_insert wrote {written} of {count} lines")
         transaction.set_rollback(True)
 
-    # The usual way: model instances with Python values (Decimal, date, datetime), then bulk_create.
+    # The usual way: model instances with Python values (the typed columns give Decimal, date, datetime), then
+    # bulk_create.
     table = pa.table(dict(columns))
-    decimals = {
-        f.column
-        for f in PurchaseLine._meta.concrete_fields
-        if f.get_internal_type() == "DecimalField" and f.column in table.column_names
-    }
     names = table.column_names
     with transaction.atomic():
         _peak_reset()
@@ -354,13 +348,7 @@ def _child_store(job: dict[str, Any]) -> dict[str, Any]:
         began = time.perf_counter()
         objs = []
         for values in zip(*(table.column(name).to_pylist() for name in names), strict=True):
-            fields = dict(zip(names, values, strict=True))
-            for name in decimals:
-                if fields[name] is not None:
-                    fields[name] = Decimal(fields[name])
-            fields["purchase_date"] = datetime.date.fromisoformat(fields["purchase_date"])
-            fields["reconciled_at"] = now
-            objs.append(PurchaseLine(**fields))
+            objs.append(PurchaseLine(**dict(zip(names, values, strict=True))))
         built = time.perf_counter()
         PurchaseLine.objects.bulk_create(objs, batch_size=job["batch_size"])
         done = time.perf_counter()

@@ -33,7 +33,14 @@ from contracts.selectors import catalog_frames_load
 from reports.models import NonGpoVendorName, PurchaseLine
 from reports.reconcile import Tolerance, VendorDirectory, VendorRecord
 from reports.reconcile_bulk import NONE, CatalogIndex, reconcile_columns
-from reports.services.line_store import decimal_text, ids_or_null, lines_update, text_array, text_column
+from reports.services.line_store import (
+    decimal_array,
+    ids_or_null,
+    lines_update,
+    moment_array,
+    text_array,
+    text_column,
+)
 from reports.services.savings import savings_summary_refresh
 from vendors.models import Vendor, VendorAlias
 from vendors.normalize import normalize_skus
@@ -193,7 +200,6 @@ def repeats_find(lines: pd.DataFrame, sku_normalized: Any = None) -> np.ndarray:
 def result_columns(results: pd.DataFrame, repeat_of: np.ndarray, *, reconciled_at: datetime) -> dict[str, pa.Array]:
     """The reconciliation columns of PurchaseLine (database names) from reconcile_columns' answer."""
     size = len(results)
-    stamp = connection.ops.adapt_datetimefield_value(reconciled_at)
     expected = results["expected_unit_price_e4"].to_numpy()
     list_price = results["list_price_e4"].to_numpy()
     return {
@@ -208,13 +214,13 @@ def result_columns(results: pd.DataFrame, repeat_of: np.ndarray, *, reconciled_a
         "item_id": ids_or_null(results["item_id"].to_numpy()),
         "price_id": ids_or_null(results["price_id"].to_numpy()),
         "category_id": ids_or_null(results["category_id"].to_numpy()),
-        "expected_unit_price": decimal_text(expected, 4, missing=expected == NONE),
-        "list_price": decimal_text(list_price, 4, missing=list_price == NONE),
-        "spend": decimal_text(results["spend_cents"].to_numpy(), 2),
-        "savings": decimal_text(results["savings_cents"].to_numpy(), 2),
-        "overcharge": decimal_text(results["overcharge_cents"].to_numpy(), 2),
-        "missed_savings": decimal_text(results["missed_savings_cents"].to_numpy(), 2),
-        "reconciled_at": pa.array([str(stamp)] * size, type=pa.string()),
+        "expected_unit_price": decimal_array(expected, 4, missing=expected == NONE),
+        "list_price": decimal_array(list_price, 4, missing=list_price == NONE),
+        "spend": decimal_array(results["spend_cents"].to_numpy(), 2),
+        "savings": decimal_array(results["savings_cents"].to_numpy(), 2),
+        "overcharge": decimal_array(results["overcharge_cents"].to_numpy(), 2),
+        "missed_savings": decimal_array(results["missed_savings_cents"].to_numpy(), 2),
+        "reconciled_at": moment_array(reconciled_at, size),
     }
 
 

@@ -127,7 +127,7 @@ class SummaryRows:
 
         def dates(name: str) -> pa.Array:
             values = table[name].to_numpy().astype("datetime64[D]")
-            return pa.array(np.datetime_as_string(values, unit="D"), mask=np.isnat(values))
+            return pa.array(values, mask=np.isnat(values), type=pa.date32())
 
         names = table["unresolved_vendor_name"]
         return {
@@ -158,7 +158,7 @@ def savings_summary_add(*, upload_id: int, practice_id: int, rows: SummaryRows) 
         if PurchaseLine.objects.filter(upload_id__in=others).exists():
             return savings_summary_refresh(practice_ids=[practice_id])
     columns = rows.columns()
-    return 0 if columns is None else rows_insert_batches(SavingsSummary._meta.db_table, [columns])
+    return 0 if columns is None else rows_insert_batches(SavingsSummary, [columns])
 
 
 def _summary_insert(lines: QuerySet[Any]) -> int:

@@ -34,7 +34,7 @@ from gpo.members.scoping import has_practice_role, is_coalition_staff
 from gpo.money import cents
 from reports import ingest
 from reports.models import ColumnMappingPreset, PurchaseLine, PurchaseUpload, RejectedRow, UploadAuditEntry
-from reports.services.line_store import decimal_text, line_references_lock, lines_insert_batches, text_column
+from reports.services.line_store import decimal_array, line_references_lock, lines_insert_batches, text_column
 from reports.services.reconciliation import (
     ReconcileContext,
     lines_reconcile,
@@ -351,11 +351,11 @@ def _stored_columns(lines: pd.DataFrame) -> dict[str, Any]:
         "upload_id": pa.array(lines["upload_id"].to_numpy()),
         "practice_id": pa.array(lines["practice_id"].to_numpy()),
         "row_number": pa.array(lines["row_number"].to_numpy(dtype=np.int64)),
-        "purchase_date": pa.array(np.datetime_as_string(dates, unit="D"), type=pa.string()),
+        "purchase_date": pa.array(dates, type=pa.date32()),
         **{name: text_column(pa.array(lines[name], type=pa.string()), limit) for name, limit in _TEXT_LIMITS.items()},
-        "quantity": decimal_text(lines["quantity_e4"].to_numpy(), 4),
-        "unit_price": decimal_text(lines["unit_price_e4"].to_numpy(), 4),
-        "extended_amount": decimal_text(
+        "quantity": decimal_array(lines["quantity_e4"].to_numpy(), 4),
+        "unit_price": decimal_array(lines["unit_price_e4"].to_numpy(), 4),
+        "extended_amount": decimal_array(
             lines["extended_cents"].to_numpy(), 2, missing=~lines["has_extended"].to_numpy(dtype=bool)
         ),
     }

@@ -216,7 +216,7 @@ def test_failure_half_way_leaves_no_lines_and_marks_the_upload_failed(practice_a
     def one_bad_row(lines):
         columns = real_columns(lines)
         # purchase_date NOT NULL: the database refuses the second row after accepting the first.
-        columns["purchase_date"] = pa.array([columns["purchase_date"][0].as_py(), None], type=pa.string())
+        columns["purchase_date"] = pa.array([columns["purchase_date"][0].as_py(), None], type=pa.date32())
         return columns
 
     monkeypatch.setattr(upload_services, "_stored_columns", one_bad_row)
