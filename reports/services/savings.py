@@ -79,9 +79,12 @@ class SummaryRows:
 
     def __init__(self) -> None:
         self._parts: list[pd.DataFrame] = []
+        self._columns: dict[str, pa.Array] | None = None
+        self._summed = True  # _columns holds the rows of every part added so far
 
     def add(self, batch: ReconciledBatch, *, vendor_names: pa.Array) -> None:
         """Sum a priced batch; `vendor_names` are the names as stored (cut to the column's width)."""
+        self._summed = False
         results = batch.results
         status = np.asarray(results["status"].astype(str), dtype=object)
         counted = (batch.repeat_of == NONE) & (status != PurchaseLine.Status.PENDING.value)
@@ -105,7 +108,17 @@ class SummaryRows:
         self._parts.append(frame.groupby(_ROW_KEYS, sort=False).sum().reset_index())
 
     def columns(self) -> dict[str, pa.Array] | None:
-        """The summary rows as SavingsSummary's database columns (None when no line counts)."""
+        """The summary rows as SavingsSummary's database columns (None when no line counts).
+
+        Worked out once after the last `add` and kept: an upload asks for them as soon as its last batch is priced,
+        while PostgreSQL is still copying the lines, and again when it inserts them.
+        """
+        if not self._summed:
+            self._columns = self._summed_columns()
+            self._summed = True
+        return self._columns
+
+    def _summed_columns(self) -> dict[str, pa.Array] | None:
         if not self._parts:
             return None
         full = pd.concat(self._parts, ignore_index=True).groupby(_ROW_KEYS, sort=False).sum().reset_index()

@@ -342,6 +342,7 @@ def _line_batches(
         )
         summary.add(batch, vendor_names=columns["vendor_name"])
         yield columns
+    summary.columns()  # summed now, while PostgreSQL is still copying the last batches
 
 
 def _stored_columns(lines: pd.DataFrame) -> dict[str, Any]:

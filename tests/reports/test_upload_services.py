@@ -556,6 +556,34 @@ def test_uploads_summary_rows_equal_the_lines_for_every_breakdown_and_period(pra
     assert SavingsSummary.objects.filter(practice=practice_a).exists()
 
 
+def test_summary_rows_asked_for_between_batches_still_sum_every_batch(practice_a, finance_a, monkeypatch):
+    from reports.services import reconciliation
+    from reports.services.savings import SummaryRows
+
+    monkeypatch.setattr(reconciliation, "BATCH_SIZE", 2)
+    added = []
+    real_add = SummaryRows.add
+
+    def recorded(self, batch, *, vendor_names):
+        added.append((batch, vendor_names))
+        real_add(self, batch, vendor_names=vendor_names)
+
+    monkeypatch.setattr(SummaryRows, "add", recorded)
+    upload = upload_create(practice=practice_a, user=finance_a, file=csv_upload(_seven_lines()))
+    upload_process(upload_id=upload.id, practice_id=practice_a.id)
+    assert len(added) == 4
+
+    at_the_end, in_between = SummaryRows(), SummaryRows()
+    for batch, names in added:
+        at_the_end.add(batch, vendor_names=names)
+        in_between.columns()
+        in_between.add(batch, vendor_names=names)
+    expected = at_the_end.columns()
+    assert expected is not None
+    assert pa.table(expected).column("line_count").to_pylist().count(7) == 3
+    assert pa.table(in_between.columns()).equals(pa.table(expected))
+
+
 def test_an_upload_to_a_practice_with_lines_but_no_summary_rebuilds_it_whole(practice_a, finance_a):
     old = PurchaseLineFactory(
         upload=PurchaseUploadFactory(practice=practice_a),
