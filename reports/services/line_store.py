@@ -171,10 +171,10 @@ def _fits(arrow: pa.DataType, column: ColumnType) -> bool:
 
 
 def _typed(name: str, values: Any, column: ColumnType) -> pa.Array | pa.ChunkedArray:
-    """The column's values as Arrow of its type: an Arrow array must already fit, plain values are converted.
+    """The column's values as Arrow of its type (int16/32/64, decimal128, date32, UTC microseconds or string).
 
-    Converting is exact or fails (text is parsed, a decimal is rescaled only without loss); an integer outside the
-    column's range fails either way.
+    An Arrow array must already hold the column's kind of value; plain values are converted. Converting is exact
+    or fails (text is parsed, a decimal is rescaled only without loss, an integer must be in the column's range).
     """
     target = _arrow_type(column)
     if isinstance(values, pa.Array | pa.ChunkedArray):
@@ -182,8 +182,8 @@ def _typed(name: str, values: Any, column: ColumnType) -> pa.Array | pa.ChunkedA
             raise TypeError(
                 f"Column {name!r} is {column} in the database: Arrow values of type {values.type} do not fit"
             )
-        if column.kind == "numeric" or values.type == target:
-            return values
+        if values.type == target or (column.kind == "numeric" and pa.types.is_decimal128(values.type)):
+            return values  # a decimal of any precision: PostgreSQL checks the digits against the column's
     else:
         values = pa.array(values)
     try:
@@ -233,13 +233,13 @@ def _integers(values: pa.Array) -> np.ndarray:
 
 
 def _scaled_integers(values: pa.Array, name: str) -> np.ndarray:
-    """A decimal128 column's unscaled values as int64 (0 where NULL); fails beyond int64 (18 digits at least)."""
+    """A decimal128 column's unscaled values as int64 (0 where NULL); a value beyond int64 fails."""
     words = np.frombuffer(values.buffers()[1], dtype=np.int64, count=2 * (values.offset + len(values)))
     words = words.reshape(-1, 2)[values.offset :]
     low, high = words[:, 0], words[:, 1]
     valid = _valid(values)
     if values.type.precision > 18 and (valid & (high != low >> 63)).any():
-        raise ValueError(f"Column {name!r}: a decimal beyond 18 digits cannot be stored")
+        raise ValueError(f"Column {name!r}: a decimal beyond 18 digits cannot be written")
     return np.where(valid, low, 0)
 
 
@@ -279,24 +279,21 @@ def _numeric_fields(values: pa.Array, name: str) -> list[pa.Array]:
 
 
 def _column_fields(name: str, values: pa.Array, column: ColumnType) -> list[pa.Array]:
-    """The binary COPY fields of one column (one or two binary arrays that join, row by row, into the fields)."""
-    if pa.types.is_null(values.type):
-        return [_binary(np.full(len(values), -1, dtype=">i4"))]
+    """The binary COPY fields of a column as _typed gives it (binary arrays that join, row by row, into the fields)."""
     match column.kind:
         case "int2" | "int4" | "int8":
             return _fields(_integers(values).astype(f">i{_INTEGER_BYTES[column.kind]}"), _valid(values))
         case "numeric":
             return _numeric_fields(values, name)
         case "date":
-            days = _integers(values.cast(pa.date32()).cast(pa.int32())) - _PG_EPOCH_DAYS
+            days = _integers(values.cast(pa.int32())) - _PG_EPOCH_DAYS
             return _fields(days.astype(">i4"), _valid(values))
         case "timestamptz":
-            microseconds = values.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
-            return _fields((_integers(microseconds) - _PG_EPOCH_MICROSECONDS).astype(">i8"), _valid(values))
-    text = values.dictionary_decode() if pa.types.is_dictionary(values.type) else values
-    text = text.cast(pa.string())
-    lengths = pc.fill_null(pc.binary_length(text), -1).to_numpy(zero_copy_only=False)
-    return [_binary(lengths.astype(">i4")), text.cast(pa.binary())]
+            microseconds = _integers(values.cast(pa.int64())) - _PG_EPOCH_MICROSECONDS
+            return _fields(microseconds.astype(">i8"), _valid(values))
+    # Text: the UTF-8 bytes as they lie in the array; a NULL's (null) payload is skipped by the join.
+    lengths = pc.fill_null(pc.binary_length(values), -1).to_numpy(zero_copy_only=False)
+    return [_binary(lengths.astype(">i4")), values.cast(pa.binary())]
 
 
 def _binary_rows(batch: pa.RecordBatch, types: Mapping[str, ColumnType]) -> memoryview:
@@ -341,8 +338,6 @@ def _copy(
 
 def _python_values(values: pa.ChunkedArray, column: ColumnType) -> list[Any]:
     """A column as the values Django's SQLite backend stores: decimals, dates and moments as its text."""
-    if pa.types.is_null(values.type):
-        return values.to_pylist()
     match column.kind:
         case "numeric" | "date":
             return values.cast(pa.string()).to_pylist()

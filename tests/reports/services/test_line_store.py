@@ -487,3 +487,12 @@ def test_every_purchase_line_column_has_a_type_to_write() -> None:
         "int4",
         "int8",
     )
+
+
+@pytest.mark.django_db
+def test_a_column_of_nulls_only_is_stored_as_nulls() -> None:
+    upload = PurchaseUploadFactory()
+    lines_insert(
+        _line_columns(upload, 2, extended_amount=pa.nulls(2), vendor_id=[None, None], reconciled_at=pa.nulls(2))
+    )
+    assert _stored(upload, "extended_amount", "vendor_id", "reconciled_at") == [(None, None, None)] * 2
