@@ -25,18 +25,10 @@ import importlib
 
 from django.db import migrations
 
-LINES = "reports_purchaseline"
-# (line column, referenced table): the same as migration 0007.
-REFERENCES = (
-    ("upload_id", "reports_purchaseupload"),
-    ("practice_id", "members_practice"),
-    ("vendor_id", "vendors_vendor"),
-    ("contract_id", "contracts_contract"),
-    ("item_id", "contracts_contractitem"),
-    ("price_id", "contracts_contractprice"),
-    ("category_id", "vendors_category"),
-    ("repeat_of_id", LINES),
-)
+# The references of migration 0007, whose triggers call the functions replaced here.
+_0007 = importlib.import_module("reports.migrations.0007_purchaseline_reference_triggers")
+LINES = _0007.LINES
+REFERENCES = _0007.REFERENCES
 # pg_advisory_xact_lock's two keys; reports.services.line_store.LINE_REFERENCES_LOCK holds the same pair.
 LOCK = (4_710_213, 1)
 # From this many rows a statement's check hash-joins the referenced tables instead of probing their keys.
@@ -109,8 +101,7 @@ def _install(apps, schema_editor):
 
 def _restore(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        earlier = importlib.import_module("reports.migrations.0007_purchaseline_reference_triggers")
-        for statement in earlier._postgresql_install()[:1]:  # the functions; the triggers stay as they are
+        for statement in _0007._postgresql_install()[:1]:  # the functions; the triggers stay as they are
             schema_editor.execute(statement, params=None)
 
 

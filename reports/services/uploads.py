@@ -325,9 +325,9 @@ def _line_batches(
 ) -> Iterator[dict[str, Any]]:
     """The accepted lines of an upload, priced against `context` and checked for repeats, as batches of columns.
 
-    The earlier uploads' lines are read here, before the first batch; the batches themselves need
-    no database (lines_insert_batches copies each one while the next is priced). Each batch is also summed into
-    `summary` for the savings summary.
+    The earlier uploads' lines are read here, before the first batch; the batches themselves need no database
+    (lines_insert_batches copies each one while the next is priced). Each batch is also summed into `summary` for
+    the savings summary.
     """
     size = len(lines)
     if not size:
