@@ -49,13 +49,15 @@ def _missing_query() -> str:
     )
 
 
-POSTGRESQL_FUNCTIONS = f"""
+def references_check_function(first: str = "") -> str:
+    """The insert/update check function; `first`: PL/pgSQL run before anything else (migration 0010 adds some)."""
+    return f"""
 CREATE OR REPLACE FUNCTION purchaseline_references_check() RETURNS trigger LANGUAGE plpgsql
 SET work_mem = '64MB' SET enable_nestloop FROM CURRENT AS $$
 DECLARE
     missing record;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM changed_lines) THEN
+{first}    IF NOT EXISTS (SELECT 1 FROM changed_lines) THEN
         RETURN NULL;
     END IF;
     PERFORM pg_advisory_xact_lock_shared({LOCK[0]}, {LOCK[1]});
@@ -70,7 +72,12 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
+"""
 
+
+POSTGRESQL_FUNCTIONS = (
+    references_check_function()
+    + f"""
 CREATE OR REPLACE FUNCTION purchaseline_referenced_check() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     kept bigint;
@@ -92,6 +99,7 @@ BEGIN
     RETURN NULL;
 END $$;
 """
+)
 
 
 def _install(apps, schema_editor):

@@ -1,6 +1,12 @@
-"""Purchase lines' references are kept by the database (migration 0007), set-based instead of per-row keys."""
+"""Purchase lines' references are kept by the database (migration 0007), set-based instead of per-row keys.
+
+On PostgreSQL the line store's own COPY is checked by the line store (migration 0010): the trigger skips that one
+statement, and the ids the COPY sent are anti-joined with their tables afterwards.
+"""
 
 from __future__ import annotations
+
+import importlib
 
 import pyarrow as pa
 import pytest
@@ -9,10 +15,18 @@ from django.db.models import ProtectedError
 
 from contracts.models import ContractPrice
 from reports.models import PurchaseLine
-from reports.services.line_store import lines_insert
+from reports.services.line_store import (
+    LINE_REFERENCES_CHECKED,
+    line_references,
+    lines_insert,
+    lines_insert_batches,
+)
 from tests.factories import ContractPriceFactory, PurchaseLineFactory, PurchaseUploadFactory, VendorFactory
 
 pytestmark = pytest.mark.django_db
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the line store checks its own COPY on PostgreSQL only (migration 0010)"
+)
 
 MISSING = 987_654_321
 
@@ -125,3 +139,55 @@ def test_sql_delete_of_a_repeated_line_is_refused_by_the_database():
 
     with pytest.raises(IntegrityError, match="repeat_of_id"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM reports_purchaseline WHERE id = %s", [first.pk])
+
+
+def test_line_store_checks_the_references_the_triggers_check():
+    migration = importlib.import_module("reports.migrations.0007_purchaseline_reference_triggers")
+
+    assert set(line_references()) == set(migration.REFERENCES)
+
+
+@postgresql_only
+def test_a_copy_refuses_a_missing_reference_in_a_later_batch():
+    upload = PurchaseUploadFactory()
+    price = ContractPriceFactory()
+    good = _columns(upload, price_id=price.id)
+
+    with (
+        pytest.raises(IntegrityError, match=f'"price_id": no row {MISSING} in "contracts_contractprice"'),
+        transaction.atomic(),
+    ):
+        lines_insert_batches([good, good, _columns(upload, price_id=MISSING)])
+
+    assert not PurchaseLine.objects.filter(upload=upload).exists()
+
+
+@postgresql_only
+def test_the_trigger_skips_only_the_checked_copy():
+    upload = PurchaseUploadFactory()
+    line = PurchaseLineFactory(upload=upload)
+
+    with transaction.atomic():
+        assert lines_insert(_columns(upload)) == 1
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting(%s, true)", [LINE_REFERENCES_CHECKED])
+            assert cursor.fetchone()[0] == ""
+        with pytest.raises(IntegrityError, match="price_id"):
+            PurchaseLine.objects.filter(pk=line.pk).update(price_id=MISSING)  # the next statement is checked again
+        transaction.set_rollback(True)
+
+    assert PurchaseLine.objects.filter(upload=upload).count() == 1
+
+
+@postgresql_only
+def test_a_copy_fails_when_the_trigger_did_not_run():
+    upload = PurchaseUploadFactory()
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE reports_purchaseline DISABLE TRIGGER purchaseline_references_insert")
+        with pytest.raises(IntegrityError, match="reference trigger did not run"):
+            lines_insert(_columns(upload))
+        transaction.set_rollback(True)
+
+    assert not PurchaseLine.objects.filter(upload=upload).exists()

@@ -15,7 +15,7 @@ from psycopg import errors
 
 from contracts.models import ContractPrice
 from reports.models import PurchaseLine
-from reports.services.line_store import line_references_lock
+from reports.services.line_store import line_references_lock, lines_insert
 from tests.factories import ContractPriceFactory, PurchaseLineFactory
 
 pytestmark = [
@@ -92,6 +92,27 @@ def test_lines_referencing_a_price_being_deleted_wait_and_then_are_refused(other
     with pytest.raises(IntegrityError, match="price_id"), transaction.atomic():
         PurchaseLine.objects.filter(pk=line.pk).update(price_id=price.pk)
     assert PurchaseLine.objects.get(pk=line.pk).price_id is None
+
+
+def test_a_copy_of_lines_referencing_a_price_being_deleted_waits_and_then_is_refused(other):
+    price = ContractPriceFactory()
+    line = _priced_line(price)
+    stored = PurchaseLine.objects.values(*_LINE_COLUMNS).get(pk=line.pk)  # attnames are the columns here
+    columns = {name: [value] for name, value in stored.items()}
+    PurchaseLine.objects.filter(pk=line.pk).update(price=None)
+    other.execute("DELETE FROM contracts_contractprice WHERE id = %s", [price.pk])  # not committed yet
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '300ms'")
+        with pytest.raises(OperationalError, match="lock timeout"):
+            lines_insert(columns)
+        transaction.set_rollback(True)
+
+    other.commit()
+    with pytest.raises(IntegrityError, match="price_id"), transaction.atomic():
+        lines_insert(columns)
+    assert PurchaseLine.objects.filter(upload=line.upload).count() == 1
 
 
 def test_writers_of_lines_do_not_wait_for_each_other(other):
