@@ -46,6 +46,7 @@ from vendors.models import Vendor, VendorAlias
 from vendors.normalize import normalize_skus
 
 BATCH_SIZE = 100_000
+FIRST_BATCH_SIZE = 12_500
 _INVOICES_PER_QUERY = 5_000
 _STORED_FIELDS = (
     "id",
@@ -245,10 +246,14 @@ def lines_reconciled_batches(
     size = batch_size or BATCH_SIZE
 
     def batches() -> Iterator[ReconciledBatch]:
-        for start in range(0, len(lines), size):
-            part = lines.iloc[start : start + size].reset_index(drop=True)
+        # The first batches are small and each is twice the one before, up to `size`: the database starts on
+        # the first one sooner, while the next (bigger) one is priced.
+        start, step = 0, min(size, FIRST_BATCH_SIZE)
+        while start < len(lines):
+            part = lines.iloc[start : start + step].reset_index(drop=True)
             results = reconcile_columns(context.index, context.directory, part, tolerance=context.tolerance)
             yield ReconciledBatch(part, results, repeat_of[start : start + len(part)])
+            start, step = start + step, min(size, step * 2)
 
     return batches()
 
