@@ -48,6 +48,10 @@ class PurchaseUpload(TimeStampedModel):
     column_mapping = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The purchase dates its lines span, recorded when they are stored: reads of lines by date go through the
+    # uploads whose span meets the period (reports.selectors.savings.lines_in_periods), not a date index on lines.
+    first_purchase_date = models.DateField(null=True, blank=True)
+    last_purchase_date = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -209,10 +213,11 @@ class PurchaseLine(models.Model):
     class Meta:
         ordering = ["upload", "row_number", "id"]
         # The largest table: every index costs each upload's COPY (measured at 1M lines: 1.2-1.8 s per index on
-        # ordered keys, 5.5 s on random ones such as price_id), so only the reads that need one get one:
-        # savings and exports by practice and date, an upload's lines, repeats by invoice (DESIGN §4 rule 9),
-        # the (few) repeats and the (few) lines waiting for vendor review. Deleting a vendor, contract, item, price
-        # or category scans the lines: those are rare staff actions, and PROTECT refuses them anyway.
+        # ordered keys, 2-5.5 s on random ones such as dates or price_id), so only the reads that need one get one:
+        # an upload's lines, repeats by invoice (DESIGN §4 rule 9), the (few) repeats and the (few) lines waiting
+        # for vendor review. Reads by date (exports, summary rebuilds) go through the uploads whose recorded date
+        # span meets the period, then those uploads' lines. Deleting a vendor, contract, item, price or category
+        # scans the lines: those are rare staff actions, and PROTECT refuses them anyway.
         #
         # Referential integrity is kept by the database, set-based: migration 0007 installs triggers that check
         # every inserted or updated line's references once per statement (PostgreSQL; per row on SQLite) and
@@ -220,7 +225,6 @@ class PurchaseLine(models.Model):
         # advisory lock shared by writers of lines. Per-row foreign-key checks cost about 45 s per million lines
         # at commit; the statement trigger about 2 s.
         indexes = [
-            models.Index(fields=["practice", "purchase_date"], name="line_practice_date_idx"),
             models.Index(fields=["upload", "row_number"], name="line_upload_row_idx"),
             models.Index(fields=["practice", "invoice_number"], name="line_invoice_idx"),
             models.Index(fields=["repeat_of"], name="line_repeat_of_idx", condition=Q(repeat_of__isnull=False)),

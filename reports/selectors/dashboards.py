@@ -14,18 +14,14 @@ from gpo.members import scoping
 from gpo.members.models import Practice
 from gpo.money import cents
 from reports.models import PurchaseLine
-from reports.selectors.savings import Figures, counted_lines, grouped_rows
+from reports.selectors.savings import Figures, counted_lines, grouped_rows, lines_in_periods
 
 Status = PurchaseLine.Status
 MISSED_STATUSES = (Status.NOT_PARTICIPATING, Status.OFF_CONTRACT, Status.NON_GPO_VENDOR, Status.UOM_MISMATCH)
 
 
 def _period(queryset: QuerySet[PurchaseLine], start: datetime.date | None, end: datetime.date | None) -> Any:
-    if start is not None:
-        queryset = queryset.filter(purchase_date__gte=start)
-    if end is not None:
-        queryset = queryset.filter(purchase_date__lte=end)
-    return queryset
+    return lines_in_periods(queryset, [(start, end)])
 
 
 def _scoped_lines(*, user: Any, practice: Practice | None) -> QuerySet[PurchaseLine]:

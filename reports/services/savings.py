@@ -15,7 +15,7 @@ from django.db.models.functions import TruncMonth
 
 from reports.models import PurchaseLine, PurchaseUpload, SavingsSummary
 from reports.reconcile_bulk import NONE
-from reports.selectors.savings import UNRESOLVED_VENDOR_NAME, cents_sum, counted_lines
+from reports.selectors.savings import UNRESOLVED_VENDOR_NAME, cents_sum, counted_lines, lines_in_periods
 from reports.services.line_store import ids_or_null, rows_insert_batches
 
 if TYPE_CHECKING:
@@ -61,9 +61,9 @@ def savings_summary_refresh(*, practice_ids: Iterable[int], between: tuple[date,
     if between is not None:
         first_month = between[0].replace(day=1)
         last_month = between[1].replace(day=1)
-        after_last = (last_month + timedelta(days=32)).replace(day=1)
+        month_end = (last_month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         stale = stale.filter(month__gte=first_month, month__lte=last_month)
-        lines = lines.filter(purchase_date__gte=first_month, purchase_date__lt=after_last)
+        lines = lines_in_periods(lines, [(first_month, month_end)], ids)
     stale.delete()
     return _summary_insert(lines)
 

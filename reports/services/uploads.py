@@ -472,6 +472,9 @@ def _upload_store(upload: PurchaseUpload, result: Any, context: ReconcileContext
     upload.column_mapping = dict(result.mapping)
     upload.rows_total = result.rows_total
     upload.rows_accepted = accepted
+    dates = result.lines["purchase_date"]
+    upload.first_purchase_date = dates.min().date() if accepted else None
+    upload.last_purchase_date = dates.max().date() if accepted else None
     upload.rows_rejected = result.rows_total - accepted
     upload.rows_skipped = result.rows_skipped
     upload.file_total = cents(result.file_total)

@@ -72,6 +72,18 @@ def test_upload_is_processed_after_commit_with_counts_and_totals(processed_uploa
     assert upload.column_mapping["vendor_name"] == "Vendor"
 
 
+def test_upload_records_the_purchase_dates_its_lines_span(processed_upload, practice_a, finance_a):
+    dates = sorted(PurchaseLine.objects.filter(upload=processed_upload).values_list("purchase_date", flat=True))
+    assert len(set(dates)) > 1
+    assert (processed_upload.first_purchase_date, processed_upload.last_purchase_date) == (dates[0], dates[-1])
+
+    rejected = csv_rows("not a date,Acme Medical,SKU-1,Item,1,EA,1.00,,INV-1")
+    nothing = upload_create(practice=practice_a, user=finance_a, file=csv_upload(rejected, name="none.csv"))
+    nothing = upload_process(upload_id=nothing.id, practice_id=practice_a.id)
+    assert nothing.rows_accepted == 0
+    assert (nothing.first_purchase_date, nothing.last_purchase_date) == (None, None)
+
+
 def test_upload_lines_keep_text_skus_and_decimal_values(processed_upload):
     lines = list(processed_upload.lines.order_by("row_number"))
     assert [(line.row_number, line.sku, line.sku_normalized) for line in lines] == [

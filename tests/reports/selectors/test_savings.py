@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import date
 from decimal import Decimal
 
@@ -11,8 +12,9 @@ from hypothesis import strategies as st
 
 from gpo.members.models import Practice
 from reports.models import PurchaseLine
-from reports.selectors.savings import SavingsScope, period_plan, savings_figures, savings_json
+from reports.selectors.savings import SavingsScope, lines_in_periods, period_plan, savings_figures, savings_json
 from reports.services.savings import savings_summary_refresh
+from tests.factories import PurchaseUploadFactory
 from tests.reports.savings_data import Status, line, random_lines
 
 
@@ -208,3 +210,49 @@ def test_refresh_between_dates_rebuilds_only_those_months(practice_a: Practice) 
     assert spend(date(2026, 4, 1), date(2026, 4, 30)) == Decimal("2.00")
     assert spend(date(2026, 6, 1), date(2026, 6, 30)) == Decimal("7.00")  # left as it was
     assert spend(date(2026, 3, 15), date(2026, 4, 1)) == Decimal("3.00")  # day rows of the edge days too
+
+
+def test_lines_in_periods_reads_the_uploads_whose_recorded_span_meets_a_period(
+    practice_a: Practice, practice_b: Practice
+) -> None:
+    winter = PurchaseUploadFactory(
+        practice=practice_a, first_purchase_date=date(2026, 1, 5), last_purchase_date=date(2026, 2, 20)
+    )
+    spring = PurchaseUploadFactory(
+        practice=practice_a, first_purchase_date=date(2026, 3, 1), last_purchase_date=date(2026, 4, 30)
+    )
+    jan = line(practice_a, upload=winter, purchase_date=date(2026, 1, 5))
+    feb = line(practice_a, upload=winter, purchase_date=date(2026, 2, 20))
+    apr = line(practice_a, upload=spring, purchase_date=date(2026, 4, 30))
+    unrecorded = line(practice_a, purchase_date=date(2026, 2, 1))  # an upload with no span is always read
+    other = line(practice_b, purchase_date=date(2026, 2, 1))
+    # Outside its upload's span (the upload store never leaves one so): proof that the span picks the uploads.
+    stray = line(practice_a, upload=spring, purchase_date=date(2026, 2, 10))
+
+    def found(*periods: tuple[date | None, date | None], practice_ids: list[int] | None = None) -> set[int]:
+        lines = lines_in_periods(PurchaseLine.objects.all(), periods, practice_ids)
+        return set(lines.values_list("pk", flat=True))
+
+    assert found((date(2026, 2, 1), date(2026, 2, 20))) == {feb.pk, unrecorded.pk, other.pk}
+    assert found((date(2026, 2, 1), date(2026, 2, 20)), practice_ids=[practice_a.id]) == {feb.pk, unrecorded.pk}
+    assert found((None, date(2026, 1, 5)), (date(2026, 4, 30), None)) == {jan.pk, apr.pk}
+    assert found((date(2026, 5, 1), None)) == set()
+    assert found((None, None), practice_ids=[practice_a.id]) == {jan.pk, feb.pk, apr.pk, unrecorded.pk, stray.pk}
+    assert found() == set()
+
+
+def test_migration_records_the_span_of_uploads_stored_before_it(practice_a: Practice) -> None:
+    from django.apps import apps
+
+    migration = importlib.import_module("reports.migrations.0011_lines_by_date_through_upload_spans")
+    upload = PurchaseUploadFactory(practice=practice_a)
+    for day in (date(2026, 3, 9), date(2026, 1, 31), date(2026, 6, 2)):
+        line(practice_a, upload=upload, purchase_date=day)
+    empty = PurchaseUploadFactory(practice=practice_a)
+
+    migration.spans_record(apps, None)
+
+    upload.refresh_from_db()
+    empty.refresh_from_db()
+    assert (upload.first_purchase_date, upload.last_purchase_date) == (date(2026, 1, 31), date(2026, 6, 2))
+    assert (empty.first_purchase_date, empty.last_purchase_date) == (None, None)
