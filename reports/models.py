@@ -260,17 +260,17 @@ class SavingsSummary(models.Model):
 
     A derived table kept in step by `reports.services.savings.savings_summary_refresh`; repeats and pending lines
     are left out, exactly as every total leaves them out. Each line is counted once per breakdown: `vendor` rows
-    carry vendor (unresolved vendors by the name as given), `category` rows the category (and give the monthly
-    and status totals), `contract` rows the contract. One small grain per breakdown keeps reads fast.
+    carry vendor (unresolved vendors by the name as given) and contract, and answer either or both; `category` rows
+    the category (and give the monthly and status totals). One small grain per breakdown keeps reads fast (a
+    contract belongs to one vendor, so vendor and contract together are hardly more rows than vendor alone).
 
     Each breakdown has two grains: month rows (`day` null) answer whole months, day rows (`day` set, `month` its
     month) answer the partial months at either end of a period, so no period ever sums the lines themselves.
     """
 
     class Breakdown(models.TextChoices):
-        VENDOR = "vendor", "Vendor"
+        VENDOR = "vendor", "Vendor and contract"
         CATEGORY = "category", "Category"
-        CONTRACT = "contract", "Contract"
 
     # A derived table (rebuilt from the lines, whose references the database checks): no per-row foreign keys
     # or their indexes to slow the hundreds of thousands of rows a big upload adds; the ORM still cascades.

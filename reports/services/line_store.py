@@ -24,7 +24,8 @@ from psycopg.copy import QueuedLibpqWriter
 
 from reports.models import PurchaseLine
 
-_COPY_ROWS = 100_000
+# Rows encoded per COPY message: a batch of 100,000 goes in four, the first sent while the next is encoded.
+_COPY_ROWS = 25_000
 _EXECUTEMANY_ROWS = 20_000
 # The advisory lock on which writers of lines (shared) and deleters of rows lines reference (exclusive) meet in
 # PostgreSQL's reference triggers (migration reports/0009 installs them with these two keys).

@@ -39,9 +39,8 @@ _MONEY = ("spend_cents", "savings_cents", "overcharge_cents", "missed_savings_ce
 _ROW_KEYS = ["practice_id", "day", "status", "vendor_id", "unresolved_vendor_name", "category_id", "contract_id"]
 # The columns each breakdown keeps besides practice, month, day and status; the others stay NULL ('' for the name).
 _BREAKDOWN_KEYS = {
-    Breakdown.VENDOR: ("vendor_id", "unresolved_vendor_name"),
+    Breakdown.VENDOR: ("vendor_id", "unresolved_vendor_name", "contract_id"),
     Breakdown.CATEGORY: ("category_id",),
-    Breakdown.CONTRACT: ("contract_id",),
 }
 
 

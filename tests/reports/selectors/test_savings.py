@@ -192,6 +192,22 @@ def test_practice_whose_summary_was_never_built_reads_the_lines(practice_a: Prac
     assert total.spend == Decimal("12.34")
 
 
+def test_scope_with_one_practice_whose_summary_is_not_built_reads_the_lines(
+    practice_a: Practice, practice_b: Practice
+) -> None:
+    # As after a migration that drops the summaries, once practice A uploaded again (its summary rebuilt) and B not.
+    line(practice_a, spend="1.00", purchase_date=date(2026, 4, 2))
+    savings_summary_refresh(practice_ids=[practice_a.id])
+    line(practice_b, spend="20.00", purchase_date=date(2026, 4, 3))
+
+    def spend(practice_ids: list[int] | None) -> Decimal:
+        return savings_figures(practice_ids=practice_ids, start=date(2026, 1, 1), end=date(2026, 12, 31))["total"].spend
+
+    assert spend(None) == Decimal("21.00")
+    assert spend([practice_a.id, practice_b.id]) == Decimal("21.00")
+    assert spend([practice_a.id]) == Decimal("1.00")
+
+
 def test_refresh_between_dates_rebuilds_only_those_months(practice_a: Practice) -> None:
     march = line(practice_a, spend="5.00", purchase_date=date(2026, 3, 10))
     line(practice_a, spend="7.00", purchase_date=date(2026, 6, 1))
