@@ -212,12 +212,12 @@ class PurchaseLine(models.Model):
 
     class Meta:
         ordering = ["upload", "row_number", "id"]
-        # The largest table: every index costs each upload's COPY (measured at 1M lines: 1.2-1.8 s per index on
-        # ordered keys, 2-5.5 s on random ones such as dates or price_id), so only the reads that need one get one:
-        # an upload's lines, repeats by invoice (DESIGN §4 rule 9), the (few) repeats and the (few) lines waiting
-        # for vendor review. Reads by date (exports, summary rebuilds) go through the uploads whose recorded date
-        # span meets the period, then those uploads' lines. Deleting a vendor, contract, item, price or category
-        # scans the lines: those are rare staff actions, and PROTECT refuses them anyway.
+        # The largest table: every index costs each upload's COPY (measured at 1M lines: 1-1.8 s per index on
+        # ordered keys, 2-5.5 s on random ones such as dates, invoices or price_id), so only an upload's lines,
+        # the (few) repeats and the (few) lines waiting for vendor review have one. Reads by practice, date or
+        # invoice (exports, dashboards, summary rebuilds, repeats of DESIGN §4 rule 9) go from the practice's
+        # uploads whose recorded date span meets the period to their lines (reports.selectors.savings). Deleting a
+        # vendor, contract, item, price or category scans the lines: rare staff actions, PROTECT refuses them anyway.
         #
         # Referential integrity is kept by the database, set-based: migration 0007 installs triggers that check
         # every inserted or updated line's references once per statement (PostgreSQL; per row on SQLite) and
@@ -226,7 +226,6 @@ class PurchaseLine(models.Model):
         # at commit; the statement trigger about 2 s.
         indexes = [
             models.Index(fields=["upload", "row_number"], name="line_upload_row_idx"),
-            models.Index(fields=["practice", "invoice_number"], name="line_invoice_idx"),
             models.Index(fields=["repeat_of"], name="line_repeat_of_idx", condition=Q(repeat_of__isnull=False)),
             models.Index(
                 fields=["vendor_name"],

@@ -14,7 +14,7 @@ from gpo.members import scoping
 from gpo.members.models import Practice
 from gpo.money import cents
 from reports.models import PurchaseLine
-from reports.selectors.savings import Figures, counted_lines, grouped_rows, lines_in_periods
+from reports.selectors.savings import Figures, counted_lines, grouped_rows, lines_in_periods, lines_of_practices
 
 Status = PurchaseLine.Status
 MISSED_STATUSES = (Status.NOT_PARTICIPATING, Status.OFF_CONTRACT, Status.NON_GPO_VENDOR, Status.UOM_MISMATCH)
@@ -26,7 +26,10 @@ def _period(queryset: QuerySet[PurchaseLine], start: datetime.date | None, end: 
 
 def _scoped_lines(*, user: Any, practice: Practice | None) -> QuerySet[PurchaseLine]:
     lines = scoping.scope_to_practices(counted_lines(), user=user)
-    return lines if practice is None else lines.filter(practice=practice)
+    if practice is not None:
+        return lines_of_practices(lines, [practice.id])
+    ids = scoping.practice_ids_for(user)
+    return lines if ids is None else lines_of_practices(lines, ids)
 
 
 def overcharge_claims_list(

@@ -14,6 +14,7 @@ Readings of DESIGN §4 rule 9 (repeats) made here:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +34,7 @@ from contracts.selectors import catalog_frames_load
 from reports.models import NonGpoVendorName, PurchaseLine
 from reports.reconcile import Tolerance, VendorDirectory, VendorRecord
 from reports.reconcile_bulk import NONE, CatalogIndex, reconcile_columns
+from reports.selectors.savings import lines_in_periods
 from reports.services.line_store import (
     decimal_array,
     ids_or_null,
@@ -47,7 +49,6 @@ from vendors.normalize import normalize_skus
 
 BATCH_SIZE = 100_000
 FIRST_BATCH_SIZE = 12_500
-_INVOICES_PER_QUERY = 5_000
 _STORED_FIELDS = (
     "id",
     "upload_id",
@@ -110,35 +111,42 @@ def _skus_normalized(values: Any) -> np.ndarray:
     return np.asarray(normalize_skus(text_array(values)).to_numpy(zero_copy_only=False), dtype=object)
 
 
-def _invoice_conditions(invoices: list[str]) -> Iterator[Any]:
-    """`invoice_number in invoices` as one array parameter on PostgreSQL, as IN lists of a few thousand elsewhere.
+def _invoice_condition(invoices: list[str]) -> RawSQL:
+    """`invoice_number in invoices` with the invoices as one parameter (a PostgreSQL array, a JSON list on SQLite).
 
-    An IN list of a million-line upload's 50,000 invoices is 50,000 placeholders for the driver to parse (about
-    1.5 s of Python before the upload's first batch can be copied); an array is one parameter.
+    An IN list of a million-line upload's 50,000 invoices would be 50,000 placeholders for the driver to parse
+    (about 1.5 s of Python before the upload's first batch can be copied), and SQLite allows 999 per query.
     """
+    column = f"{connection.ops.quote_name(PurchaseLine._meta.db_table)}.{connection.ops.quote_name('invoice_number')}"
     if connection.vendor == "postgresql":
-        column = (
-            f"{connection.ops.quote_name(PurchaseLine._meta.db_table)}.{connection.ops.quote_name('invoice_number')}"
-        )
-        yield RawSQL(f"{column} = ANY(%s)", (invoices,), output_field=BooleanField())
-        return
-    for start in range(0, len(invoices), _INVOICES_PER_QUERY):
-        yield Q(invoice_number__in=invoices[start : start + _INVOICES_PER_QUERY])
+        return RawSQL(f"{column} = ANY(%s)", (invoices,), output_field=BooleanField())
+    return RawSQL(
+        f"{column} IN (SELECT value FROM json_each(%s))", (json.dumps(invoices),), output_field=BooleanField()
+    )
 
 
 def _earlier_lines(lines: pd.DataFrame, invoice: pd.Series) -> pd.DataFrame:
-    """Stored lines of earlier uploads that share a practice and an invoice number with these lines."""
+    """Stored lines of earlier uploads that share a practice, an invoice number and a purchase date with these.
+
+    A repeat has the same date (DESIGN §4 rule 9), so only the lines of the practice's earlier uploads whose dates
+    overlap these lines' are read (the line table has no invoice index: it cost every upload's COPY 2-5 s per
+    million lines), and the database keeps those with one of these invoices.
+    """
     found: list[tuple[Any, ...]] = []
     for practice_id, part in lines[invoice != ""].groupby("practice_id"):
-        stored = PurchaseLine.objects.filter(
-            practice_id=int(cast(int, practice_id)), upload_id__lt=int(part["upload_id"].max())
+        days = part["purchase_date"]
+        stored = lines_in_periods(
+            PurchaseLine.objects.filter(upload_id__lt=int(part["upload_id"].max())),
+            [(days.min().date(), days.max().date())],
+            [int(cast(int, practice_id))],
         )
-        for condition in _invoice_conditions(sorted(set(invoice[part.index]))):
-            found.extend(
-                stored.filter(condition).values_list(
-                    "id", "upload_id", "practice_id", "invoice_number", "sku", "purchase_date", "quantity", "unit_price"
-                )
+        found.extend(
+            stored.filter(_invoice_condition(sorted(set(invoice[part.index]))))
+            .order_by()  # the lines' default order would join the uploads again to sort
+            .values_list(
+                "id", "upload_id", "practice_id", "invoice_number", "sku", "purchase_date", "quantity", "unit_price"
             )
+        )
     columns = [
         "earlier_id",
         "earlier_upload_id",

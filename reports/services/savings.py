@@ -15,7 +15,13 @@ from django.db.models.functions import TruncMonth
 
 from reports.models import PurchaseLine, PurchaseUpload, SavingsSummary
 from reports.reconcile_bulk import NONE
-from reports.selectors.savings import UNRESOLVED_VENDOR_NAME, cents_sum, counted_lines, lines_in_periods
+from reports.selectors.savings import (
+    UNRESOLVED_VENDOR_NAME,
+    cents_sum,
+    counted_lines,
+    lines_in_periods,
+    lines_of_practices,
+)
 from reports.services.line_store import ids_or_null, rows_insert_batches
 
 if TYPE_CHECKING:
@@ -56,13 +62,13 @@ def savings_summary_refresh(*, practice_ids: Iterable[int], between: tuple[date,
     if not ids:
         return 0
     stale = SavingsSummary.objects.filter(practice_id__in=ids)
-    lines = counted_lines().filter(practice_id__in=ids)
+    lines = lines_of_practices(counted_lines(), ids)
     if between is not None:
         first_month = between[0].replace(day=1)
         last_month = between[1].replace(day=1)
         month_end = (last_month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         stale = stale.filter(month__gte=first_month, month__lte=last_month)
-        lines = lines_in_periods(lines, [(first_month, month_end)], ids)
+        lines = lines_in_periods(lines, [(first_month, month_end)])
     stale.delete()
     return _summary_insert(lines)
 

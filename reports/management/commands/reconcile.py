@@ -9,6 +9,7 @@ from django.db.models import Count
 
 from gpo.members.models import Practice
 from reports.models import PurchaseLine
+from reports.selectors.savings import lines_of_practices
 from reports.services.reconciliation import lines_reconcile
 
 
@@ -24,7 +25,7 @@ class Command(BaseCommand):
             practice = Practice.objects.filter(slug=options["practice"]).first()
             if practice is None:
                 raise CommandError(f"No practice with slug {options['practice']!r}.")
-            lines = lines.filter(practice=practice)
+            lines = lines_of_practices(lines, [practice.id])
         updated = lines_reconcile(queryset=lines)
         counts = dict(lines.values_list("status").annotate(n=Count("id")).order_by())
         self.stdout.write(f"Reconciled {updated} lines.")
