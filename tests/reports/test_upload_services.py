@@ -245,28 +245,35 @@ def _seven_lines(invoice: str = "INV-7") -> bytes:
     return csv_rows(*(f"2026-03-0{n},Acme Medical,SKU-{n},Item {n},{n},EA,1.{n}0,,{invoice}" for n in range(1, 8)))
 
 
-def test_lines_priced_in_small_batches_keep_their_rows_and_repeats(practice_a, finance_a, monkeypatch):
-    from reports.services import reconciliation
-
-    monkeypatch.setattr(reconciliation, "BATCH_SIZE", 2)
-    first = upload_create(practice=practice_a, user=finance_a, file=csv_upload(_seven_lines(), name="a.csv"))
-    upload_process(upload_id=first.id, practice_id=practice_a.id)
-    # The second file repeats lines 3 and 6 of the first (same invoice, SKU, day, quantity and price).
+def _seven_lines_then_two_repeated(practice, user) -> PurchaseUpload:
+    """Upload seven lines, then a file repeating lines 3 and 6 of them (same invoice, SKU, day, quantity and
+    price) around a new one; checks the repeats and returns the first upload."""
+    first = upload_create(practice=practice, user=user, file=csv_upload(_seven_lines(), name="a.csv"))
+    upload_process(upload_id=first.id, practice_id=practice.id)
     again = csv_rows(
         "2026-03-03,Acme Medical,SKU-3,Item 3,3,EA,1.30,,INV-7",
         "2026-03-09,Acme Medical,SKU-9,Item 9,9,EA,1.90,,INV-7",
         "2026-03-06,Acme Medical,SKU-6,Item 6,6,EA,1.60,,INV-7",
     )
-    second = upload_create(practice=practice_a, user=finance_a, file=csv_upload(again, name="b.csv"))
-    upload_process(upload_id=second.id, practice_id=practice_a.id)
+    second = upload_create(practice=practice, user=user, file=csv_upload(again, name="b.csv"))
+    upload_process(upload_id=second.id, practice_id=practice.id)
+
+    by_sku = dict(PurchaseLine.objects.filter(upload=first).values_list("sku", "pk"))
+    repeats = PurchaseLine.objects.filter(upload=second).order_by("row_number").values_list("sku", "repeat_of_id")
+    assert list(repeats) == [("SKU-3", by_sku["SKU-3"]), ("SKU-9", None), ("SKU-6", by_sku["SKU-6"])]
+    return first
+
+
+def test_lines_priced_in_small_batches_keep_their_rows_and_repeats(practice_a, finance_a, monkeypatch):
+    from reports.services import reconciliation
+
+    monkeypatch.setattr(reconciliation, "BATCH_SIZE", 2)
+    first = _seven_lines_then_two_repeated(practice_a, finance_a)
 
     stored = list(PurchaseLine.objects.filter(upload=first).order_by("row_number"))
     assert [(x.row_number, x.sku, x.quantity, x.spend) for x in stored] == [
         (n + 1, f"SKU-{n}", Decimal(n), Decimal(n) * Decimal(f"1.{n}0")) for n in range(1, 8)
     ]
-    by_sku = {x.sku: x.pk for x in stored}
-    repeats = PurchaseLine.objects.filter(upload=second).order_by("row_number").values_list("sku", "repeat_of_id")
-    assert list(repeats) == [("SKU-3", by_sku["SKU-3"]), ("SKU-9", None), ("SKU-6", by_sku["SKU-6"])]
 
 
 def test_batches_start_small_and_double_up_to_the_batch_size(practice_a, finance_a, monkeypatch):
@@ -282,22 +289,11 @@ def test_batches_start_small_and_double_up_to_the_batch_size(practice_a, finance
         return real_columns(lines)
 
     monkeypatch.setattr(upload_services, "_stored_columns", recorded)
-    first = upload_create(practice=practice_a, user=finance_a, file=csv_upload(_seven_lines(), name="a.csv"))
-    upload_process(upload_id=first.id, practice_id=practice_a.id)
-    again = csv_rows(
-        "2026-03-03,Acme Medical,SKU-3,Item 3,3,EA,1.30,,INV-7",
-        "2026-03-09,Acme Medical,SKU-9,Item 9,9,EA,1.90,,INV-7",
-        "2026-03-06,Acme Medical,SKU-6,Item 6,6,EA,1.60,,INV-7",
-    )
-    second = upload_create(practice=practice_a, user=finance_a, file=csv_upload(again, name="b.csv"))
-    upload_process(upload_id=second.id, practice_id=practice_a.id)
+    first = _seven_lines_then_two_repeated(practice_a, finance_a)
 
     assert sizes == [1, 2, 4, 1, 2]
     stored = list(PurchaseLine.objects.filter(upload=first).order_by("row_number").values_list("row_number", "sku"))
     assert stored == [(n + 1, f"SKU-{n}") for n in range(1, 8)]
-    by_sku = dict(PurchaseLine.objects.filter(upload=first).values_list("sku", "pk"))
-    repeats = PurchaseLine.objects.filter(upload=second).order_by("row_number").values_list("sku", "repeat_of_id")
-    assert list(repeats) == [("SKU-3", by_sku["SKU-3"]), ("SKU-9", None), ("SKU-6", by_sku["SKU-6"])]
 
 
 def test_repeats_are_found_for_invoice_numbers_with_quotes_commas_braces_and_backslashes(practice_a, finance_a):
