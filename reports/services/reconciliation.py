@@ -115,7 +115,7 @@ def _invoice_condition(invoices: list[str]) -> RawSQL:
     """`invoice_number in invoices` with the invoices as one parameter (a PostgreSQL array, a JSON list on SQLite).
 
     An IN list of a million-line upload's 50,000 invoices would be 50,000 placeholders for the driver to parse
-    (about 1.5 s of Python before the upload's first batch can be copied), and SQLite allows 999 per query.
+    (about 1.5 s of Python before the upload's first batch can be copied), and Django allows SQLite 999 per query.
     """
     column = f"{connection.ops.quote_name(PurchaseLine._meta.db_table)}.{connection.ops.quote_name('invoice_number')}"
     if connection.vendor == "postgresql":
