@@ -1,0 +1,71 @@
+"""The role table of DESIGN.md section 3: what each role may do, on pages and in the API alike.
+
+Seeing a practice at all is the tenancy door's question (`scoping`): another practice's object answers 404 before
+any right is asked. This module answers the second question, for a practice the caller may see: may this role do
+this here? A missing right answers 403 (`right_require`).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+
+from gpo.members.models import COALITION_ROLES, Practice, Role
+from gpo.members.scoping import practice_roles, roles_of
+
+
+class Right(StrEnum):
+    """The rows of the role table."""
+
+    CATALOG = "catalog"  # catalog, vendor and contract pages, the prices the practice pays
+    UPLOADS = "uploads"  # uploads: create, reprocess, delete; rejected rows
+    FIGURES = "figures"  # lines, savings, dashboards, exports, claims
+    BILLING_VIEW = "billing_view"  # the billing page: dues, invoices
+    BILLING_PAY = "billing_pay"  # pay dues, manage the payment method, switch billing
+    CATALOG_WRITE = "catalog_write"  # catalog writes (admin, API, imports), vendor review, member management
+
+
+# DESIGN §3: practice roles hold a right in their own practice; coalition roles hold it in every practice.
+ROLE_RIGHTS: dict[str, frozenset[Right]] = {
+    Role.VIEWER: frozenset({Right.CATALOG}),
+    Role.FINANCE: frozenset({Right.CATALOG, Right.UPLOADS, Right.FIGURES}),
+    Role.EXECUTIVE: frozenset({Right.CATALOG, Right.FIGURES, Right.BILLING_VIEW, Right.BILLING_PAY}),
+    Role.COALITION_EXECUTIVE: frozenset({Right.CATALOG, Right.FIGURES, Right.BILLING_VIEW}),
+    Role.COALITION_ADMIN: frozenset(Right),
+}
+
+FORBIDDEN_MESSAGES: dict[Right, str] = {
+    Right.CATALOG: "You may not browse the catalog.",
+    Right.UPLOADS: "Only the practice's finance lead or a coalition admin may work with its uploads.",
+    Right.FIGURES: "Purchase lines, savings and dashboards are for the practice's finance lead and executives.",
+    Right.BILLING_VIEW: "The billing page is for the practice's executives and coalition staff.",
+    Right.BILLING_PAY: "Only the practice's executives or a coalition admin may pay dues or change billing.",
+    Right.CATALOG_WRITE: "Only coalition admins change the catalog, vendor mappings and members.",
+}
+
+
+def rights_of(user: Any, practice: Practice | None = None) -> frozenset[Right]:
+    """The rights the user holds in `practice` (None: the rights that hold without a practice, i.e. coalition-wide)."""
+    roles = practice_roles(user, practice) if practice is not None else _coalition_roles(user)
+    held: set[Right] = set()
+    for role in roles:
+        held |= ROLE_RIGHTS.get(role, frozenset())
+    return frozenset(held)
+
+
+def has_right(user: Any, practice: Practice | None, right: Right) -> bool:
+    """Whether the user may exercise `right` in `practice` (None: across the coalition)."""
+    return right in rights_of(user, practice)
+
+
+def right_require(user: Any, practice: Practice | None, right: Right) -> None:
+    """Raise PermissionDenied (403) unless the user holds `right` in `practice`."""
+    if not has_right(user, practice, right):
+        raise PermissionDenied(FORBIDDEN_MESSAGES[right])
+
+
+def _coalition_roles(user: Any) -> set[str]:
+    """The user's coalition-wide roles (a superuser counts as coalition admin)."""
+    return roles_of(user) & COALITION_ROLES
