@@ -212,6 +212,8 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"detail": "The Stripe signature or payload is not valid."}, status=400)
     try:
         record, applied = services.stripe_event_apply(event=event)
-    except ValueError:
-        return JsonResponse({"detail": "The payload is not a Stripe event."}, status=400)
+    except (ValueError, ValidationError) as error:
+        # Nothing of it is stored (one transaction); Stripe retries, and the event is in its dashboard.
+        logger.error("Stripe event %s could not be applied: %s", event.get("id"), error)
+        return JsonResponse({"detail": "The event could not be applied."}, status=400)
     return JsonResponse({"received": True, "outcome": record.outcome, "replay": not applied})
