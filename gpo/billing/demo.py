@@ -58,11 +58,12 @@ DEMO_ACCOUNTS: dict[str, DemoAccount] = {
 
 
 def _invoice_store(
-    practice: Practice, plan: DuesPlan, number: str, issued: datetime, method: str, *, paid: bool
+    practice: Practice, plan: DuesPlan, which: str, number: str, issued: datetime, method: str, *, paid: bool
 ) -> None:
+    """One of the practice's two demo invoices (`which`: previous or current year), dated from today."""
     due = issued + timedelta(days=30) if method == INVOICE else issued
     Invoice.objects.update_or_create(
-        stripe_invoice_id=f"in_demo_{practice.slug}_{number}",
+        stripe_invoice_id=f"in_demo_{practice.slug}_{which}",
         defaults={
             "practice": practice,
             "number": number,
@@ -95,8 +96,10 @@ def _account_seed(practice: Practice, plan: DuesPlan, spec: DemoAccount, now: da
             "past_due_since": behind_since,
         },
     )
-    _invoice_store(practice, plan, f"RPC-{renewed.year - 1}-{number:04d}", renewed - YEAR, spec.method, paid=True)
-    _invoice_store(practice, plan, f"RPC-{renewed.year}-{number:04d}", renewed, spec.method, paid=behind_since is None)
+    previous = renewed - YEAR
+    _invoice_store(practice, plan, "previous", f"RPC-{previous.year}-{number:04d}", previous, spec.method, paid=True)
+    current_number = f"RPC-{renewed.year}-{number:04d}"
+    _invoice_store(practice, plan, "current", current_number, renewed, spec.method, paid=behind_since is None)
     status = (
         membership.standing_when_behind(behind_since=behind_since, now=now, grace=selectors.grace_period())
         if behind_since
