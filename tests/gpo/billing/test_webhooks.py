@@ -238,7 +238,10 @@ def test_invoice_finalized_stores_the_invoice_with_its_links(client, stripe_keys
     assert invoice.hosted_invoice_url == "https://invoice.stripe.com/i/acct_test/in_dues_1"
     assert invoice.invoice_pdf == "https://pay.stripe.com/invoice/acct_test/in_dues_1/pdf"
     assert invoice.due_at == datetime.fromtimestamp(due, tz=UTC)
-    assert invoice.period_end - invoice.period_start == timedelta(days=365)
+    assert (invoice.period_start, invoice.period_end) == (
+        datetime.fromtimestamp(1_770_000_000, tz=UTC),
+        datetime.fromtimestamp(1_770_000_000 + 365 * 86400, tz=UTC),
+    )
     assert _status(customer_a) == "active"
 
 
