@@ -228,7 +228,7 @@ class UploadViewSet(
         """The upload's lines with their reconciliation result, in file order."""
         queryset = line_list(
             user=request.user,
-            upload_id=int(pk or 0),
+            upload_id=pk or "",
             status=request.query_params.get("status") or None,
             vendor=request.query_params.get("vendor") or None,
             category=request.query_params.get("category") or None,
@@ -242,7 +242,7 @@ class UploadViewSet(
     @action(detail=True, methods=["get"], url_path="rejected.xlsx")
     def rejected_rows(self, request: Request, pk: str | None = None) -> HttpResponse:
         """The rejected rows as xlsx: the original cells plus row, column and reason, to fix and re-upload."""
-        upload = upload_get(user=request.user, upload_id=int(pk or 0))
+        upload = upload_get(user=request.user, upload_id=pk or "")
         rows = rejected_row_list(user=request.user, upload_id=upload.id)
         content = rejected_rows_xlsx(
             headers=_original_headers(upload),

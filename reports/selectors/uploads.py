@@ -20,15 +20,19 @@ def upload_list(*, user: Any, practice_id: int | None = None) -> QuerySet[Purcha
     return queryset.order_by("-created_at", "-id")
 
 
-def upload_get(*, user: Any, upload_id: int) -> PurchaseUpload:
-    """One upload the user may see; another practice's answers 404."""
-    upload = upload_list(user=user).filter(pk=upload_id).first()
+def upload_get(*, user: Any, upload_id: int | str) -> PurchaseUpload:
+    """One upload the user may see; another practice's, and an id that cannot be one, answer 404."""
+    try:
+        pk = int(upload_id)
+    except (TypeError, ValueError):
+        raise Http404("No such upload.") from None
+    upload = upload_list(user=user).filter(pk=pk).first()
     if upload is None:
         raise Http404("No such upload.")
     return upload
 
 
-def rejected_row_list(*, user: Any, upload_id: int) -> QuerySet[RejectedRow]:
+def rejected_row_list(*, user: Any, upload_id: int | str) -> QuerySet[RejectedRow]:
     """The rejected rows of one upload the user may see, in file order."""
     return RejectedRow.objects.filter(upload=upload_get(user=user, upload_id=upload_id)).order_by("row_number", "id")
 
@@ -36,7 +40,7 @@ def rejected_row_list(*, user: Any, upload_id: int) -> QuerySet[RejectedRow]:
 def line_list(
     *,
     user: Any,
-    upload_id: int,
+    upload_id: int | str,
     status: str | None = None,
     vendor: str | None = None,
     category: str | None = None,
