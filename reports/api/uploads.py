@@ -19,6 +19,7 @@ from rest_framework.routers import SimpleRouter
 from gpo.api import PracticeScopedViewSet
 from gpo.members.scoping import practice_get
 from gpo.money import money_str, plain_decimal_str, unit_price_str
+from gpo.xlsx import xlsx_download
 from reports import ingest
 from reports.models import PurchaseLine, PurchaseUpload
 from reports.selectors.uploads import line_list, rejected_row_list, upload_get, upload_list
@@ -267,7 +268,7 @@ class UploadViewSet(
             headers=_original_headers(upload),
             rows=((r.row_number, r.values, r.column, r.reason) for r in rows),
         )
-        return xlsx_response(content, filename=f"upload-{upload.public_id}-rejected-rows.xlsx")
+        return xlsx_download(content, filename=f"upload-{upload.public_id}-rejected-rows.xlsx")
 
 
 def _original_headers(upload: PurchaseUpload) -> list[str]:
@@ -282,14 +283,6 @@ def _original_headers(upload: PurchaseUpload) -> list[str]:
         ]
     except Exception:  # a missing or remote original still gets its rows, under generic titles
         return []
-
-
-def xlsx_response(content: bytes, *, filename: str) -> HttpResponse:
-    """A download with a generated, quoted ASCII file name (SECURITY.md item 6) that browsers do not sniff."""
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 router = SimpleRouter()
