@@ -206,7 +206,8 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     try:
         event = stripe_client.event_verify(payload=request.body, signature=request.headers.get("Stripe-Signature"))
     except stripe_client.BillingNotConfiguredError:
-        return JsonResponse({"detail": "Billing is not configured: STRIPE_WEBHOOK_SECRET is not set."}, status=503)
+        # Nothing can be verified, so nothing is accepted; a 4xx, as for any request this app cannot take.
+        return JsonResponse({"detail": "Billing is not configured: STRIPE_WEBHOOK_SECRET is not set."}, status=400)
     except (stripe_client.SignatureVerificationError, ValueError) as error:
         logger.warning("Stripe webhook refused: %s", error)
         return JsonResponse({"detail": "The Stripe signature or payload is not valid."}, status=400)
