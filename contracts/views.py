@@ -112,7 +112,6 @@ def catalog_home(request: HttpRequest) -> HttpResponse:
         "items_query": _query_without(request, "page"),
         "vendors_query": _query_without(request, "vendor_page"),
         "export_query": _query_without(request, "page", "vendor_page", "format"),
-        **_price_gate(scoping.current_practice(request)),
     }
     return render(request, "contracts/catalog_home.html", context)
 

@@ -219,9 +219,9 @@ def test_lapsed_practice_keeps_its_uploads_lines_and_history(
     api = api_client_for(finance)
 
     uploads = api.get("/api/uploads/").json()["results"]
-    lines = api.get(f"/api/uploads/{upload.id}/lines/").json()["results"]
+    lines = api.get(f"/api/uploads/{upload.public_id}/lines/").json()["results"]
 
-    assert [row["id"] for row in uploads] == [upload.id]
+    assert [row["id"] for row in uploads] == [str(upload.public_id)]
     assert [(row["expected_unit_price"], row["savings"]) for row in lines] == [("81.23", "38.77")]
     client.force_login(finance)
     assert "march.csv" in client.get("/uploads/").content.decode()
