@@ -9,22 +9,10 @@ from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
+from gpo.admin_base import ReadOnlyAdmin
 from gpo.billing import services
 from gpo.billing.models import BillingAccount, DuesPlan, Invoice, WebhookEvent
 from gpo.errors import ApplicationError
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written only by Stripe's events and the services: shown, never edited here."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(DuesPlan)

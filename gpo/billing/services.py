@@ -7,6 +7,8 @@ transaction as its effects (SECURITY.md item 18).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -31,10 +33,17 @@ class StripeUnavailableError(ApplicationError):
     status_code = 502
 
 
-def _stripe_refused(error: Exception) -> StripeUnavailableError:
-    message = getattr(error, "user_message", None) or "Stripe could not be reached"
-    logger.warning("Stripe call failed: %s", error)
-    return StripeUnavailableError(f"Stripe refused the request ({message}). Nothing was changed; please try again.")
+@contextmanager
+def _stripe_refusals() -> Iterator[None]:
+    """Turn Stripe's errors into one the pages can show; the service's transaction rolls back what it wrote."""
+    try:
+        yield
+    except stripe_client.StripeError as error:
+        message = getattr(error, "user_message", None) or "Stripe could not be reached"
+        logger.warning("Stripe call failed: %s", error)
+        raise StripeUnavailableError(
+            f"Stripe refused the request ({message}). Nothing was changed; please try again."
+        ) from error
 
 
 def _require_configured() -> None:
@@ -84,7 +93,7 @@ def plan_publish(*, plan: DuesPlan) -> DuesPlan:
     plan = DuesPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.is_published:
         return plan
-    try:
+    with _stripe_refusals():
         if not plan.stripe_product_id:
             plan.stripe_product_id = stripe_client.product_create(plan_id=plan.pk, name=plan.name)
         plan.stripe_price_id = stripe_client.price_create(
@@ -94,8 +103,6 @@ def plan_publish(*, plan: DuesPlan) -> DuesPlan:
             amount=plan.annual_amount,
             currency=plan.currency,
         )
-    except stripe_client.StripeError as error:
-        raise _stripe_refused(error) from error
     plan.stripe_price_amount = plan.annual_amount
     plan.full_clean()
     plan.save()
@@ -124,12 +131,10 @@ def customer_ensure(*, practice: Practice, email: str = "") -> str:
     locked = _practice_for_update(practice)
     if locked.stripe_customer_id:
         return locked.stripe_customer_id
-    try:
+    with _stripe_refusals():
         customer_id = stripe_client.customer_create(
             practice_id=locked.pk, name=locked.name, slug=locked.slug, email=email
         )
-    except stripe_client.StripeError as error:
-        raise _stripe_refused(error) from error
     locked.stripe_customer_id = customer_id
     locked.full_clean()
     locked.save(update_fields=["stripe_customer_id", "updated_at"])
@@ -158,7 +163,7 @@ def checkout_start(*, practice: Practice, email: str, success_url: str, cancel_u
         )
     plan = _published_plan(practice)
     customer_id = customer_ensure(practice=practice, email=email)
-    try:
+    with _stripe_refusals():
         return stripe_client.checkout_session_create(
             practice_id=practice.pk,
             slug=practice.slug,
@@ -168,8 +173,6 @@ def checkout_start(*, practice: Practice, email: str, success_url: str, cancel_u
             cancel_url=cancel_url,
             on=timezone.now().date(),
         )
-    except stripe_client.StripeError as error:
-        raise _stripe_refused(error) from error
 
 
 @transaction.atomic
@@ -177,12 +180,10 @@ def portal_start(*, practice: Practice, email: str, return_url: str) -> str:
     """A Stripe customer-portal session (card, invoices) for the practice; returns the URL to send the browser to."""
     _require_configured()
     customer_id = customer_ensure(practice=practice, email=email)
-    try:
+    with _stripe_refusals():
         return stripe_client.portal_session_create(
             practice_id=practice.pk, customer_id=customer_id, return_url=return_url, at=timezone.now()
         )
-    except stripe_client.StripeError as error:
-        raise _stripe_refused(error) from error
 
 
 @transaction.atomic
@@ -195,7 +196,7 @@ def invoice_billing_switch(*, practice: Practice, email: str = "") -> BillingAcc
     account = _account_for_update(practice)
     days = settings.BILLING_INVOICE_DAYS_UNTIL_DUE
     today = timezone.now().date()
-    try:
+    with _stripe_refusals():
         if account.stripe_subscription_id and account.subscription_status in membership.LIVE:
             subscription = stripe_client.subscription_switch_to_invoice(
                 practice_id=practice.pk, subscription_id=account.stripe_subscription_id, days_until_due=days, on=today
@@ -211,8 +212,6 @@ def invoice_billing_switch(*, practice: Practice, email: str = "") -> BillingAcc
                 days_until_due=days,
                 on=today,
             )
-    except stripe_client.StripeError as error:
-        raise _stripe_refused(error) from error
     facts = webhooks.subscription_facts(subscription)
     # The standing itself moves only with Stripe's events, which carry Stripe's own clock.
     account.stripe_subscription_id = facts.id or account.stripe_subscription_id

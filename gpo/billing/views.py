@@ -7,6 +7,7 @@ the customer portal are sessions created on the server that the browser is redir
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
@@ -79,23 +80,32 @@ def _pay_practice(request: HttpRequest, slug: str) -> Practice:
     return practice
 
 
+def _to_stripe(practice: Practice, request: HttpRequest, start: Callable[[], str]) -> HttpResponse:
+    """Send the browser to the Stripe page `start` creates; on a refusal, back to the billing page saying why."""
+    try:
+        url = start()
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return _back(practice)
+    return HttpResponseRedirect(url, status=303)
+
+
 @login_required
 @require_POST
 def checkout(request: HttpRequest, slug: str) -> HttpResponse:
     """The "Pay dues" button: a Stripe Checkout session for the practice's yearly dues, the browser sent to it."""
     practice = _pay_practice(request, slug)
     page = request.build_absolute_uri(_practice_page(practice))
-    try:
-        url = services.checkout_start(
+    return _to_stripe(
+        practice,
+        request,
+        lambda: services.checkout_start(
             practice=practice,
             email=getattr(request.user, "email", ""),
             success_url=f"{page}?checkout=success",
             cancel_url=f"{page}?checkout=cancelled",
-        )
-    except ApplicationError as error:
-        messages.error(request, error.message)
-        return _back(practice)
-    return HttpResponseRedirect(url, status=303)
+        ),
+    )
 
 
 @login_required
@@ -103,16 +113,15 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
 def portal(request: HttpRequest, slug: str) -> HttpResponse:
     """The "Manage payment method" button: the Stripe customer portal (card, billing details, invoices)."""
     practice = _pay_practice(request, slug)
-    try:
-        url = services.portal_start(
+    return _to_stripe(
+        practice,
+        request,
+        lambda: services.portal_start(
             practice=practice,
             email=getattr(request.user, "email", ""),
             return_url=request.build_absolute_uri(_practice_page(practice)),
-        )
-    except ApplicationError as error:
-        messages.error(request, error.message)
-        return _back(practice)
-    return HttpResponseRedirect(url, status=303)
+        ),
+    )
 
 
 # --- coalition staff ---
