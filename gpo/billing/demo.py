@@ -24,8 +24,8 @@ YEAR = timedelta(days=365)
 CARD = BillingAccount.CollectionMethod.CHARGE_AUTOMATICALLY
 INVOICE = BillingAccount.CollectionMethod.SEND_INVOICE
 
-# The executive of the lapsed practice: signs in to see the banner, the hidden prices and the billing page.
-LAPSED_LOGIN = ("riverbend-exec", Role.EXECUTIVE.value, "riverbend-imaging")
+# The executive of the lapsed practice: signs in to see the banner, hidden prices, kept purchases and billing.
+LAPSED_LOGIN = ("heartland-exec", Role.EXECUTIVE.value, "heartland-radiology")
 
 # name, band, yearly dues
 DEMO_PLANS: list[tuple[str, str, Decimal]] = [
@@ -50,9 +50,9 @@ DEMO_ACCOUNTS: dict[str, DemoAccount] = {
     "piedmont-imaging": DemoAccount("Large practice", CARD, 151),
     "summit-diagnostic": DemoAccount("Small practice", INVOICE, 40),
     "bayview-imaging": DemoAccount("Small practice", CARD, 12, behind_days_ago=12),
-    "heartland-radiology": DemoAccount("Mid-size practice", INVOICE, 210),
+    "heartland-radiology": DemoAccount("Mid-size practice", INVOICE, 95, behind_days_ago=65),
     "cascade-valley": DemoAccount("Small practice", CARD, 98),
-    "riverbend-imaging": DemoAccount("Small practice", INVOICE, 95, behind_days_ago=65),
+    "riverbend-imaging": DemoAccount("Small practice", INVOICE, 210),
     "northshore-radiology": DemoAccount("Mid-size practice", CARD, 263),
 }
 

@@ -19,11 +19,11 @@ from gpo.money import to_minor_units
 # Stripe retries POSTs safely with the same idempotency key; two retries ride out a network blip.
 MAX_NETWORK_RETRIES = 2
 
-NOT_CONFIGURED_MESSAGE = (
-    "Billing is not configured yet: set STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET "
-    "(Stripe test keys work) in the environment or the .env file, then restart the server. "
-    "The README section 'Billing with Stripe' walks through it."
+HOW_TO_CONFIGURE = (
+    "Set STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET (Stripe test keys work) in the "
+    "environment or the .env file, then restart the server. The README section 'Billing with Stripe' walks through it."
 )
+NOT_CONFIGURED_MESSAGE = f"Billing is not configured yet. {HOW_TO_CONFIGURE}"
 
 
 class BillingNotConfiguredError(Exception):

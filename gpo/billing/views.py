@@ -67,7 +67,7 @@ def _practice_billing_render(request: HttpRequest, practice: Practice) -> HttpRe
         "may_pay": has_right(request.user, practice, Right.BILLING_PAY),
         "may_see_overview": has_right(request.user, None, Right.BILLING_VIEW),
         "configured": stripe_client.is_configured(),
-        "not_configured_message": stripe_client.NOT_CONFIGURED_MESSAGE,
+        "how_to_configure": stripe_client.HOW_TO_CONFIGURE,
         "checkout_note": CHECKOUT_NOTES.get(request.GET.get("checkout", "")),
         "grace_days": selectors.grace_period().days,
     }
@@ -136,7 +136,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "may_manage": has_right(request.user, None, Right.BILLING_PAY),
         "configured": stripe_client.is_configured(),
         "webhook_configured": stripe_client.webhook_is_configured(),
-        "not_configured_message": stripe_client.NOT_CONFIGURED_MESSAGE,
+        "how_to_configure": stripe_client.HOW_TO_CONFIGURE,
         "invoice_method": BillingAccount.CollectionMethod.SEND_INVOICE,
         "grace_days": selectors.grace_period().days,
     }

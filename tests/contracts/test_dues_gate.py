@@ -195,7 +195,7 @@ def test_catalog_and_vendor_pages_of_a_lapsed_practice_hide_discounts(client, vi
     catalog = client.get("/catalog/").content.decode()
     vendor = client.get("/catalog/vendors/bracco/").content.decode()
 
-    assert "hidden until dues are paid" in catalog
+    assert '<dd><span class="muted">hidden</span></dd>' in catalog
     assert RETURN in catalog
     assert "up to" not in catalog
     assert "12%" not in vendor

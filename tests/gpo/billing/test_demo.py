@@ -30,15 +30,15 @@ def seeded() -> dict[str, str]:
 
 def test_demo_practices_are_mostly_paid_up_one_past_due_one_lapsed_each_with_a_plan_and_invoices(seeded):
     assert seeded.pop("bayview-imaging") == "past_due"
-    assert seeded.pop("riverbend-imaging") == "lapsed"
+    assert seeded.pop("heartland-radiology") == "lapsed"
     assert set(seeded.values()) == {"active"}
     assert dict(
-        Practice.objects.filter(slug__in=["bayview-imaging", "riverbend-imaging"]).values_list(
+        Practice.objects.filter(slug__in=["bayview-imaging", "heartland-radiology"]).values_list(
             "slug", "membership_status"
         )
     ) == {
         "bayview-imaging": "past_due",
-        "riverbend-imaging": "lapsed",
+        "heartland-radiology": "lapsed",
     }
     assert list(DuesPlan.objects.values_list("name", "annual_amount")) == [
         ("Small practice", Decimal("4800.00")),
@@ -49,7 +49,7 @@ def test_demo_practices_are_mostly_paid_up_one_past_due_one_lapsed_each_with_a_p
     assert Invoice.objects.count() == 16
     assert sorted(Invoice.objects.filter(status="open").values_list("practice__slug", flat=True)) == [
         "bayview-imaging",
-        "riverbend-imaging",
+        "heartland-radiology",
     ]
 
 
@@ -61,11 +61,11 @@ def test_seeding_twice_changes_nothing(seeded):
 
 
 def test_demo_executives_see_a_lapsed_and_a_paid_up_practice(seeded, client):
-    _sign_in(client, "riverbend-exec")
+    _sign_in(client, "heartland-exec")
 
     page = client.get("/billing/").content.decode()
 
-    assert "Billing · Riverbend Imaging Specialists" in page
+    assert "Billing · Heartland Radiology Group" in page
     assert "membership has lapsed" in page
     assert "RPC-" in page
     assert "Billing is not configured yet" in page

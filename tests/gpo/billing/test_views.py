@@ -233,3 +233,15 @@ def test_an_unknown_plan_answers_404(client, member_of, practice_a):
 
     assert client.post("/billing/practices/alpha-radiology/plan/", {"plan": "nope"}).status_code == 404
     assert client.post("/billing/plans/999999/publish/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [(VIEWER, False), (FINANCE, False), (EXECUTIVE, True), (COALITION_EXECUTIVE, True), (COALITION_ADMIN, True)],
+)
+def test_the_header_links_to_billing_only_for_roles_that_may_open_it_case(client, member_of, role, shown):
+    client.force_login(member_of(role))
+
+    page = client.get("/catalog/").content.decode()
+
+    assert ('href="/billing/"' in page) is shown
