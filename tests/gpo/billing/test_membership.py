@@ -115,3 +115,20 @@ def test_refresh_lapses_past_due_practices_whose_grace_ran_out_and_no_other(prac
         "alpha-radiology": "lapsed",
         "beta-imaging": "past_due",
     }
+
+
+@pytest.mark.django_db
+def test_the_hourly_task_runs_the_refresh(practice_a, settings):
+    from django.utils import timezone
+
+    from gpo.billing.tasks import membership_statuses_refresh
+
+    settings.BILLING_GRACE_PERIOD_DAYS = 30
+    Practice.objects.filter(pk=practice_a.pk).update(membership_status="past_due")
+    BillingAccount.objects.create(practice=practice_a, past_due_since=timezone.now() - timedelta(days=45))
+
+    assert membership_statuses_refresh.delay().get() == 1
+    assert Practice.objects.get(pk=practice_a.pk).membership_status == "lapsed"
+    assert (
+        settings.CELERY_BEAT_SCHEDULE["billing-membership-statuses-refresh"]["task"] == membership_statuses_refresh.name
+    )
