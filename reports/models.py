@@ -61,7 +61,12 @@ class PurchaseUpload(TimeStampedModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["practice", "sha256"], name="upload_unique_file_per_practice"),
+            # DESIGN §5: the same file is refused while its upload is done or in flight; a failed one never blocks.
+            models.UniqueConstraint(
+                fields=["practice", "sha256"],
+                condition=~Q(status="failed"),
+                name="upload_unique_live_file_per_practice",
+            ),
             models.CheckConstraint(condition=Q(progress__lte=100), name="upload_progress_percent"),
         ]
 

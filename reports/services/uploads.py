@@ -148,10 +148,13 @@ def _format_check(path: Path, *, filename: str) -> str:
     return file_format
 
 
-def _duplicate_check(*, practice: Practice, sha256: str) -> None:
-    first = PurchaseUpload.objects.filter(practice=practice, sha256=sha256).first()
-    if first is not None:
-        raise _duplicate_error(first)
+def _live_upload_of(*, practice: Practice, sha256: str) -> PurchaseUpload | None:
+    """The practice's upload of this file that blocks it (done or in flight; a failed one never blocks)."""
+    return (
+        PurchaseUpload.objects.filter(practice=practice, sha256=sha256)
+        .exclude(status=PurchaseUpload.Status.FAILED)
+        .first()
+    )
 
 
 def _duplicate_error(first: PurchaseUpload) -> ConflictError:
@@ -206,7 +209,6 @@ def upload_create(
     original_filename = filename_sanitise(filename or _source_name(file))
     with _staged(file) as (path, sha256, size):
         file_format = _format_check(path, filename=original_filename)
-        _duplicate_check(practice=practice, sha256=sha256)
         upload = PurchaseUpload(
             practice=practice,
             uploaded_by=user,
@@ -223,15 +225,17 @@ def upload_create(
             upload.original_file.save("upload", File(handle), save=False)
     stored_name = upload.original_file.name
     try:
-        upload.full_clean(exclude=["original_file"])
+        # The same file twice is refused by the unique constraint itself, never by a look beforehand: a look passes
+        # for both of two simultaneous uploads (and full_clean's constraint check is such a look, so it is left to
+        # the database).
+        upload.full_clean(exclude=["original_file"], validate_constraints=False)
         with transaction.atomic():
             upload.save()
     except Exception as exc:
         upload.original_file.storage.delete(stored_name)
-        if isinstance(exc, IntegrityError):  # a concurrent upload of the same file won the race
-            first = PurchaseUpload.objects.filter(practice=practice, sha256=sha256).first()
-            if first is not None:
-                raise _duplicate_error(first) from exc
+        first = _live_upload_of(practice=practice, sha256=sha256) if isinstance(exc, IntegrityError) else None
+        if first is not None:
+            raise _duplicate_error(first) from exc
         raise
     _audit(upload=upload, action=UploadAuditEntry.Action.RECEIVED, user=user)
     if enqueue:
