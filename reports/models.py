@@ -52,6 +52,9 @@ class PurchaseUpload(TimeStampedModel):
     header_row = models.PositiveIntegerField(null=True, blank=True)
     column_mapping = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    # Processing runs begun: a worker lost mid-upload is redelivered, and a file that keeps killing workers is
+    # failed after settings.UPLOAD_MAX_ATTEMPTS instead of looping (reports.services.uploads.upload_process).
+    attempts = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
     # The purchase dates its lines span, recorded when they are stored: reads of lines by date go through the
     # uploads whose span meets the period (reports.selectors.savings.lines_in_periods), not a date index on lines.
@@ -350,6 +353,7 @@ class UploadAuditEntry(models.Model):
         RECEIVED = "received", "Received"
         PROCESSED = "processed", "Processed"
         FAILED = "failed", "Failed"
+        RETRIED = "retried", "Retried"
         DELETED = "deleted", "Deleted"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
