@@ -52,6 +52,9 @@ class PurchaseUpload(TimeStampedModel):
     header_row = models.PositiveIntegerField(null=True, blank=True)
     column_mapping = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    # Processing runs begun: a worker lost mid-upload is redelivered, and a file that keeps killing workers is
+    # failed after settings.UPLOAD_MAX_ATTEMPTS instead of looping (reports.services.uploads.upload_process).
+    attempts = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
     # The purchase dates its lines span, recorded when they are stored: reads of lines by date go through the
     # uploads whose span meets the period (reports.selectors.savings.lines_in_periods), not a date index on lines.
@@ -61,7 +64,12 @@ class PurchaseUpload(TimeStampedModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["practice", "sha256"], name="upload_unique_file_per_practice"),
+            # DESIGN §5: the same file is refused while its upload is done or in flight; a failed one never blocks.
+            models.UniqueConstraint(
+                fields=["practice", "sha256"],
+                condition=~Q(status="failed"),
+                name="upload_unique_live_file_per_practice",
+            ),
             models.CheckConstraint(condition=Q(progress__lte=100), name="upload_progress_percent"),
         ]
 
@@ -345,6 +353,7 @@ class UploadAuditEntry(models.Model):
         RECEIVED = "received", "Received"
         PROCESSED = "processed", "Processed"
         FAILED = "failed", "Failed"
+        RETRIED = "retried", "Retried"
         DELETED = "deleted", "Deleted"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
