@@ -39,24 +39,41 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from contracts.pricing import (
+    OVERCHARGE_CAUSE_PRIORITY,
     CatalogSlice,
     ContractTerms,
     ItemTerms,
+    OverchargeCause,
     ParticipationTerms,
     PriceRow,
+    Tolerance,
+    deciding_order,
+    earlier_price,
+    effective_on,
+    keeps_tier,
+    min_qty_allows,
+    other_tier_price,
+    overcharge_cause,
+    pack_size,
+    per_each,
+    percent_off_missed_amount,
+    percent_off_savings_amount,
+    practice_in,
     price_by_mfr_part,
+    price_difference_amount,
     price_normalized,
+    same_product,
+    spend,
 )
-from gpo.money import cents
+from gpo.money import cents, round_half_up_integers
 from reports.reconcile import (
+    STATUS_OF_RULE,
     LineInput,
     LineResult,
-    LineStatus,
-    OverchargeCause,
-    Tolerance,
+    Status,
     VendorDirectory,
     VendorMatch,
-    _mfr_missed,
+    missed_savings_by_part,
     reconcile_keyed,
     reconcile_line,
 )
@@ -67,17 +84,29 @@ _EPOCH_ORDINAL = EPOCH.toordinal()
 OPEN_END = 10**8  # days: a price row open at its end
 NONE = -1  # integer columns: no value (ids start at 1, prices are never negative)
 E4 = 10_000
+E4_TIMES_E4_PER_CENT = 10**6  # a product of two ten-thousandths figures, in cents
+EACH_CODE = 1  # the UOM code of EACH in every index (`CatalogIndex.uoms` codes it first)
 _MONEY_LIMIT = float(2**61)  # products above this (in e4 x e4 units) are done exactly in the keyed loop
 _PRICE_KEY_LIMIT = 2**62
 _LCM_LIMIT = 10**6
 
-STATUSES = [str(s) for s in LineStatus]
-CAUSES = [str(c) for c in OverchargeCause]
-_ON_CONTRACT = STATUSES.index(LineStatus.ON_CONTRACT)
-_OVERCHARGED = STATUSES.index(LineStatus.OVERCHARGED)
-_NOT_PARTICIPATING = STATUSES.index(LineStatus.NOT_PARTICIPATING)
-_OFF_CONTRACT = STATUSES.index(LineStatus.OFF_CONTRACT)
-_NON_GPO = STATUSES.index(LineStatus.NON_GPO_VENDOR)
+# Statuses, causes and vendor matches are carried as codes into the model's own choices (categoricals).
+STATUS_TYPE = pd.CategoricalDtype(Status.values)
+CAUSE_TYPE = pd.CategoricalDtype(OverchargeCause.values)
+MATCH_TYPE = pd.CategoricalDtype(VendorMatch.values)
+
+
+def _codes(dtype: pd.CategoricalDtype) -> dict[str, int]:
+    """The code of each of the model's choices in its categorical."""
+    return {str(value): code for code, value in enumerate(dtype.categories)}
+
+
+STATUS_CODE, CAUSE_CODE, MATCH_CODE = _codes(STATUS_TYPE), _codes(CAUSE_TYPE), _codes(MATCH_TYPE)
+_ON_CONTRACT = STATUS_CODE[Status.ON_CONTRACT]
+_OVERCHARGED = STATUS_CODE[Status.OVERCHARGED]
+_OFF_CONTRACT = STATUS_CODE[Status.OFF_CONTRACT]
+_NON_GPO = STATUS_CODE[Status.NON_GPO_VENDOR]
+_CAUSE_BY_PRIORITY = np.array([CAUSE_CODE[cause] for cause in OVERCHARGE_CAUSE_PRIORITY], dtype=np.int64)
 
 RESULT_COLUMNS = (
     "vendor_id",
@@ -135,14 +164,6 @@ def from_e4(value: int) -> Decimal:
 def from_cents(value: int) -> Decimal:
     """An int amount in cents as a Decimal with 2 places."""
     return Decimal(value).scaleb(-2)
-
-
-def round_half_away(numerator: np.ndarray, denominator: np.ndarray | int) -> np.ndarray:
-    """numerator / denominator (> 0) rounded to an integer, half away from zero (ROUND_HALF_UP), exactly."""
-    magnitude = np.abs(numerator)
-    quotient = magnitude // denominator  # floor division then a product: numpy's divmod is several times slower
-    quotient += 2 * (magnitude - quotient * denominator) >= denominator
-    return np.where(numerator < 0, -quotient, quotient)
 
 
 class _Codes:
@@ -321,7 +342,6 @@ class CatalogIndex:
     e_item: np.ndarray
     e_uom: np.ndarray
     e_units: np.ndarray
-    e_scale: np.ndarray
     e_list: np.ndarray
     e_category: np.ndarray
     e_price_id: np.ndarray
@@ -445,7 +465,6 @@ class CatalogIndex:
         c_draft = contracts["is_draft"].to_numpy(dtype=bool)
         e_contract = i_contract[entry_item]
         e_price = r_price[entry_row]
-        e_scale = entry_lcm // np.maximum(i_units[entry_item], 1)
         e_from = prices["from_day"].to_numpy(dtype=np.int64)[entry_row]
         e_to = _column(prices, "to_day", OPEN_END)[entry_row]
         e_tier = tiers.of(prices["tier"])[entry_row]
@@ -486,12 +505,16 @@ class CatalogIndex:
         iv_start = np.cumsum(iv_count) - iv_count
         plain = (e_tier[entry] == 0) & (e_min[entry] < 0)
         iv_simple = (np.bincount(owner, weights=~plain, minlength=len(iv_keys)) == 0) & exact[iv_group]
-        per_each = e_price * np.where(exact[entry_group], e_scale, 0)
+        entry_per_each = per_each(
+            e_price, np.maximum(i_units[entry_item], 1), np.where(exact[entry_group], entry_lcm, 0)
+        )
         iv_winner = np.full(len(iv_keys), NONE, dtype=np.int64)
         alone = iv_count == 1
         iv_winner[alone] = entry[iv_start[alone]]
         shared = np.flatnonzero(iv_count[owner] > 1)
-        ranked = shared[_rank(owner[shared], entry[shared], per_each, c_start, e_contract, c_rank, e_item, e_price_id)]
+        ranked = shared[
+            _rank(owner[shared], entry[shared], entry_per_each, c_start, e_contract, c_rank, e_item, e_price_id)
+        ]
         iv_winner[owner[ranked]] = entry[ranked]
         iv_winner[~exact[iv_group]] = NONE
 
@@ -518,7 +541,6 @@ class CatalogIndex:
             e_item=e_item,
             e_uom=i_uom[entry_item],
             e_units=i_units[entry_item],
-            e_scale=e_scale,
             e_list=i_list[entry_item],
             e_category=i_category[entry_item],
             e_price_id=e_price_id,
@@ -543,7 +565,7 @@ class CatalogIndex:
             key_span=span,
             item_vendor=i_vendor,
             item_mfr=i_mfr,
-            e_per_each=per_each,
+            e_per_each=entry_per_each,
         )
 
     def catalog_for(self, vendor_ids: Collection[int] | None = None) -> CatalogSlice:
@@ -613,7 +635,7 @@ class CatalogIndex:
 def _rank(
     owner: np.ndarray,
     entry: np.ndarray,
-    per_each: np.ndarray,
+    per_each_price: np.ndarray,
     c_start: np.ndarray,
     e_contract: np.ndarray,
     c_rank: np.ndarray,
@@ -622,7 +644,8 @@ def _rank(
 ) -> np.ndarray:
     """Per owner, the position of its winning entry: DESIGN §4.4 lowest per each, later start, lower number."""
     contract = e_contract[entry]
-    order = np.lexsort((e_price_id[entry], e_item[entry], c_rank[contract], -c_start[contract], per_each[entry], owner))
+    keys = deciding_order(per_each_price[entry], c_start[contract], c_rank[contract], e_item[entry], e_price_id[entry])
+    order = np.lexsort((*reversed(keys), owner))
     first = np.ones(len(order), dtype=bool)
     first[1:] = owner[order[1:]] != owner[order[:-1]]
     return order[first]
@@ -751,8 +774,8 @@ def _fits(*magnitudes: np.ndarray) -> np.ndarray:
 
 
 def _pack(line_uom: np.ndarray, item_uom: np.ndarray, units: np.ndarray) -> np.ndarray:
-    """DESIGN §4.3 per line and item: 1 for the same (or a blank) UOM, n for EA against a pack of n, else 0."""
-    return np.where((line_uom == 0) | (line_uom == item_uom), 1, np.where(line_uom == 1, units, 0))
+    """DESIGN §4.3 (contracts.pricing.pack_size) on UOM codes: EACH is code 1, a blank UOM code 0."""
+    return pack_size(line_uom, item_uom, units, each=EACH_CODE, blank=0)
 
 
 def reconcile_columns(
@@ -774,8 +797,7 @@ def reconcile_columns(
     resolved = [directory.resolve(name) for name in names]
     vendor_of_name = _ints([v if v is not None else NONE for v, _ in resolved])
     vendor = vendor_of_name[name_codes]
-    match_names = [str(m) for m in VendorMatch]
-    match = _ints([match_names.index(str(m)) for _, m in resolved])[name_codes]
+    match = _ints([MATCH_CODE[m] for _, m in resolved])[name_codes]
     vendor_category = {v.id: v.category_id for v in directory.vendors}
     vendor_cat = _ints([(vendor_category.get(v) if v is not None else None) or NONE for v, _ in resolved])[name_codes]
     has_contract = np.isin(vendor_of_name, index.vendors_with_contract)[name_codes]
@@ -803,11 +825,12 @@ def reconcile_columns(
     group[ask] = index.groups_of(vendor[ask], in_catalog[part[ask]], by_sku=False)
 
     # Spend for every line (DESIGN §4.7): the extended amount, else q * p; huge products are done in Python ints.
-    spend = np.where(has_extended, extended, 0)
-    product = ~has_extended & _fits(quantity, paid)
-    spend[product] = round_half_away(quantity[product] * paid[product], 10**6)
-    for k in np.flatnonzero(~has_extended & ~product).tolist():
-        spend[k] = _cents_int(cents(from_e4(int(quantity[k])) * from_e4(int(paid[k]))))
+    product = np.zeros(size, dtype=np.int64)
+    exact = ~has_extended & _fits(quantity, paid)
+    product[exact] = round_half_up_integers(quantity[exact] * paid[exact], E4_TIMES_E4_PER_CENT)
+    for k in np.flatnonzero(~has_extended & ~exact).tolist():
+        product[k] = _cents_int(cents(from_e4(int(quantity[k])) * from_e4(int(paid[k]))))
+    line_spend = spend(extended, has_extended, product)
 
     out.category[:] = vendor_cat
     # 2. Lines with matched items: the interval winners, else the join over the interval's candidates.
@@ -845,7 +868,7 @@ def reconcile_columns(
                 quantity=abs(line.quantity),
                 on=line.purchase_date,
             )
-            out.missed[k] = int(_mfr_missed(catalog, line, alternative).scaleb(2))
+            out.missed[k] = _cents_int(missed_savings_by_part(line, alternative))
 
     # 5. The rest through the keyed reference loop.
     rest = np.flatnonzero(out.todo)
@@ -863,24 +886,21 @@ def reconcile_columns(
     # Text answers as categoricals over their few distinct values: no string per line is built here.
     parts = pd.CategoricalDtype(pd.Index(part_values, dtype=object))
 
-    def text(codes: np.ndarray, values: list[str]) -> pd.Categorical:
-        return pd.Categorical.from_codes(codes, categories=pd.Index(values, dtype=object))
-
     return pd.DataFrame(
         {
             "vendor_id": vendor,
-            "vendor_match": text(match, match_names),
+            "vendor_match": pd.Categorical.from_codes(match, dtype=MATCH_TYPE),
             "sku_normalized": pd.Categorical.from_codes(sku_part, dtype=parts, validate=False),
             "mfr_part_normalized": pd.Categorical.from_codes(part, dtype=parts, validate=False),
-            "status": text(out.status, STATUSES),
-            "overcharge_cause": text(out.cause, CAUSES),
+            "status": pd.Categorical.from_codes(out.status, dtype=STATUS_TYPE),
+            "overcharge_cause": pd.Categorical.from_codes(out.cause, dtype=CAUSE_TYPE),
             "contract_id": out.contract,
             "item_id": out.item,
             "price_id": out.price,
             "category_id": out.category,
             "expected_unit_price_e4": out.expected,
             "list_price_e4": out.list_price,
-            "spend_cents": spend,
+            "spend_cents": line_spend,
             "savings_cents": out.savings,
             "overcharge_cents": out.overcharge,
             "missed_savings_cents": out.missed,
@@ -910,16 +930,16 @@ def _item_prices(
     winner = index.iv_winner[interval[quick]]
     found, joined_on, _ = index.participation(practice[lines[quick]], index.e_contract[winner])
     pack = _pack(uom[lines[quick]], index.e_uom[winner], index.e_units[winner])
-    taken = found & (joined_on <= days[lines[quick]]) & (pack > 0)
+    taken = practice_in(found, joined_on, True, days[lines[quick]]) & (pack > 0)
     slow = np.ones(len(lines), dtype=bool)
     slow[count == 0] = False
     slow[quick[taken]] = False
     slow_at = np.flatnonzero(slow)
-    won, best, n = _joined_winners(index, out, lines[slow_at], interval[slow_at], practice, days, uom, quantity)
+    won, best, packs = _joined_winners(index, out, lines[slow_at], interval[slow_at], practice, days, uom, quantity)
     won = np.concatenate([lines[quick[taken]], won])
     best = np.concatenate([winner[taken], best])
-    n = np.concatenate([pack[taken], n])
-    _settle(index, out, tolerance, won, best, n, group, days, quantity, paid)
+    packs = np.concatenate([pack[taken], packs])
+    _settle(index, out, tolerance, won, best, packs, group, days, quantity, paid)
 
 
 def _joined_winners(
@@ -943,15 +963,14 @@ def _joined_winners(
     # Candidates are in force and effective all through their interval: P in the contract on d is what is left.
     found, joined_on, tier = index.participation(practice[line], contract)
     pack = _pack(uom[line], index.e_uom[entry], index.e_units[entry])
-    own = found & (joined_on <= d) & (pack > 0)
-    # Tier per contract: P's own tier rows when the contract has any on d, else the tier-blank rows (§4.4).
+    own = practice_in(found, joined_on, True, d) & (pack > 0)
+    # Tier per contract: whether P's tier has rows on the contract (line by line: the owner, then the contract).
     row_tier = index.e_tier[entry]
     block = np.concatenate(([0], np.cumsum((owner[1:] != owner[:-1]) | (contract[1:] != contract[:-1]))))
     own_tier = own & (tier > 0) & (row_tier == tier)
     has_own_tier = (np.bincount(block, weights=own_tier) > 0)[block]
-    keep = own & np.where(has_own_tier, row_tier == tier, row_tier == 0)
-    minimum = index.e_min[entry]
-    keep &= (minimum < 0) | (minimum * pack <= np.abs(quantity[line]))
+    keep = own & keeps_tier(row_tier, tier, has_own_tier, blank=0)
+    keep &= min_qty_allows(index.e_min[entry], quantity[line], pack)
 
     kept = np.flatnonzero(keep)
     ranks = (index.e_per_each, index.c_start, index.e_contract, index.c_rank, index.e_item, index.e_price_id)
@@ -968,88 +987,87 @@ def _settle(
     tolerance: Tolerance,
     won: np.ndarray,
     best_entry: np.ndarray,
-    n: np.ndarray,
+    pack: np.ndarray,
     group: np.ndarray,
     days: np.ndarray,
     quantity: np.ndarray,
     paid: np.ndarray,
 ) -> None:
     """Status (DESIGN §4.6) and money (§4.7) of lines priced by an item row: the entry that won, the pack size."""
-    c = index.e_price[best_entry]
+    contract_price = index.e_price[best_entry]
     list_price = index.e_list[best_entry]
     q, p = quantity[won], paid[won]
-    rel_num, rel_den = tolerance.relative.as_integer_ratio()
     # Rows whose products could leave int64 go to the keyed loop, which works in Decimal.
-    paid_float = np.abs(p).astype(np.float64) * n
-    largest = paid_float + np.maximum(c, list_price)
-    safe = (largest * np.abs(q) < _MONEY_LIMIT) & (largest * max(rel_den, rel_num) < _MONEY_LIMIT)
+    relative_numerator, relative_denominator = tolerance.relative.as_integer_ratio()
+    largest = np.abs(p).astype(np.float64) * pack + np.maximum(contract_price, list_price)
+    safe = (largest * np.abs(q) < _MONEY_LIMIT) & (
+        largest * max(relative_denominator, relative_numerator) < _MONEY_LIMIT
+    )
+    absolute = e4(tolerance.absolute)
+    if absolute is None:
+        safe[:] = False
     if not safe.all():
         out.todo[won[~safe]] = True
-        won, best_entry, n, c, list_price, q, p = (a[safe] for a in (won, best_entry, n, c, list_price, q, p))
-    # Lines in the item's own UOM (n = 1, the usual case) need no products by n.
-    packed = not bool((n == 1).all())
-    paid_item = p * n if packed else p
+        won, best_entry, pack, contract_price, list_price, q, p = (
+            a[safe] for a in (won, best_entry, pack, contract_price, list_price, q, p)
+        )
     out.contract[won] = index.c_id[index.e_contract[best_entry]]
     out.item[won] = index.e_item[best_entry]
     out.price[won] = index.e_price_id[best_entry]
     category = index.e_category[best_entry]
     out.category[won] = np.where(category >= 0, category, out.category[won])
-    out.expected[won] = c
+    out.expected[won] = contract_price
     out.list_price[won] = list_price
 
-    def per(at: np.ndarray) -> np.ndarray | int:
-        # e4 x e4 products to cents, per unit of the item's UOM: divide by n * 10**6.
-        return n[at] * 10**6 if packed else 10**6
-
     listed = np.flatnonzero(list_price >= 0)
-    savings = (list_price[listed] - paid_item[listed]) * q[listed]
-    out.savings[won[listed]] = round_half_away(savings, per(listed))
+    numerator, denominator = price_difference_amount(list_price[listed], p[listed], q[listed], pack[listed])
+    out.savings[won[listed]] = round_half_up_integers(numerator, denominator * E4_TIMES_E4_PER_CENT)
 
-    # DESIGN §4.6: overcharged when p > c + max(absolute, relative * c), all in e4 times the relative denominator.
-    absolute = e4(tolerance.absolute)
-    if absolute is None:
-        out.todo[won] = True
-        return
-    allowed = np.maximum(absolute * rel_den, rel_num * c)
-    over = paid_item * rel_den > c * rel_den + allowed
+    paid_item = p * pack
+    allowance = tolerance.allowance(contract_price, absolute)
+    over = tolerance.exceeded(paid_item, contract_price, allowance)
     out.status[won] = np.where(over, _OVERCHARGED, _ON_CONTRACT)
     hit = np.flatnonzero(over)
     if not len(hit):
         return
-    overcharge = round_half_away((paid_item[hit] - c[hit]) * q[hit], per(hit))
+    numerator, denominator = price_difference_amount(contract_price[hit], p[hit], q[hit], pack[hit])
+    overcharge = round_half_up_integers(-numerator, denominator * E4_TIMES_E4_PER_CENT)
     out.overcharge[won[hit]] = overcharge
     out.missed[won[hit]] = overcharge
+    out.cause[won[hit]] = _overcharge_causes(
+        index, tolerance, group[won[hit]], best_entry[hit], paid_item[hit], allowance[hit], days[won[hit]]
+    )
 
-    # Overcharge cause (DESIGN §4.6), over every row of the overcharged lines' groups.
-    hit_group = group[won[hit]]
-    k, entry = _spans(index.group_start[hit_group], index.group_count[hit_group])
-    deciding = best_entry[hit][k]
-    x = paid_item[hit][k]
-    tol = allowed[hit][k]
-    matches = np.abs(x - index.e_price[entry]) * rel_den <= tol
-    rd = days[won[hit]][k]
-    rc = index.e_contract[entry]
-    same_product = (index.e_uom[entry] == index.e_uom[deciding]) & (index.e_units[entry] == index.e_units[deciding])
-    ended = (index.e_to[entry] < rd) | (index.c_end[rc] < rd)
-    old = same_product & ~index.c_draft[rc] & (index.e_from[entry] < rd) & ended & matches
-    effective = (index.e_from[entry] <= rd) & (rd <= index.e_to[entry])
-    wrong = (
-        (index.e_item[entry] == index.e_item[deciding]) & effective & (index.e_tier[entry] != index.e_tier[deciding])
+
+def _overcharge_causes(
+    index: CatalogIndex,
+    tolerance: Tolerance,
+    line_group: np.ndarray,
+    deciding: np.ndarray,
+    paid_item: np.ndarray,
+    allowance: np.ndarray,
+    line_day: np.ndarray,
+) -> np.ndarray:
+    """DESIGN §4.6 causes of overcharged lines (contracts.pricing), over every row of each line's group."""
+    line, entry = _spans(index.group_start[line_group], index.group_count[line_group])
+    deciding_entry = deciding[line]
+    day = line_day[line]
+    contract = index.e_contract[entry]
+    matches = tolerance.matches(paid_item[line], index.e_price[entry], allowance[line])
+    same = same_product(
+        index.e_uom[entry], index.e_units[entry], index.e_uom[deciding_entry], index.e_units[deciding_entry]
     )
-    wrong &= matches
-    any_old = np.bincount(k, weights=old, minlength=len(hit)) > 0
-    any_wrong = np.bincount(k, weights=wrong, minlength=len(hit)) > 0
-    lp = list_price[hit]
-    not_loaded = (lp >= 0) & (np.abs(paid_item[hit] - lp) * rel_den <= allowed[hit])
-    out.cause[won[hit]] = np.select(
-        [any_old, any_wrong, not_loaded],
-        [
-            CAUSES.index(OverchargeCause.OLD_PRICE),
-            CAUSES.index(OverchargeCause.WRONG_TIER),
-            CAUSES.index(OverchargeCause.NOT_LOADED),
-        ],
-        CAUSES.index(OverchargeCause.PRICE_ERROR),
+    old = same & earlier_price(
+        index.c_draft[contract], index.c_end[contract], index.e_from[entry], index.e_to[entry], day
     )
+    wrong = (index.e_item[entry] == index.e_item[deciding_entry]) & other_tier_price(
+        effective_on(index.e_from[entry], index.e_to[entry], day), index.e_tier[entry], index.e_tier[deciding_entry]
+    )
+    any_old = np.bincount(line, weights=old & matches, minlength=len(deciding)) > 0
+    any_wrong = np.bincount(line, weights=wrong & matches, minlength=len(deciding)) > 0
+    list_price = index.e_list[deciding]
+    not_loaded = (list_price >= 0) & tolerance.matches(paid_item, list_price, allowance)
+    return _CAUSE_BY_PRIORITY[overcharge_cause(any_old, any_wrong, not_loaded)]
 
 
 def _percent_off(
@@ -1080,32 +1098,25 @@ def _percent_off(
         )
         for v, p, d in distinct.tolist()
     ]
-    status = np.array(
-        [
-            _ON_CONTRACT
-            if a.rule == "percent_off"
-            else _NOT_PARTICIPATING
-            if a.rule == "not_participating"
-            else _OFF_CONTRACT
-            for a in answers
-        ],
-        dtype=np.int64,
-    )[inverse]
-    contract = np.array([a.contract.id if a.contract is not None else NONE for a in answers], dtype=np.int64)[inverse]
+    status = _ints([STATUS_CODE[STATUS_OF_RULE[a.rule]] for a in answers])[inverse]
+    contract = _ints([a.contract.id if a.contract is not None else NONE for a in answers])[inverse]
     ratios = [a.discount_pct.as_integer_ratio() if a.discount_pct is not None else (0, 1) for a in answers]
-    k_num = np.array([r[0] for r in ratios], dtype=np.int64)[inverse]
-    k_den = np.array([r[1] for r in ratios], dtype=np.int64)[inverse]
+    discount = (_ints([r[0] for r in ratios])[inverse], _ints([r[1] for r in ratios])[inverse])
     q, p = quantity[lines], paid[lines]
-    safe = _fits(q, p, np.maximum(k_num, 1))
+    safe = _fits(q, p, np.maximum(discount[0], 1))
     out.todo[lines[~safe]] = True
     out.status[lines] = status
     out.contract[lines] = contract
-    on_contract = safe & (status == _ON_CONTRACT)
-    # p * q * k / (1 - k) with k = pct / 100: p * q * pct / (100 - pct); p * q * k on not_participating lines.
-    savings_den = np.maximum(100 * k_den - k_num, 1) * 10**6
-    out.savings[lines[on_contract]] = round_half_away((p * q * k_num)[on_contract], savings_den[on_contract])
-    missing = safe & (status == _NOT_PARTICIPATING)
-    out.missed[lines[missing]] = round_half_away((p * q * k_num)[missing], (100 * k_den * 10**6)[missing])
+    on_contract = np.flatnonzero(safe & (status == _ON_CONTRACT))
+    numerator, denominator = percent_off_savings_amount(
+        p[on_contract], q[on_contract], (discount[0][on_contract], discount[1][on_contract])
+    )
+    out.savings[lines[on_contract]] = round_half_up_integers(numerator, denominator * E4_TIMES_E4_PER_CENT)
+    missing = np.flatnonzero(safe & (status == STATUS_CODE[Status.NOT_PARTICIPATING]))
+    numerator, denominator = percent_off_missed_amount(
+        p[missing], q[missing], (discount[0][missing], discount[1][missing])
+    )
+    out.missed[lines[missing]] = round_half_up_integers(numerator, denominator * E4_TIMES_E4_PER_CENT)
 
 
 def _line_inputs(
@@ -1142,8 +1153,8 @@ def _cents_int(amount: Decimal) -> int:
 
 
 def _store_result(out: _Out, k: int, result: LineResult) -> None:
-    out.status[k] = STATUSES.index(result.status)
-    out.cause[k] = CAUSES.index(result.overcharge_cause)
+    out.status[k] = STATUS_CODE[result.status]
+    out.cause[k] = CAUSE_CODE[result.overcharge_cause]
     out.contract[k] = result.contract_id if result.contract_id is not None else NONE
     out.item[k] = result.item_id if result.item_id is not None else NONE
     out.price[k] = result.price_id if result.price_id is not None else NONE

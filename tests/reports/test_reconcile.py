@@ -11,15 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts.pricing import CatalogSlice, ContractTerms, ItemTerms, ParticipationTerms, PriceRow
-from reports.reconcile import (
-    LineInput,
-    Tolerance,
-    VendorDirectory,
-    VendorRecord,
-    reconcile_line,
-    repeat_key,
-)
+from contracts.pricing import CatalogSlice, ContractTerms, ItemTerms, ParticipationTerms, PriceRow, Tolerance
+from reports.reconcile import LineInput, VendorDirectory, VendorRecord, reconcile_line
 from reports.reconcile_bulk import CatalogIndex, catalog_frames, reconcile_batch
 
 PRACTICE = 10
@@ -297,18 +290,6 @@ def test_vendor_marked_non_gpo_is_not_fuzzy_matched():
     directory = VendorDirectory(vendors=DIRECTORY.vendors, non_gpo_names=frozenset({"acme medicall"}))
 
     assert directory.resolve("Acme Medicall") == (None, "")
-
-
-def test_repeat_key_needs_an_invoice_number():
-    assert (
-        repeat_key(invoice_number=" ", sku_normalized="A", purchase_date=D, quantity=Decimal(1), unit_price=Decimal(1))
-        is None
-    )
-    assert repeat_key(
-        invoice_number="INV1", sku_normalized="A", purchase_date=D, quantity=Decimal("1.0"), unit_price=Decimal("2.50")
-    ) == repeat_key(
-        invoice_number="INV1", sku_normalized="A", purchase_date=D, quantity=Decimal("1"), unit_price=Decimal("2.5")
-    )
 
 
 # --- property: the bulk path agrees with the one-line reference ---
