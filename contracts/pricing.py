@@ -64,6 +64,12 @@ def _larger(first: Values, second: Values) -> Values:
     return max(first, second)
 
 
+def _smaller(first: Values, second: Values) -> Values:
+    if isinstance(first, np.ndarray) or isinstance(second, np.ndarray):
+        return np.minimum(first, second)
+    return min(first, second)
+
+
 def in_force(is_draft: Values, start: Values, end: Values, on: Values) -> Values:
     """DESIGN §4: a contract is in force on d when it is not a draft and start <= d <= end (both inclusive)."""
     return (is_draft ^ True) & (start <= on) & (on <= end)
@@ -75,6 +81,17 @@ def effective_on(effective_from: Values, effective_to: Values, on: Values) -> Va
     An open end is given as a day after every purchase (date.max, or a large day number in arrays).
     """
     return (effective_from <= on) & (on <= effective_to)
+
+
+def applicable_days(
+    contract_start: Values, contract_end: Values, effective_from: Values, effective_to: Values
+) -> tuple[Values, Values]:
+    """The first and last day a price row applies: its contract in force and the row effective (DESIGN §4, §4.4).
+
+    For a contract that is not a draft, `in_force(...) & effective_on(...)` holds on d exactly when
+    first <= d <= last (a property test holds it); the bulk path cuts its time lines at these days.
+    """
+    return _larger(contract_start, effective_from), _smaller(contract_end, effective_to)
 
 
 def practice_in(has_participation: Values, joined_on: Values, contract_in_force: Values, on: Values) -> Values:

@@ -17,9 +17,9 @@ from contracts.selectors import item_prices_for_practice
 from gpo.members.models import Practice
 from reports.models import PurchaseLine
 from reports.reconcile import LineInput
-from reports.reconcile_bulk import reconcile_batch
 from reports.services.reconciliation import reconcile_context_load
 from tests.factories import ContractFactory, ContractItemFactory, ContractPriceFactory, ParticipationFactory
+from tests.reports.bulk_engine import reconcile_batch
 
 pytestmark = pytest.mark.django_db
 
