@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -27,6 +29,9 @@ class PurchaseUpload(TimeStampedModel):
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
+    # The id every URL, API answer and link uses (SECURITY.md item 16): random, so one upload's address tells nothing
+    # about another's. The integer primary key stays inside the server (lines, tasks, audit).
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     practice = models.ForeignKey("members.Practice", on_delete=models.PROTECT, related_name="uploads")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="uploads"

@@ -38,6 +38,7 @@ class RejectedRowSerializer(serializers.Serializer):
 
 
 class PurchaseUploadSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
     practice: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     filename = serializers.CharField(source="original_filename", read_only=True)
     file_total = serializers.SerializerMethodField()
@@ -85,6 +86,7 @@ class UploadCreateInputSerializer(serializers.Serializer):
 
 
 class PurchaseLineSerializer(serializers.ModelSerializer):
+    id = serializers.SerializerMethodField()
     row = serializers.IntegerField(source="row_number")
     vendor = serializers.SerializerMethodField()
     quantity = serializers.SerializerMethodField()
@@ -92,7 +94,7 @@ class PurchaseLineSerializer(serializers.ModelSerializer):
     extended_amount = serializers.SerializerMethodField()
     spend = serializers.SerializerMethodField()
     overcharge_cause = serializers.SerializerMethodField()
-    repeat_of = serializers.IntegerField(source="repeat_of_id", allow_null=True)
+    repeat_of = serializers.SerializerMethodField()
     contract = serializers.SerializerMethodField()
     expected_unit_price = serializers.SerializerMethodField()
     list_price = serializers.SerializerMethodField()
@@ -128,6 +130,12 @@ class PurchaseLineSerializer(serializers.ModelSerializer):
             "po_number",
         ]
         read_only_fields = fields
+
+    def get_id(self, line: PurchaseLine) -> str:
+        return line_reference(line)
+
+    def get_repeat_of(self, line: PurchaseLine) -> str | None:
+        return line_reference(line.repeat_of) if line.repeat_of_id is not None and line.repeat_of else None
 
     def get_vendor(self, line: PurchaseLine) -> str | None:
         return line.vendor.slug if line.vendor_id is not None and line.vendor is not None else None
@@ -166,6 +174,15 @@ class PurchaseLineSerializer(serializers.ModelSerializer):
         return money_str(line.missed_savings)
 
 
+def line_reference(line: PurchaseLine) -> str:
+    """How a line is named outside the server: its upload's public id and its row, e.g. "6f1c…:12".
+
+    Lines have no random id of their own (a UUID column would slow the line store's COPY of a million lines); the
+    upload's public id makes the reference as hard to guess, and the row is what the user sees in the file.
+    """
+    return f"{line.upload.public_id}:{line.row_number}"
+
+
 def _date_param(request: Request, name: str) -> date | None:
     value = request.query_params.get(name)
     if not value:
@@ -187,6 +204,9 @@ class UploadViewSet(
 
     selector = staticmethod(upload_list)
     serializer_class = PurchaseUploadSerializer
+    # Addressed by the random public id (SECURITY.md item 16); an integer or malformed id answers 404.
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         if self.action == "create":
@@ -208,7 +228,7 @@ class UploadViewSet(
             file=data.validated_data["file"],
             sheet=data.validated_data.get("sheet") or None,
         )
-        upload = upload_get(user=request.user, upload_id=upload.id)
+        upload = upload_get(user=request.user, public_id=upload.public_id)
         return Response(PurchaseUploadDetailSerializer(upload).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance: PurchaseUpload) -> None:
@@ -225,11 +245,10 @@ class UploadViewSet(
         responses=PurchaseLineSerializer(many=True),
     )
     @action(detail=True, methods=["get"])
-    def lines(self, request: Request, pk: str | None = None) -> Response:
+    def lines(self, request: Request, id: str | None = None) -> Response:
         """The upload's lines with their reconciliation result, in file order."""
         queryset = line_list(
-            user=request.user,
-            upload_id=int(pk or 0),
+            upload=upload_get(user=request.user, public_id=id or ""),
             status=request.query_params.get("status") or None,
             vendor=request.query_params.get("vendor") or None,
             category=request.query_params.get("category") or None,
@@ -241,15 +260,15 @@ class UploadViewSet(
 
     @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes})
     @action(detail=True, methods=["get"], url_path="rejected.xlsx")
-    def rejected_rows(self, request: Request, pk: str | None = None) -> HttpResponse:
+    def rejected_rows(self, request: Request, id: str | None = None) -> HttpResponse:
         """The rejected rows as xlsx: the original cells plus row, column and reason, to fix and re-upload."""
-        upload = upload_get(user=request.user, upload_id=int(pk or 0))
-        rows = rejected_row_list(user=request.user, upload_id=upload.id)
+        upload = upload_get(user=request.user, public_id=id or "")
+        rows = rejected_row_list(upload=upload)
         content = rejected_rows_xlsx(
             headers=_original_headers(upload),
             rows=((r.row_number, r.values, r.column, r.reason) for r in rows),
         )
-        return xlsx_download(content, filename=f"upload-{upload.id}-rejected-rows.xlsx")
+        return xlsx_download(content, filename=f"upload-{upload.public_id}-rejected-rows.xlsx")
 
 
 def _original_headers(upload: PurchaseUpload) -> list[str]:

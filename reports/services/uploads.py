@@ -157,7 +157,8 @@ def _duplicate_check(*, practice: Practice, sha256: str) -> None:
 def _duplicate_error(first: PurchaseUpload) -> ConflictError:
     when = timezone.localtime(first.created_at).date().isoformat()
     return ConflictError(
-        f"This file was already uploaded on {when} as upload #{first.id}", extra={"upload_id": first.id}
+        f"This file was already uploaded on {when} as {first.original_filename} (upload {first.public_id})",
+        extra={"upload_id": str(first.public_id)},
     )
 
 

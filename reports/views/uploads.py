@@ -6,6 +6,7 @@ import secrets
 import tempfile
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from django import forms
 from django.conf import settings
@@ -172,17 +173,17 @@ def upload_submit_page(request: HttpRequest) -> HttpResponse:
         _staged_discard(request)
     if mapping != entry.get("detected"):
         upload_mapping_save(practice=practice, header_signature=entry["header_signature"], mapping=mapping)
-    return redirect("upload-page", upload_id=upload.id)
+    return redirect("upload-page", upload_id=upload.public_id)
 
 
 @login_required
-def upload_detail_page(request: HttpRequest, upload_id: int) -> HttpResponse:
+def upload_detail_page(request: HttpRequest, upload_id: UUID) -> HttpResponse:
     """One upload: live progress, summary, rejected rows and the reconciled lines."""
-    upload = upload_get(user=request.user, upload_id=upload_id)
+    upload = upload_get(user=request.user, public_id=upload_id)
     status = request.GET.get("status", "")
     if status not in PurchaseLine.Status.values:
         status = ""
-    page = Paginator(line_list(user=request.user, upload_id=upload.id, status=status or None), LINES_PER_PAGE)
+    page = Paginator(line_list(upload=upload, status=status or None), LINES_PER_PAGE)
     context = {
         "upload": upload,
         "running": upload.status not in {upload.Status.DONE, upload.Status.FAILED},
@@ -192,20 +193,20 @@ def upload_detail_page(request: HttpRequest, upload_id: int) -> HttpResponse:
         "statuses": PurchaseLine.Status.choices,
         "can_delete": has_practice_role(request.user, upload.practice, [Role.FINANCE])
         or is_coalition_staff(request.user),
-        "api_url": reverse("upload-detail", kwargs={"pk": upload.id}),
-        "rejected_url": reverse("upload-rejected-rows", kwargs={"pk": upload.id}),
+        "api_url": reverse("upload-detail", kwargs={"id": upload.public_id}),
+        "rejected_url": reverse("upload-rejected-rows", kwargs={"id": upload.public_id}),
     }
     return render(request, "reports/uploads/detail.html", context)
 
 
 @login_required
 @require_POST
-def upload_delete_page(request: HttpRequest, upload_id: int) -> HttpResponse:
+def upload_delete_page(request: HttpRequest, upload_id: UUID) -> HttpResponse:
     """Delete an upload and its lines (finance of its practice or coalition staff)."""
-    upload = upload_get(user=request.user, upload_id=upload_id)
+    upload = upload_get(user=request.user, public_id=upload_id)
     name = upload.original_filename
     upload_delete(upload=upload, user=request.user)
-    messages.success(request, f"Deleted upload #{upload_id} ({name}) and its lines.")
+    messages.success(request, f"Deleted the upload of {name} and its lines.")
     return redirect("uploads")
 
 
@@ -213,6 +214,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("uploads/", upload_list_page, name="uploads"),
     path("uploads/preview", upload_preview_page, name="upload-preview"),
     path("uploads/submit", upload_submit_page, name="upload-submit"),
-    path("uploads/<int:upload_id>/", upload_detail_page, name="upload-page"),
-    path("uploads/<int:upload_id>/delete", upload_delete_page, name="upload-delete"),
+    # The upload's public id (SECURITY.md item 16): an integer id is not an address any more and answers 404.
+    path("uploads/<uuid:upload_id>/", upload_detail_page, name="upload-page"),
+    path("uploads/<uuid:upload_id>/delete", upload_delete_page, name="upload-delete"),
 ]

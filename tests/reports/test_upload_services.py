@@ -172,8 +172,8 @@ def test_png_renamed_csv_is_refused_by_content(practice_a, finance_a, settings):
 def test_same_file_again_is_a_conflict_pointing_at_the_first_upload(processed_upload, practice_a, finance_a):
     with pytest.raises(ConflictError) as caught:
         upload_create(practice=practice_a, user=finance_a, file=csv_upload(name="renamed.csv"))
-    assert caught.value.extra == {"upload_id": processed_upload.id}
-    assert f"as upload #{processed_upload.id}" in caught.value.message
+    assert caught.value.extra == {"upload_id": str(processed_upload.public_id)}
+    assert f"(upload {processed_upload.public_id})" in caught.value.message
     assert PurchaseUpload.objects.count() == 1
 
 
