@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from contracts import pricing
 from gpo.db import TimeStampedModel
 
 
@@ -121,12 +122,8 @@ class PurchaseLine(models.Model):
         UOM_MISMATCH = "uom_mismatch", "UOM mismatch"
         NON_GPO_VENDOR = "non_gpo_vendor", "Non-GPO vendor"
 
-    class OverchargeCause(models.TextChoices):
-        NONE = "", "—"
-        OLD_PRICE = "old_price", "Old price"
-        WRONG_TIER = "wrong_tier", "Wrong tier"
-        NOT_LOADED = "not_loaded", "Contract price not loaded (list price charged)"
-        PRICE_ERROR = "price_error", "Price error"
+    # DESIGN §4.6: the causes are the pricing engine's (contracts.pricing), in the priority it gives them.
+    OverchargeCause = pricing.OverchargeCause
 
     class VendorMatch(models.TextChoices):
         NONE = "", "Unresolved"
