@@ -23,6 +23,7 @@ from gpo.xlsx import xlsx_download
 from reports import ingest
 from reports.models import PurchaseLine, PurchaseUpload
 from reports.selectors.uploads import line_list, rejected_row_list, upload_get, upload_list
+from reports.services.upload_recovery import upload_retry
 from reports.services.uploads import upload_create, upload_delete
 from reports.upload_exports import rejected_rows_xlsx
 
@@ -257,6 +258,14 @@ class UploadViewSet(
         )
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(PurchaseLineSerializer(page, many=True).data)
+
+    @extend_schema(request=None, responses={202: PurchaseUploadDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, id: str | None = None) -> Response:
+        """Process a failed upload again from its kept original: 202 with the upload, 409 unless it failed."""
+        upload = upload_retry(upload=upload_get(user=request.user, public_id=id or ""), user=request.user)
+        upload = upload_get(user=request.user, public_id=upload.public_id)
+        return Response(PurchaseUploadDetailSerializer(upload).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes})
     @action(detail=True, methods=["get"], url_path="rejected.xlsx")

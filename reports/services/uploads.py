@@ -20,11 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from gpo.errors import ApplicationError, ConflictError, PayloadTooLargeError
@@ -50,6 +51,8 @@ UploadSource = UploadedFile | str | os.PathLike[str]
 
 # Share of the progress bar spent parsing; the rest is storing and reconciling.
 PARSE_PROGRESS_SHARE = 70
+# First key of the advisory locks that claim an upload for processing (the second is its id); line_store uses 4_710_213.
+UPLOAD_CLAIM_NAMESPACE = 4_710_214
 _CHUNK = 1024 * 1024
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -148,10 +151,13 @@ def _format_check(path: Path, *, filename: str) -> str:
     return file_format
 
 
-def _duplicate_check(*, practice: Practice, sha256: str) -> None:
-    first = PurchaseUpload.objects.filter(practice=practice, sha256=sha256).first()
-    if first is not None:
-        raise _duplicate_error(first)
+def _live_upload_of(*, practice: Practice, sha256: str) -> PurchaseUpload | None:
+    """The practice's upload of this file that blocks it (done or in flight; a failed one never blocks)."""
+    return (
+        PurchaseUpload.objects.filter(practice=practice, sha256=sha256)
+        .exclude(status=PurchaseUpload.Status.FAILED)
+        .first()
+    )
 
 
 def _duplicate_error(first: PurchaseUpload) -> ConflictError:
@@ -206,7 +212,6 @@ def upload_create(
     original_filename = filename_sanitise(filename or _source_name(file))
     with _staged(file) as (path, sha256, size):
         file_format = _format_check(path, filename=original_filename)
-        _duplicate_check(practice=practice, sha256=sha256)
         upload = PurchaseUpload(
             practice=practice,
             uploaded_by=user,
@@ -223,15 +228,17 @@ def upload_create(
             upload.original_file.save("upload", File(handle), save=False)
     stored_name = upload.original_file.name
     try:
-        upload.full_clean(exclude=["original_file"])
+        # The same file twice is refused by the unique constraint itself, never by a look beforehand: a look passes
+        # for both of two simultaneous uploads (and full_clean's constraint check is such a look, so it is left to
+        # the database).
+        upload.full_clean(exclude=["original_file"], validate_constraints=False)
         with transaction.atomic():
             upload.save()
     except Exception as exc:
         upload.original_file.storage.delete(stored_name)
-        if isinstance(exc, IntegrityError):  # a concurrent upload of the same file won the race
-            first = PurchaseUpload.objects.filter(practice=practice, sha256=sha256).first()
-            if first is not None:
-                raise _duplicate_error(first) from exc
+        first = _live_upload_of(practice=practice, sha256=sha256) if isinstance(exc, IntegrityError) else None
+        if first is not None:
+            raise _duplicate_error(first) from exc
         raise
     _audit(upload=upload, action=UploadAuditEntry.Action.RECEIVED, user=user)
     if enqueue:
@@ -311,7 +318,8 @@ def _progress_writer(upload_id: int, *, start: int, share: int) -> Callable[[int
         value = start + share * max(0, min(100, int(percent))) // 100
         if value != last[0]:
             last[0] = value
-            PurchaseUpload.objects.filter(pk=upload_id).update(progress=value)
+            # updated_at is the upload's sign of life for the sweeper (uploads_sweep_stale).
+            PurchaseUpload.objects.filter(pk=upload_id).update(progress=value, updated_at=timezone.now())
 
     return write
 
@@ -382,6 +390,9 @@ def _rejected_rows_insert(upload: PurchaseUpload, errors: list[Any]) -> None:
 def _failure_reason(exc: BaseException) -> str:
     if isinstance(exc, ingest.IngestError | ApplicationError):
         return str(exc)
+    if isinstance(exc, SoftTimeLimitExceeded):
+        minutes = settings.UPLOAD_TASK_SOFT_TIME_LIMIT // 60
+        return f"Processing took longer than {minutes} minutes and was stopped; nothing was stored. Split the file."
     first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"Processing failed and nothing was stored ({type(exc).__name__}: {first_line})"[:500]
 
@@ -389,8 +400,10 @@ def _failure_reason(exc: BaseException) -> str:
 def upload_process(*, upload_id: int, practice_id: int | None = None) -> PurchaseUpload:
     """Parse a stored upload and keep its lines and rejected rows in one transaction, then reconcile them.
 
-    Idempotent: a done upload is left alone; a retried one starts from no lines. Any failure rolls back every
-    line and rejected row and marks the upload failed with the reason (DESIGN.md section 5).
+    Idempotent, for a broker that redelivers: a done upload is left alone, and so is one that a live worker is
+    processing (it holds the upload's claim); a redelivered one starts again from no lines. A run that keeps being
+    interrupted fails after settings.UPLOAD_MAX_ATTEMPTS. Any failure rolls back every line and rejected row and
+    marks the upload failed with the reason (DESIGN.md section 5).
     """
     upload = PurchaseUpload.objects.select_related("practice").get(pk=upload_id)
     if practice_id is not None and upload.practice_id != practice_id:
@@ -398,11 +411,98 @@ def upload_process(*, upload_id: int, practice_id: int | None = None) -> Purchas
         raise PermissionDenied(f"Upload {upload_id} does not belong to practice {practice_id}.")
     if upload.status == PurchaseUpload.Status.DONE:
         return upload
-    PurchaseUpload.objects.filter(pk=upload.pk).update(status=PurchaseUpload.Status.PARSING, progress=0, error="")
+    with upload_claim(upload.pk, wait_seconds=settings.UPLOAD_CLAIM_WAIT_SECONDS) as claimed:
+        upload.refresh_from_db()
+        if not claimed or upload.status == PurchaseUpload.Status.DONE:
+            return upload  # another worker is on it, or finished it meanwhile
+        if _run_begin(upload):
+            _upload_run(upload)
+    upload.refresh_from_db()
+    return upload
+
+
+@contextlib.contextmanager
+def upload_claim(upload_pk: int, *, wait_seconds: float = 0) -> Iterator[bool]:
+    """Hold the upload's processing claim while the block runs; yields False when someone else holds it.
+
+    On PostgreSQL a session advisory lock: it is released when the holder's connection closes, so a worker that is
+    killed never keeps the claim for long. Its database session can outlive it by a statement (the server notices
+    the lost client when the statement ends), so a redelivered task waits up to `wait_seconds` for the claim.
+    SQLite serves one process: always claimed.
+    """
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    claimed = _claim_take(upload_pk, wait_seconds)
+    try:
+        yield claimed
+    finally:
+        if claimed:
+            with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [UPLOAD_CLAIM_NAMESPACE, upload_pk])
+
+
+def _claim_take(upload_pk: int, wait_seconds: float) -> bool:
+    key = [UPLOAD_CLAIM_NAMESPACE, upload_pk]
+    if wait_seconds <= 0:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
+            return bool(cursor.fetchone()[0])
+    try:
+        # A session lock taken inside a (sub)transaction outlives it; the wait limit is put back at once.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('lock_timeout')")
+            previous = cursor.fetchone()[0]
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{int(wait_seconds * 1000)}ms"])
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", key)
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
+    except OperationalError:  # lock_timeout: a live worker holds it
+        return False
+    return True
+
+
+def _run_begin(upload: PurchaseUpload) -> bool:
+    """Count a new processing run and mark the upload parsing; False (upload failed or left) when it must not run."""
+    attempts = upload.attempts + 1
+    if attempts > settings.UPLOAD_MAX_ATTEMPTS:
+        reason = (
+            f"Processing was interrupted {upload.attempts} times (the worker stopped mid-upload) and nothing was "
+            "stored: the file may be too large for the workers. Split it, or retry it."
+        )
+        _fail(upload, reason)
+        return False
+    try:
+        with transaction.atomic():
+            PurchaseUpload.objects.filter(pk=upload.pk).update(
+                status=PurchaseUpload.Status.PARSING,
+                progress=0,
+                error="",
+                attempts=attempts,
+                updated_at=timezone.now(),
+            )
+    except IntegrityError:
+        # A failed upload being run again while a newer upload of the same file is live: that one counts.
+        return False
+    upload.attempts = attempts
+    return True
+
+
+def _fail(upload: PurchaseUpload, reason: str) -> None:
+    """Mark the upload failed with a reason the user can act on, and record it in the audit trail."""
+    now = timezone.now()
+    PurchaseUpload.objects.filter(pk=upload.pk).update(
+        status=PurchaseUpload.Status.FAILED, error=reason, finished_at=now, updated_at=now
+    )
+    upload.refresh_from_db()
+    _audit(upload=upload, action=UploadAuditEntry.Action.FAILED, detail=upload.error)
+
+
+def _upload_run(upload: PurchaseUpload) -> None:
+    """One processing run: parse, then store and reconcile in one transaction; a failure stores nothing."""
     try:
         result, context = _upload_parse(upload)
         PurchaseUpload.objects.filter(pk=upload.pk).update(
-            status=PurchaseUpload.Status.RECONCILING, progress=PARSE_PROGRESS_SHARE + 5
+            status=PurchaseUpload.Status.RECONCILING, progress=PARSE_PROGRESS_SHARE + 5, updated_at=timezone.now()
         )
         with transaction.atomic():
             _upload_store(upload, result, context)
@@ -412,15 +512,8 @@ def upload_process(*, upload_id: int, practice_id: int | None = None) -> Purchas
             upload.save(update_fields=["status", "progress", "finished_at", "updated_at"])
             _audit(upload=upload, action=UploadAuditEntry.Action.PROCESSED)
     except Exception as exc:
-        logger.exception("upload %s failed", upload_id)
-        PurchaseUpload.objects.filter(pk=upload.pk).update(
-            status=PurchaseUpload.Status.FAILED, error=_failure_reason(exc), finished_at=timezone.now()
-        )
-        upload.refresh_from_db()
-        _audit(upload=upload, action=UploadAuditEntry.Action.FAILED, detail=upload.error)
-        return upload
-    upload.refresh_from_db()
-    return upload
+        logger.exception("upload %s failed", upload.pk)
+        _fail(upload, _failure_reason(exc))
 
 
 def _upload_parse(upload: PurchaseUpload) -> tuple[Any, ReconcileContext]:

@@ -20,10 +20,12 @@ from django.views.decorators.http import require_POST
 
 from gpo.errors import ApplicationError, ConflictError
 from gpo.members.models import Practice, Role
+from gpo.members.rights import Right, has_right
 from gpo.members.scoping import current_practice, has_practice_role, is_coalition_staff, practices_visible
 from reports import ingest
 from reports.models import PurchaseLine
 from reports.selectors.uploads import line_list, upload_get, upload_list
+from reports.services.upload_recovery import upload_retry
 from reports.services.uploads import upload_create, upload_delete, upload_mapping_save, upload_preview
 
 SESSION_STAGED = "upload_staged"
@@ -193,6 +195,7 @@ def upload_detail_page(request: HttpRequest, upload_id: UUID) -> HttpResponse:
         "statuses": PurchaseLine.Status.choices,
         "can_delete": has_practice_role(request.user, upload.practice, [Role.FINANCE])
         or is_coalition_staff(request.user),
+        "can_retry": upload.status == upload.Status.FAILED and has_right(request.user, upload.practice, Right.UPLOADS),
         "api_url": reverse("upload-detail", kwargs={"id": upload.public_id}),
         "rejected_url": reverse("upload-rejected-rows", kwargs={"id": upload.public_id}),
     }
@@ -210,6 +213,20 @@ def upload_delete_page(request: HttpRequest, upload_id: UUID) -> HttpResponse:
     return redirect("uploads")
 
 
+@login_required
+@require_POST
+def upload_retry_page(request: HttpRequest, upload_id: UUID) -> HttpResponse:
+    """Process a failed upload again from its kept original (finance of its practice or a coalition admin)."""
+    upload = upload_get(user=request.user, public_id=upload_id)
+    try:
+        upload = upload_retry(upload=upload, user=request.user)
+    except ConflictError as exc:
+        messages.warning(request, exc.message)
+        return redirect("upload-page", upload_id=exc.extra["upload_id"])
+    messages.info(request, f"Processing {upload.original_filename} again.")
+    return redirect("upload-page", upload_id=upload.public_id)
+
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("uploads/", upload_list_page, name="uploads"),
     path("uploads/preview", upload_preview_page, name="upload-preview"),
@@ -217,4 +234,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # The upload's public id (SECURITY.md item 16): an integer id is not an address any more and answers 404.
     path("uploads/<uuid:upload_id>/", upload_detail_page, name="upload-page"),
     path("uploads/<uuid:upload_id>/delete", upload_delete_page, name="upload-delete"),
+    path("uploads/<uuid:upload_id>/retry", upload_retry_page, name="upload-retry"),
 ]

@@ -182,6 +182,18 @@ def test_same_file_for_another_practice_is_accepted(processed_upload, practice_b
     assert upload.practice_id == practice_b.id
 
 
+def test_a_failed_upload_never_blocks_its_file(processed_upload, practice_a, finance_a):
+    PurchaseUpload.objects.filter(pk=processed_upload.pk).update(status=PurchaseUpload.Status.FAILED)
+
+    again = upload_create(practice=practice_a, user=finance_a, file=csv_upload(), enqueue=False)
+
+    assert again.pk != processed_upload.pk
+    assert again.sha256 == processed_upload.sha256
+    with pytest.raises(ConflictError) as caught:  # the new one, in flight, blocks the file again
+        upload_create(practice=practice_a, user=finance_a, file=csv_upload(), enqueue=False)
+    assert caught.value.extra == {"upload_id": str(again.public_id)}
+
+
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.EXECUTIVE])
 def test_non_finance_member_cannot_upload(role, practice_a, make_member, settings):
     with pytest.raises(PermissionDenied):
