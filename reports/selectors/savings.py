@@ -142,13 +142,13 @@ class Figures:
         }
 
 
-def cents_sum(field_name: str) -> Sum:
-    """Sum of a money column as integer cents: exact on every backend.
+def cents_sum(field_name: str, condition: Q | None = None) -> Sum:
+    """Sum of a money column (of the rows meeting `condition`, when given) as integer cents: exact on every backend.
 
     SQLite keeps decimals as floating point and would add them as floats; summing whole cents (each stored amount
     has exactly two places) keeps millions of lines exact to the cent on SQLite and PostgreSQL alike.
     """
-    return Sum(Cast(Round(F(field_name) * Value(100)), output_field=BigIntegerField()))
+    return Sum(Cast(Round(F(field_name) * Value(100)), output_field=BigIntegerField()), filter=condition)
 
 
 def from_cents(value: int | Decimal | None) -> Decimal:

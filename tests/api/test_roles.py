@@ -75,6 +75,8 @@ ROUTES = [
     Route("get", "/api/uploads/{upload}/", Right.FIGURES, api=True),
     Route("get", "/api/uploads/{upload}/lines/", Right.FIGURES, api=True),
     Route("get", "/api/savings/?practice={practice}", Right.FIGURES, api=True),
+    Route("get", "/api/lines/?practice={practice}", Right.FIGURES, api=True),
+    Route("get", "/api/lines/", Right.FIGURES, api=True, scope="own"),
     Route("get", "/coalition/", Right.FIGURES, scope="coalition"),
     Route("get", "/coalition/?format=xlsx", Right.FIGURES, scope="coalition"),
     # billing page
