@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.views import defaults
+
+from gpo.error_pages import page_not_found
 
 NUL = "\x00"
 
@@ -50,7 +51,7 @@ def _is_page(request: HttpRequest) -> bool:
 
 class StyledNotFoundMiddleware:
     """With DEBUG on, Django answers 404 with its technical page (every URL pattern listed); pages get the styled
-    404.html instead, as they do with DEBUG off (django.views.defaults.page_not_found renders it then)."""
+    404 instead, as they do with DEBUG off (the same handler404, gpo.error_pages.page_not_found)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -63,5 +64,5 @@ class StyledNotFoundMiddleware:
             and _is_page(request)
             and response.get("Content-Type", "").startswith("text/html")
         ):
-            return defaults.page_not_found(request, Http404())
+            return page_not_found(request, Http404())
         return response

@@ -110,7 +110,7 @@ def _client_for(user: Any, route: Route, api_client_for: Callable[[Any], Any]) -
 
 
 def _call(route: Route, client: Any, objects: dict[str, Any], catalog: dict[str, Any]) -> Any:
-    path = route.template.format(upload=objects["upload"].id, practice=objects["practice"].slug, **catalog)
+    path = route.template.format(upload=objects["upload"].public_id, practice=objects["practice"].slug, **catalog)
     data = route.data(objects)
     if route.api and route.method == "post":
         return client.post(path, data, format="multipart")
@@ -196,8 +196,8 @@ def test_executive_reads_an_upload_without_its_rejected_rows(make_member, practi
     executive = make_member(Role.EXECUTIVE, practice_a)
     finance = make_member(Role.FINANCE, practice_a)
 
-    as_executive = api_client_for(executive).get(f"/api/uploads/{objects['upload'].id}/").json()
-    as_finance = api_client_for(finance).get(f"/api/uploads/{objects['upload'].id}/").json()
+    as_executive = api_client_for(executive).get(f"/api/uploads/{objects['upload'].public_id}/").json()
+    as_finance = api_client_for(finance).get(f"/api/uploads/{objects['upload'].public_id}/").json()
 
     assert as_executive["rejected"] is None
     assert as_finance["rejected"] == [{"row": 3, "column": "Date", "reason": "The date is missing."}]
