@@ -159,5 +159,6 @@ def test_a_missing_page_does_not_list_the_url_patterns(settings, client, finance
     body = response.content.decode()
     # Django's technical 404 lists every pattern it tried ("uploads/<uuid:upload_id>/", "URLconf ..."): none here.
     assert "URLconf" not in body
-    assert "<uuid:" not in body and "&lt;uuid:" not in body
+    assert "<uuid:" not in body
+    assert "&lt;uuid:" not in body
     assert PurchaseUpload.objects.count() == 0
