@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "gpo.middleware.StyledNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "gpo.urls"

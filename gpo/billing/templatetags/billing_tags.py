@@ -39,16 +39,6 @@ def prices_withheld_message(practice: Practice) -> str:
     return selectors.prices_withheld_message(practice=practice)
 
 
-@register.simple_tag(takes_context=True)
-def billing_visible(context: Any) -> bool:
-    """Whether the header links to billing: the user may see the billing of the practice in the header, or all."""
-    request = context.get("request")
-    if request is None:
-        return False
-    practice = context.get("current_practice")
-    return has_right(request.user, practice, Right.BILLING_VIEW) or has_right(request.user, None, Right.BILLING_VIEW)
-
-
 @register.inclusion_tag("billing/banner.html", takes_context=True)
 def membership_banner(context: Any) -> dict[str, Any]:
     """A banner across every page for a practice whose dues are past due or lapsed."""
