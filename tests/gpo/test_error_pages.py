@@ -56,7 +56,7 @@ def test_another_practices_upload_is_the_styled_404_without_its_name_case(settin
     client = Client()
     client.force_login(finance_a)
 
-    response = client.get(f"/uploads/{theirs.id}/")
+    response = client.get(f"/uploads/{theirs.public_id}/")
 
     assert response.status_code == 404
     assert "Nothing here" in response.content.decode()
