@@ -120,6 +120,8 @@ def upload_preview_page(request: HttpRequest) -> HttpResponse:
             sheet=entry["sheet"] or None,
             filename=entry["filename"],
         )
+        if not found.header_found:
+            raise ApplicationError(ingest.NO_HEADER_MESSAGE)
     except ApplicationError as exc:
         request.session[SESSION_STAGED] = entry
         if entry["filename"].lower().endswith(WORKBOOK_EXTENSIONS):
