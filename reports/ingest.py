@@ -62,6 +62,7 @@ HEADER_SCAN_ROWS = 30
 BLANK_RUN_LIMIT = 10_000
 SAMPLE_ROWS = 50  # values under each header that confirm or refute its guessed field
 CSV_SAMPLE_CHARS = 64 * 1024
+PREVIEW_BYTES = 4 * 1024 * 1024  # of a csv file, for a preview of its first rows
 ZIP_READ_CHUNK = 1024 * 1024
 
 
@@ -456,6 +457,10 @@ def _column_position(letters: str) -> int:
 def _read_csv_grid(
     csv_bytes: _CsvBytes, n_rows: int | None, mapping: Mapping[str, str | None] | None, header_row: int | None
 ) -> _Grid:
+    if n_rows is not None and len(csv_bytes.data) > PREVIEW_BYTES:
+        # A preview needs the first rows only: read the start of the file, cut after its last whole line.
+        head = csv_bytes.data[:PREVIEW_BYTES]
+        csv_bytes = _CsvBytes(head[: head.rfind(b"\n") + 1] or head, csv_bytes.encoding)
     encoding = csv_bytes.encoding
     sample = _text_prefix(csv_bytes, CSV_SAMPLE_CHARS)
     delimiter = _sniff_delimiter(sample)

@@ -45,7 +45,16 @@ class PurchaseUpload(TimeStampedModel):
     file_total = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     accepted_total = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     header_row = models.PositiveIntegerField(null=True, blank=True)
-    column_mapping = models.JSONField(default=dict, blank=True)
+    # What the user asked for (create, reprocess, or remembered for the practice): field -> header text, "" for
+    # "not in this file", and the header row when detection failed; the rest is recognised (reports.columns).
+    mapping_requested = models.JSONField(default=dict, blank=True)
+    header_row_requested = models.PositiveIntegerField(null=True, blank=True)
+    column_mapping = models.JSONField(default=dict, blank=True, help_text="Field -> header text used.")
+    column_confidence = models.JSONField(
+        default=dict, blank=True, help_text="Field -> how sure the mapping was: exact, likely or guess."
+    )
+    # DESIGN §5: whenever a result may not mean what it seems ([{code, message}], reports.upload_warnings).
+    warnings = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # The purchase dates its lines span, recorded when they are stored: reads of lines by date go through the
@@ -56,7 +65,12 @@ class PurchaseUpload(TimeStampedModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["practice", "sha256"], name="upload_unique_file_per_practice"),
+            # DESIGN §5: the same file is refused while its upload is done or in flight; a failed one never blocks it.
+            models.UniqueConstraint(
+                fields=["practice", "sha256"],
+                condition=~Q(status="failed"),
+                name="upload_unique_file_per_practice",
+            ),
             models.CheckConstraint(condition=Q(progress__lte=100), name="upload_progress_percent"),
         ]
 
@@ -341,6 +355,7 @@ class UploadAuditEntry(models.Model):
         PROCESSED = "processed", "Processed"
         FAILED = "failed", "Failed"
         DELETED = "deleted", "Deleted"
+        REPROCESSED = "reprocessed", "Queued again with a corrected mapping"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=12, choices=Action.choices)

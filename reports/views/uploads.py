@@ -23,7 +23,7 @@ from gpo.members.scoping import current_practice, has_practice_role, is_coalitio
 from reports import ingest
 from reports.models import PurchaseLine
 from reports.selectors.uploads import line_list, upload_get, upload_list
-from reports.services.uploads import upload_create, upload_delete, upload_mapping_save, upload_preview
+from reports.services.uploads import upload_create, upload_delete, upload_preview
 
 SESSION_STAGED = "upload_staged"
 LINES_PER_PAGE = 100
@@ -153,15 +153,18 @@ def upload_submit_page(request: HttpRequest) -> HttpResponse:
     if practice is None:
         raise Http404("No such practice.")
     headers = set(entry.get("headers", []))
-    mapping = {name: request.POST.get(f"map_{name}", "") for name in ingest.FIELDS}
-    mapping = {name: header for name, header in mapping.items() if header in headers}
+    detected = entry.get("detected", {})
+    chosen = {name: request.POST.get(f"map_{name}", "") for name in ingest.FIELDS}
+    chosen = {name: header if header in headers else "" for name, header in chosen.items()}
+    # Only what the user changed is asked for (and remembered); the rest is recognised again, as shown.
+    corrections = {name: header for name, header in chosen.items() if header != detected.get(name, "")}
     try:
         upload = upload_create(
             practice=practice,
             user=request.user,
             file=_staged_path(entry["token"]),
             sheet=entry["sheet"] or None,
-            mapping=mapping,
+            mapping=corrections,
             filename=entry["filename"],
         )
     except ConflictError as exc:
@@ -172,8 +175,6 @@ def upload_submit_page(request: HttpRequest) -> HttpResponse:
         return redirect("uploads")
     finally:
         _staged_discard(request)
-    if mapping != entry.get("detected"):
-        upload_mapping_save(practice=practice, header_signature=entry["header_signature"], mapping=mapping)
     return redirect("upload-page", upload_id=upload.id)
 
 
@@ -194,6 +195,8 @@ def upload_detail_page(request: HttpRequest, upload_id: int) -> HttpResponse:
         "statuses": PurchaseLine.Status.choices,
         "can_delete": has_practice_role(request.user, upload.practice, [Role.FINANCE])
         or is_coalition_staff(request.user),
+        "can_reprocess": has_practice_role(request.user, upload.practice, [Role.FINANCE])
+        and upload.status in {upload.Status.DONE, upload.Status.FAILED},
         "api_url": reverse("upload-detail", kwargs={"pk": upload.id}),
         "rejected_url": reverse("upload-rejected-rows", kwargs={"pk": upload.id}),
     }
