@@ -24,8 +24,10 @@ import numpy as np
 import pandas as pd
 
 from contracts.pricing import CatalogSlice, ContractTerms, ItemTerms, ParticipationTerms, PriceRow
+from reports.catalog_index import CatalogIndex, catalog_frames
 from reports.reconcile import LineInput, Tolerance, VendorDirectory, VendorRecord
-from reports.reconcile_bulk import CatalogIndex, catalog_frames, lines_frame, reconcile_columns
+from reports.reconcile_bulk import reconcile_columns
+from tests.reports.bulk_engine import lines_frame
 
 LINES = int(os.environ.get("BENCH_LINES", "1000000"))
 ITEMS = int(os.environ.get("BENCH_ITEMS", "100000"))

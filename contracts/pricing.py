@@ -1,8 +1,12 @@
-"""The pricing engine: which contract price applies to a purchase (DESIGN.md section 4, steps 2-5).
+"""The pricing engine: which contract price applies to a purchase (DESIGN.md section 4, steps 2-6).
 
-Pure and ORM-free: it works on a `CatalogSlice` of frozen dataclasses built once per batch
-(`contracts.selectors.catalog_slice_load`). `price_line` is the one-line reference that the bulk reconciliation
-(`reports/reconcile.py`) must agree with; it is written to be read next to DESIGN §4.
+Every DESIGN §4 rule about prices is written once here, as a small function that answers for one value or for a
+numpy array of them alike: `in_force`, `effective_on`, `practice_in`, `pack_size`, `keeps_tier`, `min_qty_allows`,
+`per_each`, `deciding_order`, `Tolerance`, `earlier_price`, `other_tier_price`, `overcharge_cause`, and the money
+formulas of rule 7 (`price_difference_amount`, `percent_off_savings_amount`, `percent_off_missed_amount`, `spend`),
+rounded by gpo.money. The per-line engine below (`price_line`, on a `CatalogSlice` of frozen dataclasses) is the
+readable statement of the rules; the bulk path (reports/reconcile_bulk.py and reports/catalog_index.py) calls the
+same helpers on arrays, and the catalog pages' "your price" is `price_item`.
 
 Readings of DESIGN §4 made here (the most literal one where the text allows two):
 - DESIGN §4.3: a blank line UOM is taken as the item's own UOM (the file did not say otherwise).
@@ -16,19 +20,232 @@ Readings of DESIGN §4 made here (the most literal one where the text allows two
   is off_contract; if only UOM-mismatched items of P's contracts have such rows, it is uom_mismatch.
 - DESIGN §4.6 not_participating: an item-priced price (as if P had joined) beats a percent-off contract; when
   neither gives a figure (UOM cannot be converted, min_qty) the line stays not_participating with no c.
+- DESIGN §4.6: "matches" for overcharge causes is |p - x| <= the same tolerance (the one around c). An earlier
+  price = a row (any tier) of the deciding item, or of the same SKU in the same UOM on another of the vendor's
+  contracts, that started before d and was over by d (its window or its contract ended). Another tier's price = a
+  row of the deciding item effective on d whose tier differs from the deciding row's tier (tier-blank included).
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from django.db import models
 
 from vendors.normalize import EACH, fold_uom, normalize_sku
+
+# A value or a numpy array of values: every rule helper below answers for either.
+Values = Any
+
+HUNDRED = Decimal("100")
+
+
+# --- DESIGN §4 rules, one function each (scalars or arrays) ------------------------------------------------------
+
+
+def _select(condition: Values, if_true: Values, if_false: Values) -> Values:
+    """`if_true` where the condition holds, else `if_false`: a plain choice for one value, np.where for arrays."""
+    if isinstance(condition, np.ndarray):
+        return np.where(condition, if_true, if_false)
+    return if_true if condition else if_false
+
+
+def _larger(first: Values, second: Values) -> Values:
+    if isinstance(first, np.ndarray) or isinstance(second, np.ndarray):
+        return np.maximum(first, second)
+    return max(first, second)
+
+
+def _smaller(first: Values, second: Values) -> Values:
+    if isinstance(first, np.ndarray) or isinstance(second, np.ndarray):
+        return np.minimum(first, second)
+    return min(first, second)
+
+
+def in_force(is_draft: Values, start: Values, end: Values, on: Values) -> Values:
+    """DESIGN §4: a contract is in force on d when it is not a draft and start <= d <= end (both inclusive)."""
+    return (is_draft ^ True) & (start <= on) & (on <= end)
+
+
+def effective_on(effective_from: Values, effective_to: Values, on: Values) -> Values:
+    """DESIGN §4.4: a price row is effective on d when effective_from <= d <= effective_to (both inclusive).
+
+    An open end is given as a day after every purchase (date.max, or a large day number in arrays).
+    """
+    return (effective_from <= on) & (on <= effective_to)
+
+
+def applicable_days(
+    contract_start: Values, contract_end: Values, effective_from: Values, effective_to: Values
+) -> tuple[Values, Values]:
+    """The first and last day a price row applies: its contract in force and the row effective (DESIGN §4, §4.4).
+
+    For a contract that is not a draft, `in_force(...) & effective_on(...)` holds on d exactly when
+    first <= d <= last (a property test holds it); the bulk path cuts its time lines at these days.
+    """
+    return _larger(contract_start, effective_from), _smaller(contract_end, effective_to)
+
+
+def practice_in(has_participation: Values, joined_on: Values, contract_in_force: Values, on: Values) -> Values:
+    """DESIGN §4: P is in a contract on d when the contract is in force on d and P joined it on or before d."""
+    return has_participation & contract_in_force & (joined_on <= on)
+
+
+def pack_size(
+    line_uom: Values, item_uom: Values, units_per_uom: Values, *, each: Values = EACH, blank: Values = ""
+) -> Values:
+    """DESIGN §4.3: 1 for the same UOM (or a blank line UOM), n for a line in each against a pack of n, else 0.
+
+    In the item's UOM the line counts q / n at p * n; 0 means the UOMs cannot be converted (uom_mismatch).
+    UOMs are folded texts, or codes in arrays (pass the codes of EACH and of a blank UOM).
+    """
+    same = (line_uom == blank) | (line_uom == item_uom)
+    return _select(same, 1, _select(line_uom == each, units_per_uom, 0))
+
+
+def keeps_tier(
+    row_tier: Values, practice_tier: Values, practice_tier_has_rows: Values, *, blank: Values = ""
+) -> Values:
+    """DESIGN §4.4, per contract: P's tier rows when the contract has some on d, else the tier-blank rows."""
+    return _select(practice_tier_has_rows, row_tier == practice_tier, row_tier == blank)
+
+
+def min_qty_allows(min_qty: Values, quantity: Values, pack: Values) -> Values:
+    """DESIGN §4.4: a row applies when its min_qty is blank or <= |q| in the item's UOM (|q| / pack).
+
+    A blank min_qty is None, or negative in arrays. A return (q < 0) keeps the price of its purchase.
+    """
+    if min_qty is None:
+        return True
+    return (min_qty < 0) | (min_qty * pack <= abs(quantity))
+
+
+def per_each(price: Values, units_per_uom: Values, common_units: Values) -> Values:
+    """DESIGN §4.4: a price compared per each, scaled by a common multiple of the units compared (exact)."""
+    return price * (common_units // units_per_uom)
+
+
+def deciding_order(
+    per_each_price: Values, contract_start: Values, contract_number: Values, item_id: Values, price_id: Values
+) -> tuple[Values, ...]:
+    """DESIGN §4.4 tie-breaks, most significant first: the lowest price per each, then the later contract start,
+    then the lower contract number (as text, or its rank in arrays), then the lower item and price row ids."""
+    return (per_each_price, -contract_start, contract_number, item_id, price_id)
+
+
+def percent_off_order(discount_pct: Decimal | int, contract_start: int, contract_number: str) -> tuple[Any, ...]:
+    """DESIGN §4.5: the largest discount (the lowest price) first, then the later start, then the lower number."""
+    return (-discount_pct, -contract_start, contract_number)
+
+
+@dataclass(frozen=True, slots=True)
+class Tolerance:
+    """DESIGN §4.6: tolerance per unit of the item's UOM = max(absolute, relative * c) (settings)."""
+
+    absolute: Decimal = Decimal("0.01")
+    relative: Decimal = Decimal("0.005")
+
+    @property
+    def denominator(self) -> int:
+        """Comparisons are made times the relative share's denominator, so integer prices stay exact."""
+        return self.relative.as_integer_ratio()[1]
+
+    def allowance(self, contract_price: Values, absolute: Values = None) -> Values:
+        """max(absolute, relative * c) times `denominator` (absolute in the prices' unit; default: dollars)."""
+        numerator, denominator = self.relative.as_integer_ratio()
+        return _larger((self.absolute if absolute is None else absolute) * denominator, numerator * contract_price)
+
+    def exceeded(self, paid: Values, contract_price: Values, allowance: Values) -> Values:
+        """DESIGN §4.6 overcharged: p > c + tolerance (in the item's UOM)."""
+        return paid * self.denominator > contract_price * self.denominator + allowance
+
+    def matches(self, paid: Values, price: Values, allowance: Values) -> Values:
+        """DESIGN §4.6 overcharge causes: p matches a price x when |p - x| <= the tolerance around c."""
+        return abs(paid - price) * self.denominator <= allowance
+
+
+def same_product(uom: Values, units_per_uom: Values, other_uom: Values, other_units_per_uom: Values) -> Values:
+    """Two items sell the same pack: same UOM and the same each-count (a renewed contract's item, DESIGN §4.6)."""
+    return (uom == other_uom) & (units_per_uom == other_units_per_uom)
+
+
+def earlier_price(
+    is_draft: Values, contract_end: Values, effective_from: Values, effective_to: Values, on: Values
+) -> Values:
+    """DESIGN §4.6 old_price: a row (not of a draft) that started before d and was over by d (row or contract)."""
+    ended = (effective_to < on) | (contract_end < on)
+    return (is_draft ^ True) & (effective_from < on) & ended
+
+
+def other_tier_price(effective: Values, row_tier: Values, deciding_tier: Values) -> Values:
+    """DESIGN §4.6 wrong_tier: a row of the deciding item effective on d for another tier than the deciding row's."""
+    return effective & (row_tier != deciding_tier)
+
+
+class OverchargeCause(models.TextChoices):
+    """DESIGN §4.6: the likely cause of an overcharge, for the dispute (PurchaseLine.OverchargeCause)."""
+
+    NONE = "", "—"
+    OLD_PRICE = "old_price", "Old price"
+    WRONG_TIER = "wrong_tier", "Wrong tier"
+    NOT_LOADED = "not_loaded", "Contract price not loaded (list price charged)"
+    PRICE_ERROR = "price_error", "Price error"
+
+
+OVERCHARGE_CAUSE_PRIORITY = (
+    OverchargeCause.OLD_PRICE,
+    OverchargeCause.WRONG_TIER,
+    OverchargeCause.NOT_LOADED,
+    OverchargeCause.PRICE_ERROR,
+)
+
+
+def overcharge_cause(old_price: Values, wrong_tier: Values, list_price: Values) -> Values:
+    """DESIGN §4.6: the first cause whose price p matches (old, another tier, list), else price_error.
+
+    Answers the position in OVERCHARGE_CAUSE_PRIORITY (an array of positions for arrays).
+    """
+    if isinstance(old_price, np.ndarray):
+        return np.select([old_price, wrong_tier, list_price], [0, 1, 2], 3)
+    return 0 if old_price else 1 if wrong_tier else 2 if list_price else 3
+
+
+def price_difference_amount(price: Values, paid: Values, quantity: Values, pack: Values) -> tuple[Values, Values]:
+    """DESIGN §4.7: (x - p) * q in the item's UOM, as numerator and denominator: (x - p * n) * q / n.
+
+    Savings take x = L, overcharge and missed savings are its negative with x = c. Round with gpo.money.
+    """
+    return (price - paid * pack) * quantity, pack
+
+
+def percent_off_savings_amount(
+    paid: Values, quantity: Values, discount: tuple[Values, Values]
+) -> tuple[Values, Values]:
+    """DESIGN §4.7: p * q * k / (1 - k) with k = pct / 100 given as a ratio: p * q * pct / (100 - pct)."""
+    numerator, denominator = discount
+    return paid * quantity * numerator, 100 * denominator - numerator
+
+
+def percent_off_missed_amount(paid: Values, quantity: Values, discount: tuple[Values, Values]) -> tuple[Values, Values]:
+    """DESIGN §4.7 not_participating under a percent-off contract: p * q * k, k = pct / 100."""
+    numerator, denominator = discount
+    return paid * quantity * numerator, 100 * denominator
+
+
+def spend(extended: Values, has_extended: Values, quantity_times_price: Values) -> Values:
+    """DESIGN §4.7: spend is the extended amount as given, else q * p (each rounded to cents by the caller)."""
+    return _select(has_extended, extended, quantity_times_price)
+
+
+# --- the catalog a batch is priced against -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +263,7 @@ class ContractTerms:
 
     def in_force(self, on: date) -> bool:
         """DESIGN §4: not a draft and start <= d <= end, both inclusive."""
-        return not self.is_draft and self.start_date <= on <= self.end_date
+        return in_force(self.is_draft, self.start_date, self.end_date, on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +292,14 @@ class PriceRow:
     tier: str = ""
     min_qty: Decimal | None = None
 
+    @property
+    def last_day(self) -> date:
+        """The last day the row is effective (date.max when open-ended)."""
+        return self.effective_to if self.effective_to is not None else date.max
+
     def effective_on(self, on: date) -> bool:
         """DESIGN §4.4: effective_from <= d <= effective_to, both inclusive; open-ended when blank."""
-        return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
+        return effective_on(self.effective_from, self.last_day, on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +326,7 @@ class CatalogSlice:
     items_by_vendor_mfr: dict[tuple[int, str], tuple[ItemTerms, ...]] = field(init=False, repr=False, compare=False)
     items_by_mfr: dict[str, tuple[ItemTerms, ...]] = field(init=False, repr=False, compare=False)
     items_by_contract: dict[int, tuple[ItemTerms, ...]] = field(init=False, repr=False, compare=False)
+    item_by_id: dict[int, ItemTerms] = field(init=False, repr=False, compare=False)
     prices_by_item: dict[int, tuple[PriceRow, ...]] = field(init=False, repr=False, compare=False)
     participation_by_key: dict[tuple[int, int], ParticipationTerms] = field(init=False, repr=False, compare=False)
 
@@ -135,6 +358,7 @@ class CatalogSlice:
         setattr_(self, "items_by_vendor_mfr", {k: tuple(v) for k, v in by_vendor_mfr.items()})
         setattr_(self, "items_by_mfr", {k: tuple(v) for k, v in by_mfr.items()})
         setattr_(self, "items_by_contract", {k: tuple(v) for k, v in by_contract.items()})
+        setattr_(self, "item_by_id", {item.id: item for item in self.items})
         setattr_(self, "prices_by_item", {k: tuple(v) for k, v in by_item.items()})
         setattr_(self, "participation_by_key", {(p.practice_id, p.contract_id): p for p in self.participations})
 
@@ -142,10 +366,14 @@ class CatalogSlice:
         """DESIGN §4.6 non_gpo_vendor: whether the vendor has any contract in the catalog at all (any status)."""
         return vendor_id is not None and vendor_id in self.contracts_by_vendor
 
-    def practice_in(self, practice_id: int, contract: ContractTerms, on: date) -> ParticipationTerms | None:
+    def practice_participation(self, practice_id: int | None, contract_id: int) -> ParticipationTerms | None:
+        """P's letter of participation in the contract, whenever it was signed (None for no practice)."""
+        return self.participation_by_key.get((practice_id, contract_id)) if practice_id is not None else None
+
+    def practice_in(self, practice_id: int | None, contract: ContractTerms, on: date) -> ParticipationTerms | None:
         """DESIGN §4: P is in a contract on d when it is in force on d and P joined it on or before d."""
-        participation = self.participation_by_key.get((practice_id, contract.id))
-        if participation is None or not contract.in_force(on) or participation.joined_on > on:
+        participation = self.practice_participation(practice_id, contract.id)
+        if participation is None or not practice_in(True, participation.joined_on, contract.in_force(on), on):
             return None
         return participation
 
@@ -188,10 +416,26 @@ class _Candidate:
     row: PriceRow
     pack_size: int
 
-    def sort_key(self) -> tuple[Fraction, int, str, int, int]:
-        # DESIGN §4.4: lowest price per each, then the later start date, then the lower number as text.
-        per_each = Fraction(self.row.price) / self.item.units_per_uom
-        return (per_each, -self.contract.start_date.toordinal(), self.contract.number, self.item.id, self.row.id)
+
+def _common_units(candidates: Iterable[_Candidate]) -> int:
+    return math.lcm(*(candidate.item.units_per_uom for candidate in candidates))
+
+
+def _best(candidates: list[_Candidate]) -> _Candidate:
+    """DESIGN §4.4: the lowest price per each, then the tie-breaks of `deciding_order`."""
+    if len(candidates) == 1:
+        return candidates[0]
+    common = _common_units(candidates)
+    return min(
+        candidates,
+        key=lambda c: deciding_order(
+            per_each(c.row.price, c.item.units_per_uom, common),
+            c.contract.start_date.toordinal(),
+            c.contract.number,
+            c.item.id,
+            c.row.id,
+        ),
+    )
 
 
 def line_mfr_part(sku: str | None, mfr_part_number: str | None) -> str:
@@ -201,54 +445,41 @@ def line_mfr_part(sku: str | None, mfr_part_number: str | None) -> str:
     return sku or ""
 
 
-def pack_size_for(line_uom: str, item: ItemTerms) -> int | None:
-    """DESIGN §4.3: 1 for the same UOM (or a blank line UOM), n for an EA line against a pack of n, else None."""
-    if not line_uom or line_uom == item.uom:
-        return 1
-    if line_uom == EACH:
-        return item.units_per_uom
-    return None
-
-
-def _keep_min_qty(rows: Iterable[tuple[PriceRow, int]], quantity: Decimal) -> list[tuple[PriceRow, int]]:
-    # DESIGN §4.4: min_qty against |q| in the item's UOM, so a return keeps the price of its purchase.
-    magnitude = abs(quantity)
-    return [(row, pack) for row, pack in rows if row.min_qty is None or row.min_qty <= magnitude / pack]
-
-
-def _per_each(row: PriceRow, units: dict[int, int]) -> Fraction:
-    return Fraction(row.price) / units[row.item_id]
-
-
 def _rows_for_tier(
-    rows: list[tuple[PriceRow, int]], tier: str | None, quantity: Decimal, units: dict[int, int], *, joined: bool
-) -> list[tuple[PriceRow, int]]:
+    candidates: list[_Candidate], tier: str | None, quantity: Decimal, *, joined: bool
+) -> list[_Candidate]:
     """DESIGN §4.4 tier choice within one contract, then the min_qty filter.
 
     joined: P is in the contract (P's tier rows, else tier-blank rows). Otherwise (not_participating, §4.6): P's
     future tier rows when P joins later, else tier-blank rows, else the tier whose price after min_qty is highest.
     """
-    if tier:
-        own = [(r, n) for r, n in rows if r.tier == tier]
-        if own:
-            return _keep_min_qty(own, quantity)
-    blank = [(r, n) for r, n in rows if r.tier == ""]
-    if blank or joined:
-        return _keep_min_qty(blank, quantity)
-    by_tier: dict[str, list[tuple[PriceRow, int]]] = defaultdict(list)
-    for row, pack in _keep_min_qty(rows, quantity):
-        by_tier[row.tier].append((row, pack))
+    has_own = bool(tier) and any(c.row.tier == tier for c in candidates)
+    has_blank = any(c.row.tier == "" for c in candidates)
+    if has_own or has_blank or joined:
+        return [
+            c
+            for c in candidates
+            if keeps_tier(c.row.tier, tier, has_own) and min_qty_allows(c.row.min_qty, quantity, c.pack_size)
+        ]
+    by_tier: dict[str, list[_Candidate]] = defaultdict(list)
+    for candidate in candidates:
+        if min_qty_allows(candidate.row.min_qty, quantity, candidate.pack_size):
+            by_tier[candidate.row.tier].append(candidate)
     if not by_tier:
         return []
     # The tier's price is the lowest it pays for this quantity; the highest of those is what any member gets.
-    best_tier = max(sorted(by_tier), key=lambda t: min(_per_each(r, units) for r, _ in by_tier[t]))
-    return by_tier[best_tier]
+    common = _common_units(c for rows in by_tier.values() for c in rows)
+
+    def tier_price(name: str) -> Decimal:
+        return min(per_each(c.row.price, c.item.units_per_uom, common) for c in by_tier[name])
+
+    return by_tier[max(sorted(by_tier), key=tier_price)]
 
 
 def _item_candidates(
     catalog: CatalogSlice,
     *,
-    practice_id: int,
+    practice_id: int | None,
     items: Iterable[ItemTerms],
     line_uom: str,
     quantity: Decimal,
@@ -259,33 +490,31 @@ def _item_candidates(
 
     joined=True keeps contracts P is in on d; joined=False keeps contracts in force on d that P is not in.
     """
-    per_contract: dict[int, list[tuple[PriceRow, int]]] = defaultdict(list)
-    item_by_id: dict[int, ItemTerms] = {}
+    per_contract: dict[int, list[_Candidate]] = defaultdict(list)
     for item in items:
         contract = catalog.contract_by_id[item.contract_id]
         if not contract.in_force(on):
             continue
         if (catalog.practice_in(practice_id, contract, on) is not None) != joined:
             continue
-        pack = pack_size_for(line_uom, item)
-        if pack is None:
+        pack = pack_size(line_uom, item.uom, item.units_per_uom)
+        if not pack:
             continue
-        item_by_id[item.id] = item
         per_contract[contract.id].extend(
-            (row, pack) for row in catalog.prices_by_item.get(item.id, ()) if row.effective_on(on)
+            _Candidate(contract, item, row, pack)
+            for row in catalog.prices_by_item.get(item.id, ())
+            if row.effective_on(on)
         )
-    units = {item_id: item.units_per_uom for item_id, item in item_by_id.items()}
     candidates: list[_Candidate] = []
     for contract_id, rows in per_contract.items():
-        participation = catalog.participation_by_key.get((practice_id, contract_id))
+        participation = catalog.practice_participation(practice_id, contract_id)
         tier = participation.tier if participation is not None else None
-        for row, pack in _rows_for_tier(rows, tier, quantity, units, joined=joined):
-            candidates.append(_Candidate(catalog.contract_by_id[contract_id], item_by_id[row.item_id], row, pack))
+        candidates.extend(_rows_for_tier(rows, tier, quantity, joined=joined))
     return candidates
 
 
 def _answer_from(rule: Rule, candidates: list[_Candidate], matched: tuple[ItemTerms, ...] = ()) -> PriceAnswer:
-    best = candidates[0] if len(candidates) == 1 else min(candidates, key=_Candidate.sort_key)
+    best = _best(candidates)
     return PriceAnswer(
         rule=rule,
         contract=best.contract,
@@ -300,8 +529,7 @@ def _answer_from(rule: Rule, candidates: list[_Candidate], matched: tuple[ItemTe
 
 
 def _best_percent_off(contracts: list[ContractTerms]) -> ContractTerms:
-    # The largest discount is the lowest price; then the later start, then the lower number (DESIGN §4.4 tie-break).
-    return min(contracts, key=lambda c: (-(c.discount_pct or 0), -c.start_date.toordinal(), c.number))
+    return min(contracts, key=lambda c: percent_off_order(c.discount_pct or 0, c.start_date.toordinal(), c.number))
 
 
 def matched_items(
@@ -377,7 +605,7 @@ def price_normalized(
             )
         return PriceAnswer(rule=Rule.NOT_PARTICIPATING, matched_item=matched_item)
 
-    mismatched = [item for item in covering_joined if pack_size_for(uom, item) is None]
+    mismatched = [item for item in covering_joined if not pack_size(uom, item.uom, item.units_per_uom)]
     if mismatched:
         item = mismatched[0]
         return PriceAnswer(
@@ -428,6 +656,28 @@ def price_by_mfr_part(
         catalog, practice_id=practice_id, items=items, line_uom=uom, quantity=quantity, on=on, joined=True
     )
     return _answer_from(Rule.ITEM_PRICE, candidates) if candidates else None
+
+
+def price_item(
+    catalog: CatalogSlice, *, practice_id: int | None, item_id: int, quantity: Decimal, on: date
+) -> PriceAnswer:
+    """What a purchase of this one item, in its own UOM, by P on d is reconciled against (the catalog's "your price").
+
+    DESIGN §4.4 when P is in the item's contract on d (rule ITEM_PRICE, or NOT_COVERED when its tier or min_qty
+    leave no row); DESIGN §4.6 when the contract is in force and P is not in it on d, including a participation that
+    starts later (rule NOT_PARTICIPATING: the price on joining); NOT_COVERED when the contract is not in force.
+    """
+    item = catalog.item_by_id[item_id]
+    contract = catalog.contract_by_id[item.contract_id]
+    if not contract.in_force(on):
+        return PriceAnswer(rule=Rule.NOT_COVERED, matched_item=item)
+    joined = catalog.practice_in(practice_id, contract, on) is not None
+    candidates = _item_candidates(
+        catalog, practice_id=practice_id, items=(item,), line_uom=item.uom, quantity=quantity, on=on, joined=joined
+    )
+    if candidates:
+        return _answer_from(Rule.ITEM_PRICE if joined else Rule.NOT_PARTICIPATING, candidates, (item,))
+    return PriceAnswer(rule=Rule.NOT_COVERED if joined else Rule.NOT_PARTICIPATING, matched_item=item)
 
 
 # The catalog as columns (contracts.selectors.catalog_frames_load reads them, reports.reconcile_bulk indexes them):

@@ -34,6 +34,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Round
 from django.http import Http404
 
+from contracts import pricing
 from contracts.models import Contract, ContractItem, ContractPrice, Participation
 from contracts.pricing import (
     CONTRACT_COLUMNS,
@@ -66,8 +67,8 @@ def contract_list(*, user: Any) -> QuerySet[Contract]:
 
 
 def contract_in_force(contract: Contract, on: date) -> bool:
-    """DESIGN §4: not a draft and start <= on <= end (both inclusive)."""
-    return contract.status != Contract.Status.DRAFT and contract.start_date <= on <= contract.end_date
+    """DESIGN §4: not a draft and start <= on <= end (both inclusive), as contracts.pricing states it."""
+    return bool(pricing.in_force(contract.status == Contract.Status.DRAFT, contract.start_date, contract.end_date, on))
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,12 @@ class VolumeBreak:
 
 @dataclass(frozen=True)
 class ItemPrice:
-    """What a practice pays for one item on one day, and why: the row's tier and window, plus volume breaks."""
+    """What a practice is charged for one item on one day (contracts.pricing.price_item), and the row behind it.
+
+    on_joining: the practice is not in the contract that day (not joined, or its participation starts later), so
+    the price is the one it gets by joining (DESIGN §4.6 not_participating). Volume breaks are the larger
+    quantities from which the price drops.
+    """
 
     item_id: int
     price: Decimal | None
@@ -89,6 +95,7 @@ class ItemPrice:
     effective_to: date | None = None
     min_qty: Decimal | None = None
     volume_breaks: tuple[VolumeBreak, ...] = field(default_factory=tuple)
+    on_joining: bool = False
 
     def discount_pct(self, list_price: Decimal | None) -> Decimal | None:
         """Percent below list ((L - c) / L x 100), None without both prices."""
@@ -106,50 +113,45 @@ def participations_for_practice(*, practice: Practice | None, contract_ids: Iter
 
 
 def item_prices_for_practice(
-    *, items: Iterable[ContractItem], practice: Practice | None, on: date
+    *, items: Iterable[ContractItem], practice: Practice | None, on: date, quantity: Decimal = Decimal(1)
 ) -> dict[int, ItemPrice]:
-    """The price `practice` pays for each item on day `on` (two queries for any number of items).
+    """The price `practice` is charged for each item on day `on`, buying `quantity` of it in the item's UOM.
 
-    DESIGN §4.4: rows carrying the practice's tier on the item's contract win, else the tier-blank rows (no practice:
-    tier-blank rows, what coalition staff see). The shown price is the lowest row with no minimum (else the one with
-    the lowest minimum); rows with a minimum are listed as volume breaks. A contract not in force shows no price.
+    The price is the one reconciliation charges (contracts.pricing.price_item, DESIGN §4.4-4.6): P's tier rows
+    else the tier-blank rows, min_qty against the quantity, and, when P is not in the contract that day, the price
+    on joining. Two queries for any number of items (their contracts loaded with them).
     """
-    items = list(items)
-    contracts = {item.contract_id: item.contract for item in items}
-    joined = participations_for_practice(practice=practice, contract_ids=contracts)
-    rows_by_item: dict[int, list[ContractPrice]] = defaultdict(list)
-    live_ids = [item.id for item in items if contract_in_force(contracts[item.contract_id], on)]
-    if live_ids:
-        rows = ContractPrice.objects.filter(item_id__in=live_ids, effective_from__lte=on).filter(
-            Q(effective_to__isnull=True) | Q(effective_to__gte=on)
-        )
-        for row in rows:
-            rows_by_item[row.item_id].append(row)
-    result: dict[int, ItemPrice] = {}
-    for item in items:
-        participation = joined.get(item.contract_id)
-        tier = participation.tier if participation is not None else ""
-        candidates = rows_by_item.get(item.id, [])
-        tiered = [row for row in candidates if tier and row.tier == tier]
-        chosen = tiered or [row for row in candidates if not row.tier]
-        result[item.id] = _item_price(item.id, chosen)
-    return result
+    catalog = catalog_slice_for_items(items=items, practice_ids=[practice.id] if practice else [])
+    practice_id = practice.id if practice is not None else None
+    return {
+        item.id: _item_price(catalog, practice_id=practice_id, item_id=item.id, quantity=quantity, on=on)
+        for item in items
+    }
 
 
-def _item_price(item_id: int, rows: list[ContractPrice]) -> ItemPrice:
-    if not rows:
-        return ItemPrice(item_id=item_id, price=None)
-    breaks = sorted((row for row in rows if row.min_qty is not None), key=lambda row: (row.min_qty, row.price))
-    plain = sorted((row for row in rows if row.min_qty is None), key=lambda row: row.price)
-    headline = plain[0] if plain else breaks[0]
+def _item_price(
+    catalog: pricing.CatalogSlice, *, practice_id: int | None, item_id: int, quantity: Decimal, on: date
+) -> ItemPrice:
+    answer = pricing.price_item(catalog, practice_id=practice_id, item_id=item_id, quantity=quantity, on=on)
+    breaks: list[VolumeBreak] = []
+    last = answer.contract_price
+    # The quantities from which the price may drop: each min_qty above this quantity, priced the same way.
+    minimums = sorted({r.min_qty for r in catalog.prices_by_item.get(item_id, ()) if r.min_qty is not None})
+    for minimum in (m for m in minimums if m > abs(quantity)):
+        at = pricing.price_item(catalog, practice_id=practice_id, item_id=item_id, quantity=minimum, on=on)
+        if at.contract_price is not None and (last is None or at.contract_price < last):
+            breaks.append(VolumeBreak(min_qty=minimum, price=at.contract_price))
+            last = at.contract_price
+    row = answer.price_row
     return ItemPrice(
         item_id=item_id,
-        price=headline.price,
-        tier=headline.tier,
-        effective_from=headline.effective_from,
-        effective_to=headline.effective_to,
-        min_qty=headline.min_qty,
-        volume_breaks=tuple(VolumeBreak(min_qty=row.min_qty, price=row.price) for row in breaks if row.min_qty),
+        price=answer.contract_price,
+        tier=row.tier if row is not None else "",
+        effective_from=row.effective_from if row is not None else None,
+        effective_to=row.effective_to if row is not None else None,
+        min_qty=row.min_qty if row is not None else None,
+        volume_breaks=tuple(breaks),
+        on_joining=answer.rule is pricing.Rule.NOT_PARTICIPATING,
     )
 
 
@@ -344,9 +346,11 @@ def _base_and_breaks(rows: list[ContractPrice]) -> tuple[Decimal | None, list[Vo
     return base, breaks
 
 
-def _tier_base(rows: list[ContractPrice], tier: str) -> Decimal:
-    base, _ = _base_and_breaks([row for row in rows if row.tier == tier])
-    return base if base is not None else Decimal(0)
+def _price_basis(priced: ItemPrice) -> str:
+    """Why this price: the practice's own tier, every tier's, or the price on joining (not in the contract today)."""
+    if priced.on_joining:
+        return "on joining"
+    return f"your tier ({priced.tier})" if priced.tier else "every tier"
 
 
 def _discount(price: Decimal | None, list_price: Decimal | None) -> Decimal | None:
@@ -366,10 +370,9 @@ def contract_item_prices_for_page(
 ) -> list[ItemPriceView]:
     """The price each item of one contract costs the viewer's practice on a day, with the rows behind it.
 
-    The price itself comes from `item_prices_for_practice` (DESIGN §4.4: the practice's tier rows win over
-    tier-blank rows). A practice that has not joined and finds no tier-blank row sees the price any member gets by
-    joining: the highest tier's (DESIGN §4.6). Staff viewing no practice (`all_tiers`) see every tier. History
-    lists only rows of the tiers the viewer may see.
+    The price itself is the one reconciliation charges (`item_prices_for_practice`): the practice's own price when
+    it is in the contract that day, else the price on joining (DESIGN §4.6). Staff viewing no practice
+    (`all_tiers`) see every tier. History lists only rows of the tiers the viewer may see.
     """
     rows_by_item: dict[int, list[ContractPrice]] = defaultdict(list)
     for row in ContractPrice.objects.filter(item__in=items).order_by("-effective_from", "tier", "min_qty"):
@@ -394,17 +397,12 @@ def contract_item_prices_for_page(
             if in_force:
                 view.price, view.volume_breaks = _base_and_breaks([row for row in today if not row.tier])
         else:
-            priced = practice_prices.get(item.id)
+            priced = practice_prices[item.id]
             shown_tiers = {"", tier}
-            if priced is not None and priced.price is not None:
+            if priced.price is not None:
                 view.price, view.volume_breaks = priced.price, list(priced.volume_breaks)
-                view.basis = f"your tier ({priced.tier})" if priced.tier else "every tier"
-            elif participation is None and in_force and today:
-                # DESIGN §4.6 not_participating: the highest tier's price is what any member gets by joining.
-                highest = max({row.tier for row in today}, key=lambda name: _tier_base(today, name))
-                view.price, view.volume_breaks = _base_and_breaks([row for row in today if row.tier == highest])
-                view.basis = "on joining"
-                shown_tiers = {"", highest}
+                view.basis = _price_basis(priced)
+                shown_tiers.add(priced.tier)
             view.history = [row for row in rows if row.tier in shown_tiers]
         view.discount_pct = _discount(view.price, item.list_price)
         views.append(view)
@@ -454,58 +452,42 @@ def contract_renewals(*, today: date) -> Renewals:
 # --- pricing slice ---
 
 
-def catalog_slice_load(*, vendor_ids: Iterable[int] | None = None) -> CatalogSlice:
-    """The pricing engine's catalog slice for these vendors (None: the whole catalog), in four queries."""
-    contracts = Contract.objects.all()
-    if vendor_ids is not None:
-        contracts = contracts.filter(vendor_id__in=list(vendor_ids))
-    contract_rows = list(
-        contracts.values_list("id", "vendor_id", "number", "start_date", "end_date", "status", "discount_pct")
-    )
-    contract_ids = [row[0] for row in contract_rows]
-    items = ContractItem.objects.all() if vendor_ids is None else ContractItem.objects.filter(contract__in=contract_ids)
-    prices = (
-        ContractPrice.objects.all()
-        if vendor_ids is None
-        else ContractPrice.objects.filter(item__contract__in=contract_ids)
-    )
-    participations = (
-        Participation.objects.all() if vendor_ids is None else Participation.objects.filter(contract__in=contract_ids)
-    )
+def catalog_slice_for_items(
+    *, items: Iterable[ContractItem], practice_ids: Iterable[int] | None = None
+) -> CatalogSlice:
+    """The pricing engine's catalog of these items (their contracts loaded with them): their price rows and the
+    participations in their contracts of these practices (None: of every practice). Two queries."""
+    items = list(items)
+    contracts = {item.contract_id: item.contract for item in items}
+    participations = Participation.objects.filter(contract_id__in=list(contracts))
+    if practice_ids is not None:
+        participations = participations.filter(practice_id__in=list(practice_ids))
+    prices = ContractPrice.objects.filter(item_id__in=[item.id for item in items])
     return CatalogSlice(
         contracts=tuple(
             ContractTerms(
-                id=cid,
-                vendor_id=vendor_id,
-                number=number,
-                start_date=start,
-                end_date=end,
-                is_draft=status == Contract.Status.DRAFT,
-                discount_pct=discount,
+                id=contract.id,
+                vendor_id=contract.vendor_id,
+                number=contract.number,
+                start_date=contract.start_date,
+                end_date=contract.end_date,
+                is_draft=contract.status == Contract.Status.DRAFT,
+                discount_pct=contract.discount_pct,
             )
-            for cid, vendor_id, number, start, end, status, discount in contract_rows
+            for contract in contracts.values()
         ),
         items=tuple(
             ItemTerms(
-                id=iid,
-                contract_id=contract_id,
-                vendor_sku_normalized=sku,
-                mfr_part_normalized=mfr,
-                uom=fold_uom(uom),
-                units_per_uom=units,
-                list_price=list_price,
-                category_id=category_id,
+                id=item.id,
+                contract_id=item.contract_id,
+                vendor_sku_normalized=item.vendor_sku_normalized,
+                mfr_part_normalized=item.mfr_part_normalized,
+                uom=fold_uom(item.uom),
+                units_per_uom=item.units_per_uom,
+                list_price=item.list_price,
+                category_id=item.category_id,
             )
-            for iid, contract_id, sku, mfr, uom, units, list_price, category_id in items.values_list(
-                "id",
-                "contract_id",
-                "vendor_sku_normalized",
-                "mfr_part_normalized",
-                "uom",
-                "units_per_uom",
-                "list_price",
-                "category_id",
-            )
+            for item in items
         ),
         prices=tuple(
             PriceRow(

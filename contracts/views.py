@@ -161,7 +161,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
         on=today,
         all_tiers=all_tiers,
     )
-    in_force = contract.status != contract.Status.DRAFT and contract.start_date <= today <= contract.end_date
+    in_force = selectors.contract_in_force(contract, today)
     context = {
         "contract": contract,
         "practice": practice,

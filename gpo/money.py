@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
+
 CENT = Decimal("0.01")
 UNIT_PRICE_PLACES = Decimal("0.0001")
 ZERO = Decimal("0.00")
@@ -12,6 +14,22 @@ ZERO = Decimal("0.00")
 def cents(amount: Decimal) -> Decimal:
     """Round an amount to cents, half away from zero."""
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def cents_of(numerator: Decimal, denominator: Decimal | int) -> Decimal:
+    """numerator / denominator rounded to cents, half away from zero (a money formula of DESIGN §4.7)."""
+    return cents(numerator / denominator)
+
+
+def round_half_up_integers(numerator: np.ndarray, denominator: np.ndarray | int) -> np.ndarray:
+    """numerator / denominator (> 0) rounded to an integer, half away from zero (ROUND_HALF_UP), exactly.
+
+    The bulk reconciliation's `cents_of`: money as integers (ten-thousandths, cents) divided down to cents.
+    """
+    magnitude = np.abs(numerator)
+    quotient = magnitude // denominator  # floor division then a product: numpy's divmod is several times slower
+    quotient += 2 * (magnitude - quotient * denominator) >= denominator
+    return np.where(numerator < 0, -quotient, quotient)
 
 
 def unit_price(amount: Decimal) -> Decimal:

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "gpo.middleware.RefuseNulCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -160,9 +161,40 @@ if not CELERY_BROKER_URL:
     # Eager tasks never touch a broker; naming the in-memory one keeps kombu from guessing localhost.
     CELERY_BROKER_URL = "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+
+# Uploads survive dead workers (DESIGN.md section 5). A message is acknowledged only once its task has finished, and
+# a worker killed mid-task (OOM, kill -9 of the pool child) hands it back to the broker instead of acknowledging it.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# The longest upload (UPLOAD_MAX_ROWS rows) takes minutes; past the soft limit it fails with a reason, past the hard
+# limit the pool child is killed. Redis hands an unacknowledged message to another worker after the visibility
+# timeout: longer than any upload may run, or a running upload would be started twice. (RabbitMQ redelivers when the
+# worker's connection drops; its consumer timeout, 30 minutes by default, must exceed the hard limit too.)
+UPLOAD_TASK_SOFT_TIME_LIMIT = env.int("UPLOAD_TASK_SOFT_TIME_LIMIT", default=20 * 60)
+UPLOAD_TASK_TIME_LIMIT = UPLOAD_TASK_SOFT_TIME_LIMIT + 60
+CELERY_TASK_ANNOTATIONS = {
+    "reports.upload_process": {
+        "soft_time_limit": UPLOAD_TASK_SOFT_TIME_LIMIT,
+        "time_limit": UPLOAD_TASK_TIME_LIMIT,
+    }
+}
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=UPLOAD_TASK_TIME_LIMIT + 5 * 60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+# A redelivered upload waits this long for the claim of a killed worker's database session to go.
+UPLOAD_CLAIM_WAIT_SECONDS = env.int("UPLOAD_CLAIM_WAIT_SECONDS", default=60)
+# A processing run begun this many times (each a worker lost mid-upload) fails the upload instead of looping.
+UPLOAD_MAX_ATTEMPTS = env.int("UPLOAD_MAX_ATTEMPTS", default=3)
+# The sweeper (Celery beat, or `manage.py uploads_sweep`) fails uploads that showed no sign of life for this long:
+# no worker holds them and the broker did not hand their message back in time.
+UPLOAD_STALE_AFTER_SECONDS = env.int("UPLOAD_STALE_AFTER_SECONDS", default=CELERY_VISIBILITY_TIMEOUT + 5 * 60)
+CELERY_BEAT_SCHEDULE = {
+    "uploads-sweep-stale": {
+        "task": "reports.uploads_sweep_stale",
+        "schedule": env.int("UPLOAD_SWEEP_EVERY_SECONDS", default=5 * 60),
+    }
+}
 
 # Stripe (billing).
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")

@@ -29,3 +29,9 @@ urlpatterns = [
     path("catalog/contracts/", include("contracts.urls")),
     path("", include("reports.urls")),
 ]
+
+# Error answers without internals, JSON under /api/ (gpo/error_pages.py).
+handler400 = "gpo.error_pages.bad_request"
+handler403 = "gpo.error_pages.permission_denied"
+handler404 = "gpo.error_pages.page_not_found"
+handler500 = "gpo.error_pages.server_error"

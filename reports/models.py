@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from contracts import pricing
 from gpo.db import TimeStampedModel
 
 
@@ -26,6 +29,9 @@ class PurchaseUpload(TimeStampedModel):
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
+    # The id every URL, API answer and link uses (SECURITY.md item 16): random, so one upload's address tells nothing
+    # about another's. The integer primary key stays inside the server (lines, tasks, audit).
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     practice = models.ForeignKey("members.Practice", on_delete=models.PROTECT, related_name="uploads")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="uploads"
@@ -56,6 +62,9 @@ class PurchaseUpload(TimeStampedModel):
     # DESIGN §5: whenever a result may not mean what it seems ([{code, message}], reports.upload_warnings).
     warnings = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
+    # Processing runs begun: a worker lost mid-upload is redelivered, and a file that keeps killing workers is
+    # failed after settings.UPLOAD_MAX_ATTEMPTS instead of looping (reports.services.uploads.upload_process).
+    attempts = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
     # The purchase dates its lines span, recorded when they are stored: reads of lines by date go through the
     # uploads whose span meets the period (reports.selectors.savings.lines_in_periods), not a date index on lines.
@@ -65,11 +74,11 @@ class PurchaseUpload(TimeStampedModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            # DESIGN §5: the same file is refused while its upload is done or in flight; a failed one never blocks it.
+            # DESIGN §5: the same file is refused while its upload is done or in flight; a failed one never blocks.
             models.UniqueConstraint(
                 fields=["practice", "sha256"],
                 condition=~Q(status="failed"),
-                name="upload_unique_file_per_practice",
+                name="upload_unique_live_file_per_practice",
             ),
             models.CheckConstraint(condition=Q(progress__lte=100), name="upload_progress_percent"),
         ]
@@ -122,12 +131,8 @@ class PurchaseLine(models.Model):
         UOM_MISMATCH = "uom_mismatch", "UOM mismatch"
         NON_GPO_VENDOR = "non_gpo_vendor", "Non-GPO vendor"
 
-    class OverchargeCause(models.TextChoices):
-        NONE = "", "—"
-        OLD_PRICE = "old_price", "Old price"
-        WRONG_TIER = "wrong_tier", "Wrong tier"
-        NOT_LOADED = "not_loaded", "Contract price not loaded (list price charged)"
-        PRICE_ERROR = "price_error", "Price error"
+    # DESIGN §4.6: the causes are the pricing engine's (contracts.pricing), in the priority it gives them.
+    OverchargeCause = pricing.OverchargeCause
 
     class VendorMatch(models.TextChoices):
         NONE = "", "Unresolved"
@@ -354,6 +359,7 @@ class UploadAuditEntry(models.Model):
         RECEIVED = "received", "Received"
         PROCESSED = "processed", "Processed"
         FAILED = "failed", "Failed"
+        RETRIED = "retried", "Retried"
         DELETED = "deleted", "Deleted"
         REPROCESSED = "reprocessed", "Queued again with a corrected mapping"
 

@@ -5,11 +5,10 @@ Pure: takes a `CatalogSlice` (contracts.pricing), a `VendorDirectory` and plain 
 of lines with the reference engine once per distinct key. The bulk path is reports/reconcile_bulk.py (columns,
 numpy); both must agree with `reconcile_line`.
 
+Statuses, causes and vendor matches are the model's own choices (reports.models.PurchaseLine); every rule of
+DESIGN §4 comes from contracts.pricing (prices, tolerance, causes, the money formulas) and gpo.money (rounding).
+
 Readings of DESIGN §4 made here:
-- DESIGN §4.6: "matches" for overcharge causes is |p - x| <= the same tolerance (the one around c). An earlier
-  price = a row (any tier) of the deciding item, or of the same SKU in the same UOM on another of the vendor's
-  contracts, that started before d and was over by d (its window or its contract ended). Another tier's price = a
-  row of the deciding item effective on d whose tier differs from the deciding row's tier (tier-blank included).
 - DESIGN §4.7: expected_unit_price is c and list_price is L, both per the deciding item's UOM (after the step 3
   conversion the line is compared in that UOM). Percent-off and off-contract lines record neither.
 - DESIGN §4.7: savings and overcharge use q and p in the item's UOM; (x - p*n) * q / n is computed in one exact
@@ -20,62 +19,55 @@ Readings of DESIGN §4 made here:
 
 from __future__ import annotations
 
-import gc
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from enum import StrEnum
 
 from rapidfuzz import fuzz, process
 
 from contracts.pricing import (
+    OVERCHARGE_CAUSE_PRIORITY,
     CatalogSlice,
+    OverchargeCause,
     PriceAnswer,
     Rule,
+    Tolerance,
+    earlier_price,
     line_mfr_part,
     matched_items,
+    other_tier_price,
+    overcharge_cause,
+    percent_off_missed_amount,
+    percent_off_savings_amount,
     price_by_mfr_part,
+    price_difference_amount,
     price_line,
     price_normalized,
+    same_product,
+    spend,
 )
-from gpo.money import cents
+from gpo.money import cents, cents_of
+from reports.models import PurchaseLine
 from vendors.normalize import fold_uom, normalize_sku, normalize_vendor_name
 
 ZERO = Decimal("0")
 ONE_DAY = timedelta(days=1)
-HUNDRED = Decimal("100")
 
 
-class LineStatus(StrEnum):
-    """The values of reports.models.PurchaseLine.Status, DESIGN §4.6."""
+Status = PurchaseLine.Status
+VendorMatch = PurchaseLine.VendorMatch
 
-    ON_CONTRACT = "on_contract"
-    OVERCHARGED = "overcharged"
-    NOT_PARTICIPATING = "not_participating"
-    OFF_CONTRACT = "off_contract"
-    UOM_MISMATCH = "uom_mismatch"
-    NON_GPO_VENDOR = "non_gpo_vendor"
-
-
-class OverchargeCause(StrEnum):
-    """The values of reports.models.PurchaseLine.OverchargeCause, DESIGN §4.6."""
-
-    NONE = ""
-    OLD_PRICE = "old_price"
-    WRONG_TIER = "wrong_tier"
-    NOT_LOADED = "not_loaded"
-    PRICE_ERROR = "price_error"
-
-
-class VendorMatch(StrEnum):
-    """How the vendor name was resolved (reports.models.PurchaseLine.VendorMatch)."""
-
-    NONE = ""
-    EXACT = "exact"
-    ALIAS = "alias"
-    FUZZY = "fuzzy"
+# DESIGN §4.6: the status each pricing answer gives (item-priced lines are on_contract or overcharged).
+STATUS_OF_RULE = {
+    Rule.NO_VENDOR_CONTRACT: Status.NON_GPO_VENDOR,
+    Rule.ITEM_PRICE: Status.ON_CONTRACT,
+    Rule.PERCENT_OFF: Status.ON_CONTRACT,
+    Rule.NOT_PARTICIPATING: Status.NOT_PARTICIPATING,
+    Rule.NOT_COVERED: Status.OFF_CONTRACT,
+    Rule.UOM_MISMATCH: Status.UOM_MISMATCH,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,18 +129,6 @@ class VendorDirectory:
 
 
 @dataclass(frozen=True, slots=True)
-class Tolerance:
-    """DESIGN §4.6: tolerance per unit of the item's UOM = max(absolute, relative * c)."""
-
-    absolute: Decimal = Decimal("0.01")
-    relative: Decimal = Decimal("0.005")
-
-    def for_price(self, contract_price: Decimal) -> Decimal:
-        """The tolerance around a contract price c."""
-        return max(self.absolute, self.relative * contract_price)
-
-
-@dataclass(frozen=True, slots=True)
 class LineInput:
     """One accepted purchase line as reconciliation needs it (q negative for a return)."""
 
@@ -187,54 +167,117 @@ class LineResult:
 
 def line_spend(line: LineInput) -> Decimal:
     """DESIGN §4.7: the extended amount as given, else q * p, in cents."""
-    return cents(line.extended_amount if line.extended_amount is not None else line.quantity * line.unit_price)
+    has_extended = line.extended_amount is not None
+    return cents(spend(line.extended_amount, has_extended, line.quantity * line.unit_price))
 
 
-def _matches(paid: Decimal, price: Decimal, tolerance: Decimal) -> bool:
-    return abs(paid - price) <= tolerance
-
-
-def overcharge_cause(
-    catalog: CatalogSlice, answer: PriceAnswer, *, paid_item_uom: Decimal, tolerance: Decimal, on: date
+def line_overcharge_cause(
+    catalog: CatalogSlice, answer: PriceAnswer, *, paid_item_uom: Decimal, tolerance: Tolerance, on: date
 ) -> OverchargeCause:
     """DESIGN §4.6: old_price, wrong_tier, not_loaded, else price_error (the first that matches)."""
-    item, deciding = answer.item, answer.price_row
+    item, deciding, c = answer.item, answer.price_row, answer.contract_price
     assert item is not None
     assert deciding is not None
-    # An earlier price: a row of the item (or of the same SKU, same UOM, on another of the vendor's contracts, as
-    # when a renewed contract replaced the old one) that had started before d and was over by d.
-    same_product = [i for i in answer.matched_items if i.uom == item.uom and i.units_per_uom == item.units_per_uom]
-    for other in same_product or [item]:
-        contract = catalog.contract_by_id[other.contract_id]
-        if contract.is_draft:
-            continue
-        for row in catalog.prices_by_item.get(other.id, ()):
-            ended = (row.effective_to is not None and row.effective_to < on) or contract.end_date < on
-            if row.effective_from < on and ended and _matches(paid_item_uom, row.price, tolerance):
-                return OverchargeCause.OLD_PRICE
-    rows = catalog.prices_by_item.get(item.id, ())
-    if any(
-        r.effective_on(on) and r.tier != deciding.tier and _matches(paid_item_uom, r.price, tolerance) for r in rows
-    ):
-        return OverchargeCause.WRONG_TIER
-    if answer.list_price is not None and _matches(paid_item_uom, answer.list_price, tolerance):
-        return OverchargeCause.NOT_LOADED
-    return OverchargeCause.PRICE_ERROR
+    assert c is not None
+    allowance = tolerance.allowance(c)
+
+    def matches(price: Decimal) -> bool:
+        return tolerance.matches(paid_item_uom, price, allowance)
+
+    # An earlier price: a row of the item, or of the same product on another of the vendor's contracts (as when a
+    # renewed contract replaced the old one).
+    same = [i for i in answer.matched_items if same_product(i.uom, i.units_per_uom, item.uom, item.units_per_uom)]
+    old_price = any(
+        earlier_price(contract.is_draft, contract.end_date, row.effective_from, row.last_day, on) and matches(row.price)
+        for other in same or [item]
+        for contract in (catalog.contract_by_id[other.contract_id],)
+        for row in catalog.prices_by_item.get(other.id, ())
+    )
+    wrong_tier = any(
+        other_tier_price(row.effective_on(on), row.tier, deciding.tier) and matches(row.price)
+        for row in catalog.prices_by_item.get(item.id, ())
+    )
+    not_loaded = answer.list_price is not None and matches(answer.list_price)
+    return OVERCHARGE_CAUSE_PRIORITY[overcharge_cause(old_price, wrong_tier, not_loaded)]
 
 
-def _difference_times_quantity(price: Decimal, paid: Decimal, quantity: Decimal, pack: int) -> Decimal:
-    # (x - p * n) * (q / n) in one exact expression: the item's UOM, DESIGN §4.3.
-    return (price - paid * pack) * quantity / pack
+def _missed_against(price: Decimal | None, pack: int, line: LineInput) -> Decimal:
+    """DESIGN §4.7: (p - c) * q in the item's UOM when p > c (prices compared, not products), else 0."""
+    if price is None or line.unit_price * pack <= price:
+        return ZERO
+    numerator, denominator = price_difference_amount(price, line.unit_price, line.quantity, pack)
+    return cents_of(-numerator, denominator)
 
 
-def _mfr_missed(catalog: CatalogSlice, line: LineInput, alternative: PriceAnswer | None) -> Decimal:
+def missed_savings_by_part(line: LineInput, alternative: PriceAnswer | None) -> Decimal:
     """DESIGN §4.7: (p - c) * q against an item with the line's part number on a contract P is in, when p > c."""
-    if alternative is None or alternative.contract_price is None:
+    if alternative is None:
         return ZERO
-    pack = alternative.pack_size
-    if line.unit_price * pack <= alternative.contract_price:
-        return ZERO
-    return cents(-_difference_times_quantity(alternative.contract_price, line.unit_price, line.quantity, pack))
+    return _missed_against(alternative.contract_price, alternative.pack_size, line)
+
+
+@dataclass(frozen=True, slots=True)
+class _Money:
+    """Status, cause and money of a line as one rule of DESIGN §4.6-4.7 decides them."""
+
+    status: str
+    cause: str = OverchargeCause.NONE
+    savings: Decimal = ZERO
+    overcharge: Decimal = ZERO
+    missed: Decimal = ZERO
+
+
+def _percent_off_money(answer: PriceAnswer, line: LineInput) -> _Money:
+    """DESIGN §4.7: p * q * k / (1 - k) saved under a percent-off contract P is in."""
+    assert answer.discount_pct is not None
+    discount = answer.discount_pct.as_integer_ratio()
+    return _Money(
+        Status.ON_CONTRACT, savings=cents_of(*percent_off_savings_amount(line.unit_price, line.quantity, discount))
+    )
+
+
+def _not_participating_money(answer: PriceAnswer, line: LineInput) -> _Money:
+    """DESIGN §4.7: (p - c) * q when p > c as if P had joined; p * q * k under a percent-off contract."""
+    if answer.contract_price is not None:
+        return _Money(Status.NOT_PARTICIPATING, missed=_missed_against(answer.contract_price, answer.pack_size, line))
+    if answer.discount_pct is not None:
+        discount = answer.discount_pct.as_integer_ratio()
+        missed = cents_of(*percent_off_missed_amount(line.unit_price, line.quantity, discount))
+        return _Money(Status.NOT_PARTICIPATING, missed=missed)
+    return _Money(Status.NOT_PARTICIPATING)
+
+
+def _item_price_money(catalog: CatalogSlice, answer: PriceAnswer, line: LineInput, tolerance: Tolerance) -> _Money:
+    """DESIGN §4.6-4.7 for an item-priced line: on_contract or overcharged, savings against L, per the item's UOM."""
+    c, pack = answer.contract_price, answer.pack_size
+    assert c is not None
+    savings = ZERO
+    if answer.list_price is not None:
+        savings = cents_of(*price_difference_amount(answer.list_price, line.unit_price, line.quantity, pack))
+    paid_item_uom = line.unit_price * pack
+    if not tolerance.exceeded(paid_item_uom, c, tolerance.allowance(c)):
+        return _Money(Status.ON_CONTRACT, savings=savings)
+    numerator, denominator = price_difference_amount(c, line.unit_price, line.quantity, pack)
+    overcharge = cents_of(-numerator, denominator)
+    cause = line_overcharge_cause(
+        catalog, answer, paid_item_uom=paid_item_uom, tolerance=tolerance, on=line.purchase_date
+    )
+    return _Money(Status.OVERCHARGED, cause, savings, overcharge, overcharge)
+
+
+def _money(
+    catalog: CatalogSlice, answer: PriceAnswer, line: LineInput, alternative: PriceAnswer | None, tolerance: Tolerance
+) -> _Money:
+    """Status (DESIGN §4.6) and money (§4.7) by the rule that decided the price."""
+    if answer.rule is Rule.ITEM_PRICE:
+        return _item_price_money(catalog, answer, line, tolerance)
+    if answer.rule is Rule.PERCENT_OFF:
+        return _percent_off_money(answer, line)
+    if answer.rule is Rule.NOT_PARTICIPATING:
+        return _not_participating_money(answer, line)
+    if answer.rule is Rule.UOM_MISMATCH:
+        return _Money(Status.UOM_MISMATCH)
+    return _Money(STATUS_OF_RULE[answer.rule], missed=missed_savings_by_part(line, alternative))
 
 
 def result_from_answer(
@@ -251,75 +294,28 @@ def result_from_answer(
     tolerance: Tolerance,
 ) -> LineResult:
     """Status (DESIGN §4.6) and money (DESIGN §4.7) of a line from the pricing engine's answer."""
-    q, p = line.quantity, line.unit_price
-    rule = answer.rule
-    status: str
-    cause = OverchargeCause.NONE
-    contract_id = answer.contract.id if answer.contract is not None else None
-    item_id = answer.item.id if answer.item is not None else None
-    price_id = answer.price_row.id if answer.price_row is not None else None
-    expected = answer.contract_price
-    list_price = answer.list_price
-    savings = overcharge = missed = ZERO
-
-    if rule is Rule.NO_VENDOR_CONTRACT or rule is Rule.NOT_COVERED:
-        status = LineStatus.NON_GPO_VENDOR if rule is Rule.NO_VENDOR_CONTRACT else LineStatus.OFF_CONTRACT
-        if answer.matched_item is not None:
-            item_id = answer.matched_item.id
-        missed = _mfr_missed(catalog, line, alternative)
-    elif rule is Rule.UOM_MISMATCH:
-        status = LineStatus.UOM_MISMATCH
-    elif rule is Rule.PERCENT_OFF:
-        status = LineStatus.ON_CONTRACT
-        k = answer.discount_pct
-        assert k is not None
-        # DESIGN §4.7: p * q * k / (1 - k) with k = pct / 100, i.e. p * q * pct / (100 - pct).
-        savings = cents(p * q * k / (HUNDRED - k))
-    elif rule is Rule.NOT_PARTICIPATING:
-        status = LineStatus.NOT_PARTICIPATING
-        c = answer.contract_price
-        if c is not None:
-            pack = answer.pack_size
-            if p * pack > c:
-                missed = cents(-_difference_times_quantity(c, p, q, pack))
-        elif answer.discount_pct is not None:
-            missed = cents(p * q * answer.discount_pct / HUNDRED)
-    else:
-        # Rule.ITEM_PRICE: on_contract or overcharged, per the item's UOM.
-        c = answer.contract_price
-        assert c is not None
-        pack = answer.pack_size
-        paid_item_uom = p * pack
-        if list_price is not None:
-            savings = cents(_difference_times_quantity(list_price, p, q, pack))
-        allowed = tolerance.for_price(c)
-        if paid_item_uom > c + allowed:
-            status = LineStatus.OVERCHARGED
-            overcharge = missed = cents(-_difference_times_quantity(c, p, q, pack))
-            cause = overcharge_cause(
-                catalog, answer, paid_item_uom=paid_item_uom, tolerance=allowed, on=line.purchase_date
-            )
-        else:
-            status = LineStatus.ON_CONTRACT
-
+    money = _money(catalog, answer, line, alternative, tolerance)
+    item = answer.item
+    if item is None and answer.rule in (Rule.NO_VENDOR_CONTRACT, Rule.NOT_COVERED):
+        item = answer.matched_item  # off-contract lines record the item they matched, for review
     category_item = answer.item or answer.matched_item
     return LineResult(
         vendor_id=vendor_id,
         vendor_match=str(vendor_match),
         sku_normalized=sku_normalized,
         mfr_part_normalized=mfr_normalized,
-        status=status,
-        overcharge_cause=cause,
-        contract_id=contract_id,
-        item_id=item_id,
-        price_id=price_id,
+        status=money.status,
+        overcharge_cause=money.cause,
+        contract_id=answer.contract.id if answer.contract is not None else None,
+        item_id=item.id if item is not None else None,
+        price_id=answer.price_row.id if answer.price_row is not None else None,
         category_id=(category_item.category_id if category_item is not None else None) or vendor_category_id,
-        expected_unit_price=expected,
-        list_price=list_price,
+        expected_unit_price=answer.contract_price,
+        list_price=answer.list_price,
         spend=line_spend(line),
-        savings=savings,
-        overcharge=overcharge,
-        missed_savings=missed,
+        savings=money.savings,
+        overcharge=money.overcharge,
+        missed_savings=money.missed,
     )
 
 
@@ -404,14 +400,7 @@ def reconcile_keyed(
     min_qty: lines that agree on those share one answer (`_group_plan`, `_practice_standing`). The bulk path
     (reports.reconcile_bulk) sends here the lines its columns do not decide.
     """
-    # Many small acyclic objects: the cyclic garbage collector's repeated passes over them cost much and find none.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _reconcile_keyed(catalog, directory, lines, tolerance=tolerance)
-    finally:
-        if collecting:
-            gc.enable()
+    return _reconcile_keyed(catalog, directory, lines, tolerance=tolerance)
 
 
 def _reconcile_keyed(
@@ -508,25 +497,12 @@ def _reconcile_keyed(
     return results
 
 
-def repeat_key(
-    *, invoice_number: str, sku_normalized: str, purchase_date: date, quantity: Decimal, unit_price: Decimal
-) -> tuple[str, str, date, Decimal, Decimal] | None:
-    """DESIGN §4.9: the natural key of a repeat; lines with no invoice number never repeat."""
-    invoice = invoice_number.strip()
-    if not invoice:
-        return None
-    return (invoice, sku_normalized, purchase_date, quantity.normalize(), unit_price.normalize())
-
-
 __all__ = [
     "LineInput",
     "LineResult",
-    "LineStatus",
-    "OverchargeCause",
-    "Tolerance",
+    "Status",
     "VendorDirectory",
     "VendorRecord",
     "reconcile_keyed",
     "reconcile_line",
-    "repeat_key",
 ]

@@ -5,10 +5,13 @@ from __future__ import annotations
 from celery import shared_task
 
 from reports.models import PurchaseUpload
+from reports.services import upload_recovery
 from reports.services import uploads as upload_services
 from reports.services.reconciliation import lines_rereconcile_for_vendors as rereconcile
 
 
+# acks_late and reject_on_worker_lost come from the settings (CELERY_TASK_*); the time limits from
+# CELERY_TASK_ANNOTATIONS. The service is idempotent: a redelivered message for a done upload does nothing.
 @shared_task(name="reports.upload_process")
 def upload_process(upload_id: int, practice_id: int) -> str:
     """Parse, store and reconcile one upload; the practice id is re-checked by the service."""
@@ -17,6 +20,12 @@ def upload_process(upload_id: int, practice_id: int) -> str:
     except PurchaseUpload.DoesNotExist:  # deleted before its turn came: nothing to do
         return "missing"
     return str(upload.status)
+
+
+@shared_task(name="reports.uploads_sweep_stale")
+def uploads_sweep_stale() -> int:
+    """Fail uploads a lost worker left in progress (run by Celery beat); returns how many were failed."""
+    return len(upload_recovery.uploads_sweep_stale())
 
 
 @shared_task

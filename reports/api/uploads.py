@@ -20,9 +20,11 @@ from rest_framework.routers import SimpleRouter
 from gpo.api import PracticeScopedViewSet
 from gpo.members.scoping import practice_get
 from gpo.money import money_str, plain_decimal_str, unit_price_str
+from gpo.xlsx import xlsx_download
 from reports import columns, ingest
 from reports.models import PurchaseLine, PurchaseUpload
 from reports.selectors.uploads import line_list, rejected_row_list, upload_get, upload_list
+from reports.services.upload_recovery import upload_retry
 from reports.services.uploads import upload_create, upload_delete, upload_reprocess
 from reports.upload_exports import rejected_rows_xlsx
 
@@ -43,6 +45,7 @@ class UploadWarningSerializer(serializers.Serializer):
 
 
 class PurchaseUploadSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
     practice: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     filename = serializers.CharField(source="original_filename", read_only=True)
     file_total = serializers.SerializerMethodField()
@@ -168,6 +171,7 @@ class UploadReprocessInputSerializer(serializers.Serializer):
 
 
 class PurchaseLineSerializer(serializers.ModelSerializer):
+    id = serializers.SerializerMethodField()
     row = serializers.IntegerField(source="row_number")
     vendor = serializers.SerializerMethodField()
     quantity = serializers.SerializerMethodField()
@@ -175,7 +179,7 @@ class PurchaseLineSerializer(serializers.ModelSerializer):
     extended_amount = serializers.SerializerMethodField()
     spend = serializers.SerializerMethodField()
     overcharge_cause = serializers.SerializerMethodField()
-    repeat_of = serializers.IntegerField(source="repeat_of_id", allow_null=True)
+    repeat_of = serializers.SerializerMethodField()
     contract = serializers.SerializerMethodField()
     expected_unit_price = serializers.SerializerMethodField()
     list_price = serializers.SerializerMethodField()
@@ -211,6 +215,12 @@ class PurchaseLineSerializer(serializers.ModelSerializer):
             "po_number",
         ]
         read_only_fields = fields
+
+    def get_id(self, line: PurchaseLine) -> str:
+        return line_reference(line)
+
+    def get_repeat_of(self, line: PurchaseLine) -> str | None:
+        return line_reference(line.repeat_of) if line.repeat_of_id is not None and line.repeat_of else None
 
     def get_vendor(self, line: PurchaseLine) -> str | None:
         return line.vendor.slug if line.vendor_id is not None and line.vendor is not None else None
@@ -249,6 +259,15 @@ class PurchaseLineSerializer(serializers.ModelSerializer):
         return money_str(line.missed_savings)
 
 
+def line_reference(line: PurchaseLine) -> str:
+    """How a line is named outside the server: its upload's public id and its row, e.g. "6f1c…:12".
+
+    Lines have no random id of their own (a UUID column would slow the line store's COPY of a million lines); the
+    upload's public id makes the reference as hard to guess, and the row is what the user sees in the file.
+    """
+    return f"{line.upload.public_id}:{line.row_number}"
+
+
 def _date_param(request: Request, name: str) -> date | None:
     value = request.query_params.get(name)
     if not value:
@@ -270,6 +289,9 @@ class UploadViewSet(
 
     selector = staticmethod(upload_list)
     serializer_class = PurchaseUploadSerializer
+    # Addressed by the random public id (SECURITY.md item 16); an integer or malformed id answers 404.
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         if self.action == "create":
@@ -295,22 +317,22 @@ class UploadViewSet(
             mapping=data.validated_data.get("mapping"),
             header_row=data.validated_data.get("header_row"),
         )
-        upload = upload_get(user=request.user, upload_id=upload.id)
+        upload = upload_get(user=request.user, public_id=upload.public_id)
         return Response(PurchaseUploadDetailSerializer(upload).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=UploadReprocessInputSerializer, responses={202: PurchaseUploadDetailSerializer})
     @action(detail=True, methods=["post"])
-    def reprocess(self, request: Request, pk: str | None = None) -> Response:
+    def reprocess(self, request: Request, id: str | None = None) -> Response:
         """Replace the upload's lines from its kept original with a corrected mapping (done or failed uploads)."""
         data = UploadReprocessInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = upload_reprocess(
-            upload=self.get_object(),
+            upload=upload_get(user=request.user, public_id=id or ""),
             user=request.user,
             mapping=data.validated_data.get("mapping"),
             header_row=data.validated_data.get("header_row"),
         )
-        upload = upload_get(user=request.user, upload_id=upload.id)
+        upload = upload_get(user=request.user, public_id=upload.public_id)
         return Response(PurchaseUploadDetailSerializer(upload).data, status=status.HTTP_202_ACCEPTED)
 
     def perform_destroy(self, instance: PurchaseUpload) -> None:
@@ -327,11 +349,10 @@ class UploadViewSet(
         responses=PurchaseLineSerializer(many=True),
     )
     @action(detail=True, methods=["get"])
-    def lines(self, request: Request, pk: str | None = None) -> Response:
+    def lines(self, request: Request, id: str | None = None) -> Response:
         """The upload's lines with their reconciliation result, in file order."""
         queryset = line_list(
-            user=request.user,
-            upload_id=int(pk or 0),
+            upload=upload_get(user=request.user, public_id=id or ""),
             status=request.query_params.get("status") or None,
             vendor=request.query_params.get("vendor") or None,
             category=request.query_params.get("category") or None,
@@ -341,17 +362,25 @@ class UploadViewSet(
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(PurchaseLineSerializer(page, many=True).data)
 
+    @extend_schema(request=None, responses={202: PurchaseUploadDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, id: str | None = None) -> Response:
+        """Process a failed upload again from its kept original: 202 with the upload, 409 unless it failed."""
+        upload = upload_retry(upload=upload_get(user=request.user, public_id=id or ""), user=request.user)
+        upload = upload_get(user=request.user, public_id=upload.public_id)
+        return Response(PurchaseUploadDetailSerializer(upload).data, status=status.HTTP_202_ACCEPTED)
+
     @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes})
     @action(detail=True, methods=["get"], url_path="rejected.xlsx")
-    def rejected_rows(self, request: Request, pk: str | None = None) -> HttpResponse:
+    def rejected_rows(self, request: Request, id: str | None = None) -> HttpResponse:
         """The rejected rows as xlsx: the original cells plus row, column and reason, to fix and re-upload."""
-        upload = upload_get(user=request.user, upload_id=int(pk or 0))
-        rows = rejected_row_list(user=request.user, upload_id=upload.id)
+        upload = upload_get(user=request.user, public_id=id or "")
+        rows = rejected_row_list(upload=upload)
         content = rejected_rows_xlsx(
             headers=_original_headers(upload),
             rows=((r.row_number, r.values, r.column, r.reason) for r in rows),
         )
-        return xlsx_response(content, filename=f"upload-{upload.id}-rejected-rows.xlsx")
+        return xlsx_download(content, filename=f"upload-{upload.public_id}-rejected-rows.xlsx")
 
 
 def _original_headers(upload: PurchaseUpload) -> list[str]:
@@ -366,14 +395,6 @@ def _original_headers(upload: PurchaseUpload) -> list[str]:
         ]
     except Exception:  # a missing or remote original still gets its rows, under generic titles
         return []
-
-
-def xlsx_response(content: bytes, *, filename: str) -> HttpResponse:
-    """A download with a generated, quoted ASCII file name (SECURITY.md item 6) that browsers do not sniff."""
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 router = SimpleRouter()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -20,34 +21,36 @@ def upload_list(*, user: Any, practice_id: int | None = None) -> QuerySet[Purcha
     return queryset.order_by("-created_at", "-id")
 
 
-def upload_get(*, user: Any, upload_id: int) -> PurchaseUpload:
-    """One upload the user may see; another practice's answers 404."""
-    upload = upload_list(user=user).filter(pk=upload_id).first()
+def upload_get(*, user: Any, public_id: UUID | str) -> PurchaseUpload:
+    """One upload the user may see, by its public id; another practice's, and an id that cannot be one, answer 404."""
+    try:
+        key = public_id if isinstance(public_id, UUID) else UUID(str(public_id))
+    except ValueError:
+        raise Http404("No such upload.") from None
+    upload = upload_list(user=user).filter(public_id=key).first()
     if upload is None:
         raise Http404("No such upload.")
     return upload
 
 
-def rejected_row_list(*, user: Any, upload_id: int) -> QuerySet[RejectedRow]:
-    """The rejected rows of one upload the user may see, in file order."""
-    return RejectedRow.objects.filter(upload=upload_get(user=user, upload_id=upload_id)).order_by("row_number", "id")
+def rejected_row_list(*, upload: PurchaseUpload) -> QuerySet[RejectedRow]:
+    """The rejected rows of an upload (one upload_get gave the caller), in file order."""
+    return RejectedRow.objects.filter(upload=upload).order_by("row_number", "id")
 
 
 def line_list(
     *,
-    user: Any,
-    upload_id: int,
+    upload: PurchaseUpload,
     status: str | None = None,
     vendor: str | None = None,
     category: str | None = None,
     start: date | None = None,
     end: date | None = None,
 ) -> QuerySet[PurchaseLine]:
-    """The lines of one upload the user may see, in file order, optionally filtered (both end days included)."""
-    upload = upload_get(user=user, upload_id=upload_id)
+    """The lines of an upload (one upload_get gave the caller), in file order, optionally filtered (both ends in)."""
     queryset = (
         PurchaseLine.objects.filter(upload=upload)
-        .select_related("vendor", "contract", "category")
+        .select_related("upload", "vendor", "contract", "category", "repeat_of__upload")
         .order_by("row_number", "id")
     )
     if status:

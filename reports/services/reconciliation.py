@@ -31,9 +31,10 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from contracts.selectors import catalog_frames_load
+from reports.catalog_index import NONE, CatalogIndex
 from reports.models import NonGpoVendorName, PurchaseLine
 from reports.reconcile import Tolerance, VendorDirectory, VendorRecord
-from reports.reconcile_bulk import NONE, CatalogIndex, reconcile_columns
+from reports.reconcile_bulk import reconcile_columns
 from reports.selectors.savings import lines_in_periods
 from reports.services.line_store import (
     decimal_array,

@@ -13,8 +13,8 @@ from django.db import connection, transaction
 from django.db.models import Count, F, QuerySet
 from django.db.models.functions import TruncMonth
 
+from reports.catalog_index import NONE
 from reports.models import PurchaseLine, PurchaseUpload, SavingsSummary
-from reports.reconcile_bulk import NONE
 from reports.selectors.savings import (
     UNRESOLVED_VENDOR_NAME,
     cents_sum,

@@ -21,11 +21,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from gpo.errors import ApplicationError, ConflictError, PayloadTooLargeError
@@ -54,6 +55,8 @@ UploadSource = UploadedFile | str | os.PathLike[str]
 
 # Share of the progress bar spent parsing; the rest is storing and reconciling.
 PARSE_PROGRESS_SHARE = 70
+# First key of the advisory locks that claim an upload for processing (the second is its id); line_store uses 4_710_213.
+UPLOAD_CLAIM_NAMESPACE = 4_710_214
 _CHUNK = 1024 * 1024
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -152,23 +155,17 @@ def _format_check(path: Path, *, filename: str) -> str:
     return file_format
 
 
-def _holder_of_file(*, practice_id: int, sha256: str, exclude: int | None = None) -> PurchaseUpload | None:
-    """The upload that holds this file for the practice: done or in flight (DESIGN §5: a failed one never blocks it)."""
-    holders = PurchaseUpload.objects.filter(practice_id=practice_id, sha256=sha256)
-    holders = holders.exclude(status=PurchaseUpload.Status.FAILED)
-    return (holders.exclude(pk=exclude) if exclude is not None else holders).order_by("pk").first()
-
-
-def _duplicate_check(*, practice: Practice, sha256: str) -> None:
-    first = _holder_of_file(practice_id=practice.id, sha256=sha256)
-    if first is not None:
-        raise _duplicate_error(first)
+def _live_upload_of(*, practice: Practice, sha256: str, exclude: int | None = None) -> PurchaseUpload | None:
+    """The practice's upload of this file that blocks it (done or in flight; a failed one never blocks)."""
+    live = PurchaseUpload.objects.filter(practice=practice, sha256=sha256).exclude(status=PurchaseUpload.Status.FAILED)
+    return (live.exclude(pk=exclude) if exclude is not None else live).first()
 
 
 def _duplicate_error(first: PurchaseUpload) -> ConflictError:
     when = timezone.localtime(first.created_at).date().isoformat()
     return ConflictError(
-        f"This file was already uploaded on {when} as upload #{first.id}", extra={"upload_id": first.id}
+        f"This file was already uploaded on {when} as {first.original_filename} (upload {first.public_id})",
+        extra={"upload_id": str(first.public_id)},
     )
 
 
@@ -266,7 +263,6 @@ def upload_create(
     found = None
     with _staged(file) as (path, sha256, size):
         file_format = _format_check(path, filename=original_filename)
-        _duplicate_check(practice=practice, sha256=sha256)
         if requested or header_row is not None:
             found = _mapping_check(
                 path, filename=original_filename, sheet=sheet, mapping=requested, header_row=header_row
@@ -297,18 +293,22 @@ def upload_create(
 
 
 def _upload_insert(upload: PurchaseUpload) -> None:
-    """Save a new upload; its stored file is removed again when that fails (409 when the same file won a race)."""
+    """Save a new upload; its stored file is removed again when that fails (409 when the same file is live)."""
     stored_name = upload.original_file.name
     try:
-        upload.full_clean(exclude=["original_file"])
+        # The same file twice is refused by the unique constraint itself, never by a look beforehand: a look passes
+        # for both of two simultaneous uploads (and full_clean's constraint check is such a look, so it is left to
+        # the database).
+        upload.full_clean(exclude=["original_file"], validate_constraints=False)
         with transaction.atomic():
             upload.save()
     except Exception as exc:
         upload.original_file.storage.delete(stored_name)
-        if isinstance(exc, IntegrityError):  # a concurrent upload of the same file won the race
-            first = _holder_of_file(practice_id=upload.practice_id, sha256=upload.sha256)
-            if first is not None:
-                raise _duplicate_error(first) from exc
+        first = (
+            _live_upload_of(practice=upload.practice, sha256=upload.sha256) if isinstance(exc, IntegrityError) else None
+        )
+        if first is not None:
+            raise _duplicate_error(first) from exc
         raise
 
 
@@ -327,10 +327,10 @@ def upload_reprocess(
     upload = PurchaseUpload.objects.select_for_update().select_related("practice").get(pk=upload.pk)
     if upload.status not in {PurchaseUpload.Status.DONE, PurchaseUpload.Status.FAILED}:
         raise ConflictError(
-            f"Upload #{upload.id} is still being processed: wait until it is done, then reprocess it.",
-            extra={"upload_id": upload.id},
+            "This upload is still being processed: wait until it is done, then reprocess it.",
+            extra={"upload_id": str(upload.public_id)},
         )
-    holder = _holder_of_file(practice_id=upload.practice_id, sha256=upload.sha256, exclude=upload.pk)
+    holder = _live_upload_of(practice=upload.practice, sha256=upload.sha256, exclude=upload.pk)
     if holder is not None:
         raise _duplicate_error(holder)
     requested = mapping_merge(upload.mapping_requested, _mapping_clean(mapping))
@@ -344,13 +344,15 @@ def upload_reprocess(
     upload.status = PurchaseUpload.Status.QUEUED
     upload.progress = 0
     upload.error = ""
+    upload.attempts = 0
     upload.finished_at = None
-    fields = ["mapping_requested", "header_row_requested", "status", "progress", "error", "finished_at", "updated_at"]
+    fields = ["mapping_requested", "header_row_requested", "status", "progress", "error", "attempts", "finished_at"]
+    fields.append("updated_at")
     try:
         with transaction.atomic():
             upload.save(update_fields=fields)
     except IntegrityError as exc:  # the same file was uploaded again meanwhile and holds it now
-        holder = _holder_of_file(practice_id=upload.practice_id, sha256=upload.sha256, exclude=upload.pk)
+        holder = _live_upload_of(practice=upload.practice, sha256=upload.sha256, exclude=upload.pk)
         if holder is None:
             raise
         raise _duplicate_error(holder) from exc
@@ -438,7 +440,8 @@ def _progress_writer(upload_id: int, *, start: int, share: int) -> Callable[[int
         value = start + share * max(0, min(100, int(percent))) // 100
         if value != last[0]:
             last[0] = value
-            PurchaseUpload.objects.filter(pk=upload_id).update(progress=value)
+            # updated_at is the upload's sign of life for the sweeper (uploads_sweep_stale).
+            PurchaseUpload.objects.filter(pk=upload_id).update(progress=value, updated_at=timezone.now())
 
     return write
 
@@ -515,6 +518,9 @@ UNEXPECTED_FAILURE = (
 def _failure_reason(exc: BaseException) -> str:
     if isinstance(exc, ingest.IngestError | ApplicationError):
         return str(exc)[:2000]
+    if isinstance(exc, SoftTimeLimitExceeded):
+        minutes = settings.UPLOAD_TASK_SOFT_TIME_LIMIT // 60
+        return f"Processing took longer than {minutes} minutes and was stopped; nothing was stored. Split the file."
     # Any other error's text may hold server paths or a library's internals: it goes to the log, not to the user.
     return UNEXPECTED_FAILURE
 
@@ -522,10 +528,12 @@ def _failure_reason(exc: BaseException) -> str:
 def upload_process(*, upload_id: int, practice_id: int | None = None) -> PurchaseUpload:
     """Parse a stored upload and keep its lines and rejected rows in one transaction, then reconcile them.
 
-    Idempotent: a done upload is left alone; a retried one starts from no lines; a reprocessed one (queued again
-    with a corrected mapping) has its lines, totals and summary rows replaced in the same transaction. Any failure
-    rolls back, leaves the upload with no lines and marks it failed with the reason (DESIGN.md section 5), also
-    when the failure is not an Exception (a reader's Rust panic, an interrupt): no upload is left in progress.
+    Idempotent, for a broker that redelivers: a done upload is left alone, and so is one that a live worker is
+    processing (it holds the upload's claim); a redelivered one starts again from no lines. A reprocessed one
+    (queued again with a corrected mapping) has its lines, totals and summary rows replaced in one transaction. A run
+    that keeps being interrupted fails after settings.UPLOAD_MAX_ATTEMPTS. Any failure rolls back, leaves the upload
+    with no lines and marks it failed with the reason (DESIGN.md section 5), also when the failure is not an
+    Exception (a reader's Rust panic, an interrupt): no upload is left in progress.
     """
     upload = PurchaseUpload.objects.select_related("practice").get(pk=upload_id)
     if practice_id is not None and upload.practice_id != practice_id:
@@ -533,32 +541,90 @@ def upload_process(*, upload_id: int, practice_id: int | None = None) -> Purchas
         raise PermissionDenied(f"Upload {upload_id} does not belong to practice {practice_id}.")
     if upload.status == PurchaseUpload.Status.DONE:
         return upload
-    PurchaseUpload.objects.filter(pk=upload.pk).update(status=PurchaseUpload.Status.PARSING, progress=0, error="")
-    try:
-        parsed = _upload_parse(upload)
-        PurchaseUpload.objects.filter(pk=upload.pk).update(
-            status=PurchaseUpload.Status.RECONCILING, progress=PARSE_PROGRESS_SHARE + 5
-        )
-        with transaction.atomic():
-            _upload_store(upload, parsed)
-            upload.status = PurchaseUpload.Status.DONE
-            upload.progress = 100
-            upload.finished_at = timezone.now()
-            upload.save(update_fields=["status", "progress", "finished_at", "updated_at"])
-            _audit(upload=upload, action=UploadAuditEntry.Action.PROCESSED)
-    except BaseException as exc:
-        logger.exception("upload %s failed", upload_id)
-        _upload_fail(upload, _failure_reason(exc))
-        if not isinstance(exc, Exception):
-            raise  # the upload is marked failed; an interrupt still interrupts
-        return upload
+    with upload_claim(upload.pk, wait_seconds=settings.UPLOAD_CLAIM_WAIT_SECONDS) as claimed:
+        upload.refresh_from_db()
+        if not claimed or upload.status == PurchaseUpload.Status.DONE:
+            return upload  # another worker is on it, or finished it meanwhile
+        if _run_begin(upload):
+            _upload_run(upload)
     upload.refresh_from_db()
     return upload
 
 
-def _upload_fail(upload: PurchaseUpload, reason: str) -> None:
-    """Mark an upload failed with the reason; one that still holds lines (a reprocess that failed) loses them."""
-    upload.refresh_from_db()  # what is stored, not what the rolled-back attempt set
+@contextlib.contextmanager
+def upload_claim(upload_pk: int, *, wait_seconds: float = 0) -> Iterator[bool]:
+    """Hold the upload's processing claim while the block runs; yields False when someone else holds it.
+
+    On PostgreSQL a session advisory lock: it is released when the holder's connection closes, so a worker that is
+    killed never keeps the claim for long. Its database session can outlive it by a statement (the server notices
+    the lost client when the statement ends), so a redelivered task waits up to `wait_seconds` for the claim.
+    SQLite serves one process: always claimed.
+    """
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    claimed = _claim_take(upload_pk, wait_seconds)
+    try:
+        yield claimed
+    finally:
+        if claimed:
+            with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [UPLOAD_CLAIM_NAMESPACE, upload_pk])
+
+
+def _claim_take(upload_pk: int, wait_seconds: float) -> bool:
+    key = [UPLOAD_CLAIM_NAMESPACE, upload_pk]
+    if wait_seconds <= 0:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
+            return bool(cursor.fetchone()[0])
+    try:
+        # A session lock taken inside a (sub)transaction outlives it; the wait limit is put back at once.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('lock_timeout')")
+            previous = cursor.fetchone()[0]
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{int(wait_seconds * 1000)}ms"])
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", key)
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
+    except OperationalError:  # lock_timeout: a live worker holds it
+        return False
+    return True
+
+
+def _run_begin(upload: PurchaseUpload) -> bool:
+    """Count a new processing run and mark the upload parsing; False (upload failed or left) when it must not run."""
+    attempts = upload.attempts + 1
+    if attempts > settings.UPLOAD_MAX_ATTEMPTS:
+        reason = (
+            f"Processing was interrupted {upload.attempts} times (the worker stopped mid-upload) and nothing was "
+            "stored: the file may be too large for the workers. Split it, or retry it."
+        )
+        _fail(upload, reason)
+        return False
+    try:
+        with transaction.atomic():
+            PurchaseUpload.objects.filter(pk=upload.pk).update(
+                status=PurchaseUpload.Status.PARSING,
+                progress=0,
+                error="",
+                attempts=attempts,
+                updated_at=timezone.now(),
+            )
+    except IntegrityError:
+        # A failed upload being run again while a newer upload of the same file is live: that one counts.
+        return False
+    upload.attempts = attempts
+    return True
+
+
+def _fail(upload: PurchaseUpload, reason: str) -> None:
+    """Mark the upload failed with a reason the user can act on, and record it in the audit trail.
+
+    A failed upload holds no lines: one that still does (a reprocess that failed) loses them, and its practice's
+    summary follows.
+    """
+    upload.refresh_from_db()  # what is stored, not what a rolled-back attempt set
+    now = timezone.now()
     with transaction.atomic():
         if PurchaseLine.objects.filter(upload_id=upload.pk).exists():
             span = (upload.first_purchase_date, upload.last_purchase_date)
@@ -569,7 +635,8 @@ def _upload_fail(upload: PurchaseUpload, reason: str) -> None:
         PurchaseUpload.objects.filter(pk=upload.pk).update(
             status=PurchaseUpload.Status.FAILED,
             error=reason,
-            finished_at=timezone.now(),
+            finished_at=now,
+            updated_at=now,
             warnings=[],
             rows_total=0,
             rows_accepted=0,
@@ -582,6 +649,27 @@ def _upload_fail(upload: PurchaseUpload, reason: str) -> None:
         )
     upload.refresh_from_db()
     _audit(upload=upload, action=UploadAuditEntry.Action.FAILED, detail=upload.error)
+
+
+def _upload_run(upload: PurchaseUpload) -> None:
+    """One processing run: parse, then store and reconcile in one transaction; a failure stores nothing."""
+    try:
+        parsed = _upload_parse(upload)
+        PurchaseUpload.objects.filter(pk=upload.pk).update(
+            status=PurchaseUpload.Status.RECONCILING, progress=PARSE_PROGRESS_SHARE + 5, updated_at=timezone.now()
+        )
+        with transaction.atomic():
+            _upload_store(upload, parsed)
+            upload.status = PurchaseUpload.Status.DONE
+            upload.progress = 100
+            upload.finished_at = timezone.now()
+            upload.save(update_fields=["status", "progress", "finished_at", "updated_at"])
+            _audit(upload=upload, action=UploadAuditEntry.Action.PROCESSED)
+    except BaseException as exc:
+        logger.exception("upload %s failed", upload.pk)
+        _fail(upload, _failure_reason(exc))
+        if not isinstance(exc, Exception):
+            raise  # the upload is marked failed; an interrupt still interrupts
 
 
 @dataclass

@@ -16,6 +16,7 @@ from django.utils import timezone
 from gpo.members import scoping
 from gpo.members.models import Role
 from gpo.money import ZERO
+from gpo.xlsx import Sheet, workbook_bytes, xlsx_download
 from reports import charts, exports
 from reports.models import PurchaseLine
 from reports.selectors.dashboards import (
@@ -118,16 +119,11 @@ def _status_share(figures: dict[str, Any]) -> list[charts.ShareRow]:
     return charts.share_rows([(labels.get(s, s), f.spend, f"share-{s}") for s, f in figures["by_status"].items()])
 
 
-def _xlsx_response(sheets: list[exports.Sheet], filename: str) -> HttpResponse:
-    response = HttpResponse(
-        exports.workbook_bytes(sheets),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+def _xlsx_response(sheets: list[Sheet], filename: str) -> HttpResponse:
+    return xlsx_download(workbook_bytes(sheets), filename=filename)
 
 
-def _pick(sheets: list[exports.Sheet], table: str) -> list[exports.Sheet]:
+def _pick(sheets: list[Sheet], table: str) -> list[Sheet]:
     """One table's sheet when `table` names one (its slugged title), else every sheet."""
     chosen = [s for s in sheets if s.title.lower().replace(" ", "_") == table]
     return chosen or sheets

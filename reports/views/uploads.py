@@ -6,6 +6,7 @@ import secrets
 import tempfile
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from django import forms
 from django.conf import settings
@@ -19,10 +20,12 @@ from django.views.decorators.http import require_POST
 
 from gpo.errors import ApplicationError, ConflictError
 from gpo.members.models import Practice, Role
+from gpo.members.rights import Right, has_right
 from gpo.members.scoping import current_practice, has_practice_role, is_coalition_staff, practices_visible
 from reports import ingest
 from reports.models import PurchaseLine
 from reports.selectors.uploads import line_list, upload_get, upload_list
+from reports.services.upload_recovery import upload_retry
 from reports.services.uploads import upload_create, upload_delete, upload_preview
 
 SESSION_STAGED = "upload_staged"
@@ -175,17 +178,17 @@ def upload_submit_page(request: HttpRequest) -> HttpResponse:
         return redirect("uploads")
     finally:
         _staged_discard(request)
-    return redirect("upload-page", upload_id=upload.id)
+    return redirect("upload-page", upload_id=upload.public_id)
 
 
 @login_required
-def upload_detail_page(request: HttpRequest, upload_id: int) -> HttpResponse:
+def upload_detail_page(request: HttpRequest, upload_id: UUID) -> HttpResponse:
     """One upload: live progress, summary, rejected rows and the reconciled lines."""
-    upload = upload_get(user=request.user, upload_id=upload_id)
+    upload = upload_get(user=request.user, public_id=upload_id)
     status = request.GET.get("status", "")
     if status not in PurchaseLine.Status.values:
         status = ""
-    page = Paginator(line_list(user=request.user, upload_id=upload.id, status=status or None), LINES_PER_PAGE)
+    page = Paginator(line_list(upload=upload, status=status or None), LINES_PER_PAGE)
     context = {
         "upload": upload,
         "running": upload.status not in {upload.Status.DONE, upload.Status.FAILED},
@@ -195,29 +198,46 @@ def upload_detail_page(request: HttpRequest, upload_id: int) -> HttpResponse:
         "statuses": PurchaseLine.Status.choices,
         "can_delete": has_practice_role(request.user, upload.practice, [Role.FINANCE])
         or is_coalition_staff(request.user),
-        "can_reprocess": has_practice_role(request.user, upload.practice, [Role.FINANCE])
-        and upload.status in {upload.Status.DONE, upload.Status.FAILED},
-        "api_url": reverse("upload-detail", kwargs={"pk": upload.id}),
-        "rejected_url": reverse("upload-rejected-rows", kwargs={"pk": upload.id}),
+        "can_retry": upload.status == upload.Status.FAILED and has_right(request.user, upload.practice, Right.UPLOADS),
+        "can_reprocess": upload.status in {upload.Status.DONE, upload.Status.FAILED}
+        and has_right(request.user, upload.practice, Right.UPLOADS),
+        "api_url": reverse("upload-detail", kwargs={"id": upload.public_id}),
+        "rejected_url": reverse("upload-rejected-rows", kwargs={"id": upload.public_id}),
     }
     return render(request, "reports/uploads/detail.html", context)
 
 
 @login_required
 @require_POST
-def upload_delete_page(request: HttpRequest, upload_id: int) -> HttpResponse:
+def upload_delete_page(request: HttpRequest, upload_id: UUID) -> HttpResponse:
     """Delete an upload and its lines (finance of its practice or coalition staff)."""
-    upload = upload_get(user=request.user, upload_id=upload_id)
+    upload = upload_get(user=request.user, public_id=upload_id)
     name = upload.original_filename
     upload_delete(upload=upload, user=request.user)
-    messages.success(request, f"Deleted upload #{upload_id} ({name}) and its lines.")
+    messages.success(request, f"Deleted the upload of {name} and its lines.")
     return redirect("uploads")
+
+
+@login_required
+@require_POST
+def upload_retry_page(request: HttpRequest, upload_id: UUID) -> HttpResponse:
+    """Process a failed upload again from its kept original (finance of its practice or a coalition admin)."""
+    upload = upload_get(user=request.user, public_id=upload_id)
+    try:
+        upload = upload_retry(upload=upload, user=request.user)
+    except ConflictError as exc:
+        messages.warning(request, exc.message)
+        return redirect("upload-page", upload_id=exc.extra["upload_id"])
+    messages.info(request, f"Processing {upload.original_filename} again.")
+    return redirect("upload-page", upload_id=upload.public_id)
 
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("uploads/", upload_list_page, name="uploads"),
     path("uploads/preview", upload_preview_page, name="upload-preview"),
     path("uploads/submit", upload_submit_page, name="upload-submit"),
-    path("uploads/<int:upload_id>/", upload_detail_page, name="upload-page"),
-    path("uploads/<int:upload_id>/delete", upload_delete_page, name="upload-delete"),
+    # The upload's public id (SECURITY.md item 16): an integer id is not an address any more and answers 404.
+    path("uploads/<uuid:upload_id>/", upload_detail_page, name="upload-page"),
+    path("uploads/<uuid:upload_id>/delete", upload_delete_page, name="upload-delete"),
+    path("uploads/<uuid:upload_id>/retry", upload_retry_page, name="upload-retry"),
 ]

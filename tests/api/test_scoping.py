@@ -79,7 +79,7 @@ OBJECT_ROUTES = [
 def test_another_practices_object_answers_404_case(role, method, template, make_member, practice_a, upload_b, client):
     member = make_member(role, practice_a)
     client.force_login(member)
-    path = template.format(upload=upload_b.id, practice=upload_b.practice.slug)
+    path = template.format(upload=upload_b.public_id, practice=upload_b.practice.slug)
     response = getattr(client, method)(path)
     assert response.status_code == 404, f"{role} {method.upper()} {path} -> {response.status_code}"
     assert PurchaseUpload.objects.filter(id=upload_b.id).exists()
@@ -92,7 +92,7 @@ def test_lists_contain_none_of_another_practices_ids_case(role, make_member, pra
     own = PurchaseUploadFactory(practice=practice_a)
     member = make_member(role, practice_a)
     ids = [row["id"] for row in api_client_for(member).get("/api/uploads/").json()["results"]]
-    assert ids == [own.id]
+    assert ids == [str(own.public_id)]
 
 
 @pytest.mark.django_db

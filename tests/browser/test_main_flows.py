@@ -205,7 +205,7 @@ def test_finance_uploads_a_csv_and_reads_the_results_another_practice_gets_404(
     assert page.locator("#map_quantity").input_value() == "Qty"
     page.get_by_role("button", name="Upload and reconcile").click()
 
-    page.wait_for_url(re.compile(r"/uploads/\d+/$"))
+    page.wait_for_url(re.compile(r"/uploads/[0-9a-f-]{36}/$"))
     status = page.locator("[data-upload-status]")
     sync_api.expect(status).to_have_text("Done", timeout=TIMEOUT_MS)
     kpis = page.get_by_role("region", name="Summary")
@@ -222,12 +222,12 @@ def test_finance_uploads_a_csv_and_reads_the_results_another_practice_gets_404(
     upload = PurchaseUpload.objects.get()
     assert upload.status == PurchaseUpload.Status.DONE
     assert (upload.rows_accepted, upload.rows_rejected) == (2, 1)
-    assert page.url.endswith(f"/uploads/{upload.id}/")
+    assert page.url.endswith(f"/uploads/{upload.public_id}/")
 
     other, _ = open_page()
     _sign_in(other, "boris")
     other.wait_for_url(re.compile(r"/dashboard/$"))
-    response = other.goto(f"/uploads/{upload.id}/")
+    response = other.goto(f"/uploads/{upload.public_id}/")
     assert response is not None
     assert response.status == 404
     assert "march purchases.csv" not in other.content()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from contracts.pricing import (
     CatalogSlice,
@@ -14,6 +17,10 @@ from contracts.pricing import (
     ParticipationTerms,
     PriceRow,
     Rule,
+    applicable_days,
+    effective_on,
+    in_force,
+    pack_size,
     price_by_mfr_part,
     price_line,
 )
@@ -338,3 +345,49 @@ def test_price_by_manufacturer_part_on_a_contract_the_practice_is_in():
 
     assert answer is not None
     assert (answer.contract.number, answer.contract_price) == ("C-1", Decimal("80"))
+
+
+# --- the rule helpers: one statement per rule, for one value or arrays alike ---
+
+days_around = st.integers(min_value=0, max_value=40).map(lambda n: date(2026, 1, 1) + timedelta(days=n))
+
+
+@given(
+    start=days_around,
+    end=days_around,
+    effective_from=days_around,
+    effective_to=st.one_of(st.none(), days_around),
+    is_draft=st.booleans(),
+    on=days_around,
+)
+def test_applicable_days_are_the_days_in_force_and_effective(start, end, effective_from, effective_to, is_draft, on):
+    # Given a contract and one of its price rows
+    last = effective_to if effective_to is not None else date.max
+
+    # When the bulk path's window of the row is worked out
+    first_day, last_day = applicable_days(start, end, effective_from, last)
+
+    # Then a day is in it (for a contract that is not a draft) exactly when the row applies that day
+    assert (not is_draft and first_day <= on <= last_day) == (
+        in_force(is_draft, start, end, on) and effective_on(effective_from, last, on)
+    )
+
+
+@given(st.lists(st.tuples(st.sampled_from(["EA", "BX", "", "CS"]), st.sampled_from(["EA", "BX"]), st.integers(1, 12))))
+def test_pack_size_answers_the_same_for_one_value_and_for_arrays(cases):
+    # Given UOM pairs as texts, and the same as codes (EACH is 1, blank 0)
+    codes = {"": 0, "EA": 1, "BX": 2, "CS": 3}
+    line_uoms = np.array([codes[line] for line, _, _ in cases], dtype=np.int64)
+    item_uoms = np.array([codes[item] for _, item, _ in cases], dtype=np.int64)
+    units = np.array([n for _, _, n in cases], dtype=np.int64)
+
+    # When both are asked
+    one_by_one = [pack_size(line, item, n) for line, item, n in cases]
+    at_once = pack_size(line_uoms, item_uoms, units, each=1, blank=0)
+
+    # Then they agree: 1 for the same or a blank UOM, n for each against a pack, else 0
+    assert list(at_once) == one_by_one
+    assert all(
+        p == (1 if line in ("", item) else n if line == "EA" else 0)
+        for (line, item, n), p in zip(cases, one_by_one, strict=True)
+    )

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pandas as pd
 
-from contracts.models import Contract
+from contracts.models import Contract, ContractItem
 from contracts.pricing import Rule, price_line
-from contracts.selectors import catalog_frames_load, catalog_slice_load
+from contracts.selectors import catalog_frames_load, catalog_slice_for_items
 from tests.factories import (
     ContractFactory,
     ContractItemFactory,
@@ -19,27 +19,30 @@ from tests.factories import (
 )
 
 
-def test_catalog_slice_load_reads_the_catalog_in_four_queries(practice_a, django_assert_num_queries):
+def test_catalog_slice_for_items_reads_their_prices_and_participations_in_two_queries(
+    practice_a, practice_b, django_assert_num_queries
+):
+    # Given a draft contract with a boxed, tiered item, and two practices in it
     vendor = VendorFactory()
-    draft = ContractFactory(vendor=vendor, number="D-1", status=Contract.Status.DRAFT)
-    percent = ContractFactory(vendor=vendor, number="P-1", discount_pct=Decimal("12.5"))
+    draft = ContractFactory(vendor=vendor, number="D-1", status=Contract.Status.DRAFT, discount_pct=Decimal("12.5"))
     item = ContractItemFactory(contract=draft, vendor_sku="00-ab-1", uom="box", units_per_uom=10)
     ContractPriceFactory(item=item, price=Decimal("9.5000"), tier="gold", min_qty=Decimal("3"))
-    ParticipationFactory(practice=practice_a, contract=percent, tier="gold", joined_on=date(2026, 2, 1))
+    ParticipationFactory(practice=practice_a, contract=draft, tier="gold", joined_on=date(2026, 2, 1))
+    ParticipationFactory(practice=practice_b, contract=draft, tier="", joined_on=date(2026, 3, 1))
     other = ContractFactory(number="O-1")
+    items = list(ContractItem.objects.select_related("contract").filter(pk=item.pk))
 
-    with django_assert_num_queries(4):
-        catalog = catalog_slice_load(vendor_ids=[vendor.id])
+    # When the pricing catalog of the item is read for practice A
+    with django_assert_num_queries(2):
+        catalog = catalog_slice_for_items(items=items, practice_ids=[practice_a.id])
 
-    assert {c.number: (c.is_draft, c.discount_pct) for c in catalog.contracts} == {
-        "D-1": (True, None),
-        "P-1": (False, Decimal("12.5000")),
-    }
+    # Then its contract, its row and A's participation are there, normalised as the engine needs them
+    assert {c.number: (c.is_draft, c.discount_pct) for c in catalog.contracts} == {"D-1": (True, Decimal("12.5000"))}
     (loaded_item,) = catalog.items
     assert (loaded_item.vendor_sku_normalized, loaded_item.uom, loaded_item.units_per_uom) == ("AB1", "BX", 10)
     (row,) = catalog.prices
     assert (row.price, row.tier, row.min_qty, row.effective_to) == (Decimal("9.5000"), "gold", Decimal("3.0000"), None)
-    assert catalog.participations[0].joined_on == date(2026, 2, 1)
+    assert [(p.practice_id, p.joined_on) for p in catalog.participations] == [(practice_a.id, date(2026, 2, 1))]
     assert other.id not in catalog.contract_by_id
 
 
@@ -50,7 +53,7 @@ def test_loaded_slice_prices_a_line(practice_a):
     ParticipationFactory(practice=practice_a, contract=contract)
 
     answer = price_line(
-        catalog_slice_load(),
+        catalog_slice_for_items(items=ContractItem.objects.select_related("contract")),
         practice_id=practice_a.id,
         vendor_id=contract.vendor_id,
         sku="sku9",

@@ -1,4 +1,4 @@
-"""item_prices_for_practice: the price a practice pays for an item on a day (DESIGN §4 step 4)."""
+"""item_prices_for_practice: the price a practice pays for an item on a day (DESIGN §4 steps 4-6)."""
 
 from __future__ import annotations
 
@@ -81,15 +81,27 @@ def test_contract_not_in_force_gives_no_price(item: ContractItem, status: str, o
     assert price_on(item, None, on).price is None
 
 
-def test_only_volume_rows_show_the_lowest_minimum_first() -> None:
+def test_only_volume_rows_give_no_price_for_one_unit_and_list_the_breaks() -> None:
+    # Given rows only from 5 and from 50 units: one unit is not covered (DESIGN §4.4 min_qty), as reconciliation says
     item = ContractItemFactory()
     ContractPriceFactory(item=item, price=Decimal("7"), min_qty=Decimal("50"))
     ContractPriceFactory(item=item, price=Decimal("9"), min_qty=Decimal("5"))
 
     found = price_on(item, None, JUNE)
 
-    assert (found.price, found.min_qty) == (Decimal("9"), Decimal("5"))
-    assert [b.min_qty for b in found.volume_breaks] == [Decimal("5"), Decimal("50")]
+    assert found.price is None
+    assert [(b.min_qty, b.price) for b in found.volume_breaks] == [
+        (Decimal("5"), Decimal("9")),
+        (Decimal("50"), Decimal("7")),
+    ]
+
+
+def test_participation_starting_later_is_priced_on_joining(item: ContractItem, practice_a: Practice) -> None:
+    ParticipationFactory(practice=practice_a, contract=item.contract, tier="Gold", joined_on=date(2026, 7, 1))
+
+    found = price_on(item, practice_a, JUNE)
+
+    assert (found.price, found.tier, found.on_joining) == (Decimal("60"), "Gold", True)
 
 
 def test_many_items_take_a_fixed_number_of_queries(
@@ -99,7 +111,7 @@ def test_many_items_take_a_fixed_number_of_queries(
     for loaded in items:
         loaded.contract  # noqa: B018 - load the contract as the API's prefetch does
 
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(2):  # the price rows and the practice's participations
         prices = item_prices_for_practice(items=items, practice=practice_a, on=JUNE)
 
     assert len(prices) == 6

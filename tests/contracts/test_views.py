@@ -188,7 +188,7 @@ def test_staff_without_practice_see_every_tier(client, coalition_admin, tiered_c
     ]
 
 
-def test_non_participant_sees_tier_blank_price_and_how_to_join(client, make_member, today):
+def test_non_participant_sees_tier_blank_price_on_joining_and_how_to_join(client, make_member, today):
     from tests.factories import PracticeFactory
 
     outsider = PracticeFactory(slug="outsider")
@@ -203,7 +203,7 @@ def test_non_participant_sees_tier_blank_price_and_how_to_join(client, make_memb
     response = client.get(f"/catalog/contracts/{contract.pk}/")
 
     (view,) = response.context["price_views"]
-    assert (view.price, view.basis) == (Decimal("40.0000"), "every tier")
+    assert (view.price, view.basis) == (Decimal("40.0000"), "on joining")
     assert [(b.min_qty, b.price) for b in view.volume_breaks] == [(Decimal("10"), Decimal("35.0000"))]
     assert "How to join" in response.content.decode()
     assert response.context["participation"] is None

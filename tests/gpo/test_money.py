@@ -2,11 +2,20 @@
 
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gpo.money import cents, money_str, plain_decimal_str, to_minor_units, unit_price_str
+from gpo.money import (
+    cents,
+    cents_of,
+    money_str,
+    plain_decimal_str,
+    round_half_up_integers,
+    to_minor_units,
+    unit_price_str,
+)
 
 
 @pytest.mark.parametrize(
@@ -43,3 +52,16 @@ def test_cents_is_within_half_a_cent(amount):
 )
 def test_plain_decimal_str_drops_trailing_zeros(value, expected):
     assert plain_decimal_str(Decimal(value)) == expected
+
+
+@given(
+    numerators=st.lists(st.integers(min_value=-(10**15), max_value=10**15), min_size=1, max_size=20),
+    denominator=st.integers(min_value=1, max_value=10**7),
+)
+def test_integer_rounding_agrees_with_cents(numerators, denominator):
+    # Given amounts of numerator / denominator cents, as the bulk path holds them
+    # When both representations round them
+    rounded = round_half_up_integers(np.array(numerators, dtype=np.int64), denominator)
+
+    # Then the integer path gives the cents that the Decimal path gives, half away from zero
+    assert [Decimal(int(c)) / 100 for c in rounded] == [cents_of(Decimal(n) / 100, denominator) for n in numerators]

@@ -32,7 +32,7 @@ def test_import_prints_the_upload_summary(purchases_file, practice_a):
     assert upload.status == PurchaseUpload.Status.DONE
     assert upload.uploaded_by is None
     assert PurchaseLine.objects.filter(upload=upload).count() == 2
-    assert f"upload {upload.id}: march.csv for alpha-radiology" in output
+    assert f"upload {upload.public_id}: march.csv for alpha-radiology" in output
     assert "status: done" in output
     assert "rows total: 3  accepted: 2  rejected: 1  skipped: 0" in output
     assert "file_total: 36.00  accepted_total: 35.00" in output
@@ -67,7 +67,7 @@ def test_not_a_spreadsheet_fails_clearly(tmp_path, practice_a):
 def test_duplicate_file_names_the_first_upload(purchases_file, practice_a):
     _run(str(purchases_file), "--practice", practice_a.slug)
     first = PurchaseUpload.objects.get()
-    with pytest.raises(CommandError, match=f"as upload #{first.id}"):
+    with pytest.raises(CommandError, match=f"upload {first.public_id}"):
         _run(str(purchases_file), "--practice", practice_a.slug)
     assert PurchaseUpload.objects.count() == 1
 

@@ -11,16 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts.pricing import CatalogSlice, ContractTerms, ItemTerms, ParticipationTerms, PriceRow
-from reports.reconcile import (
-    LineInput,
-    Tolerance,
-    VendorDirectory,
-    VendorRecord,
-    reconcile_line,
-    repeat_key,
-)
-from reports.reconcile_bulk import CatalogIndex, catalog_frames, reconcile_batch
+from contracts.pricing import CatalogSlice, ContractTerms, ItemTerms, ParticipationTerms, PriceRow, Tolerance
+from reports.catalog_index import CatalogIndex, catalog_frames
+from reports.reconcile import LineInput, VendorDirectory, VendorRecord, reconcile_line
+from tests.reports.bulk_engine import reconcile_batch
 
 PRACTICE = 10
 D = date(2026, 3, 15)
@@ -299,18 +293,6 @@ def test_vendor_marked_non_gpo_is_not_fuzzy_matched():
     assert directory.resolve("Acme Medicall") == (None, "")
 
 
-def test_repeat_key_needs_an_invoice_number():
-    assert (
-        repeat_key(invoice_number=" ", sku_normalized="A", purchase_date=D, quantity=Decimal(1), unit_price=Decimal(1))
-        is None
-    )
-    assert repeat_key(
-        invoice_number="INV1", sku_normalized="A", purchase_date=D, quantity=Decimal("1.0"), unit_price=Decimal("2.50")
-    ) == repeat_key(
-        invoice_number="INV1", sku_normalized="A", purchase_date=D, quantity=Decimal("1"), unit_price=Decimal("2.5")
-    )
-
-
 # --- property: the bulk path agrees with the one-line reference ---
 
 days = st.integers(min_value=0, max_value=60).map(lambda n: date(2026, 1, 1) + timedelta(days=n))
@@ -430,11 +412,11 @@ def test_interval_winner_prices_a_line_of_a_practice_in_its_contract():
     # SKU1 has one tier-blank row on C-1 from 2026-01-01: its winner is worked out once, when the index is built
     plain = slice_with(prices=(PriceRow(2, 1, Decimal("80"), date(2026, 1, 1)),))
     index = CatalogIndex.build(plain)
-    group = index.groups_of(np.array([1]), index.codes_of(pa.array(["SKU1"])), by_sku=True)
+    group = index.groups_of(np.array([1]), index.vocabulary.codes_of(pa.array(["SKU1"])), by_sku=True)
     interval = index.interval_of(group, np.array([(D - date(1970, 1, 1)).days]))
 
-    assert index.iv_simple[interval].tolist() == [True]
-    assert index.e_price_id[index.iv_winner[interval]].tolist() == [2]
+    assert index.time_line.is_simple[interval].tolist() == [True]
+    assert index.entries.price_id[index.time_line.winner[interval]].tolist() == [2]
     assert reconcile_batch(index, DIRECTORY, [line(q="2", p="80")], tolerance=TOLERANCE) == [
         reconcile_line(plain, DIRECTORY, line(q="2", p="80"), tolerance=TOLERANCE)
     ]
@@ -447,7 +429,7 @@ def test_catalog_figure_with_more_than_four_places_is_priced_by_the_reference_en
     lines = [line(q="3", p="80"), line(q="2", p="80"), line(q="3", p="81")]
 
     # Then the bulk path leaves SKU1's group to the reference engine, which it agrees with
-    assert not CatalogIndex.build(precise).group_exact.all()
+    assert not CatalogIndex.build(precise).groups.is_exact.all()
     assert reconcile_batch(precise, DIRECTORY, lines, tolerance=TOLERANCE) == [
         reconcile_line(precise, DIRECTORY, one, tolerance=TOLERANCE) for one in lines
     ]

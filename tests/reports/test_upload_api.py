@@ -53,7 +53,7 @@ def test_post_answers_201_with_the_processed_upload(api_client_for, make_member,
     posted = response.json()
     upload = PurchaseUpload.objects.get()
     assert posted == {
-        "id": upload.id,
+        "id": str(upload.public_id),
         "practice": "alpha-radiology",
         "filename": "march.csv",
         "status": "done",
@@ -98,7 +98,7 @@ def test_same_file_again_answers_409_with_the_first_upload_id(client_a, posted, 
     body = response.json()
     assert set(body) == {"detail", "upload_id"}
     assert body["upload_id"] == posted["id"]
-    assert f"upload #{posted['id']}" in body["detail"]
+    assert f"(upload {posted['id']})" in body["detail"]
     assert PurchaseUpload.objects.count() == 1
 
 
@@ -156,7 +156,7 @@ def test_list_is_newest_first_and_holds_only_the_callers_practices(client_a, pra
     PurchaseUpload.objects.filter(pk=older.pk).update(created_at="2026-01-01T00:00:00Z")
     body = client_a.get("/api/uploads/").json()
     assert body["count"] == 2
-    assert [item["id"] for item in body["results"]] == [newer.id, older.id]
+    assert [item["id"] for item in body["results"]] == [str(newer.public_id), str(older.public_id)]
     assert set(body) == {"count", "next", "previous", "results"}
 
 
@@ -181,7 +181,7 @@ def test_lines_have_the_documented_shape_and_values(client_a, posted):
     first = body["results"][0]
     line = PurchaseLine.objects.get(row_number=2)
     assert first == {
-        "id": line.id,
+        "id": f"{posted['id']}:2",
         "row": 2,
         "purchase_date": "2026-03-15",
         "vendor_name": "Acme Medical",
@@ -227,7 +227,7 @@ def test_lines_show_reconciliation_results(client_a, practice_a):
         overcharge=Decimal("5.00"),
         missed_savings=Decimal("5.00"),
     )
-    rows = client_a.get(f"/api/uploads/{upload.id}/lines/").json()["results"]
+    rows = client_a.get(f"/api/uploads/{upload.public_id}/lines/").json()["results"]
     assert rows[0]["quantity"] == "-3"
     assert rows[0]["unit_price"] == "0.1235"
     assert {k: rows[1][k] for k in ["vendor", "contract", "status", "overcharge_cause", "repeat_of"]} == {
@@ -235,7 +235,7 @@ def test_lines_show_reconciliation_results(client_a, practice_a):
         "contract": "GPO-7",
         "status": "overcharged",
         "overcharge_cause": "wrong_tier",
-        "repeat_of": first.id,
+        "repeat_of": f"{first.upload.public_id}:{first.row_number}",
     }
     assert [rows[1][k] for k in ["expected_unit_price", "list_price", "savings", "overcharge", "missed_savings"]] == [
         "9.50",
@@ -251,10 +251,11 @@ def test_lines_filter_by_status_vendor_and_dates(client_a, practice_a):
     upload = PurchaseUploadFactory(practice=practice_a)
     on = PurchaseLineFactory(upload=upload, status=PurchaseLine.Status.ON_CONTRACT, vendor=vendor)
     PurchaseLineFactory(upload=upload, status=PurchaseLine.Status.OFF_CONTRACT, purchase_date="2026-04-01")
-    url = f"/api/uploads/{upload.id}/lines/"
-    assert [r["id"] for r in client_a.get(url, {"status": "on_contract"}).json()["results"]] == [on.id]
-    assert [r["id"] for r in client_a.get(url, {"vendor": "acme-medical"}).json()["results"]] == [on.id]
-    assert [r["id"] for r in client_a.get(url, {"end": "2026-03-31"}).json()["results"]] == [on.id]
+    url = f"/api/uploads/{upload.public_id}/lines/"
+    on_id = f"{upload.public_id}:{on.row_number}"
+    assert [r["id"] for r in client_a.get(url, {"status": "on_contract"}).json()["results"]] == [on_id]
+    assert [r["id"] for r in client_a.get(url, {"vendor": "acme-medical"}).json()["results"]] == [on_id]
+    assert [r["id"] for r in client_a.get(url, {"end": "2026-03-31"}).json()["results"]] == [on_id]
     assert client_a.get(url, {"start": "2026-04-01", "end": "2026-04-01"}).json()["count"] == 1
     assert client_a.get(url, {"start": "soon"}).status_code == 400
 
@@ -265,9 +266,9 @@ def test_lines_run_a_bounded_number_of_queries(client_a, practice_a, django_asse
     upload = PurchaseUploadFactory(practice=practice_a)
     for _ in range(10):
         PurchaseLineFactory(upload=upload, vendor=vendor, contract=contract)
-    client_a.get(f"/api/uploads/{upload.id}/lines/")
+    client_a.get(f"/api/uploads/{upload.public_id}/lines/")
     with django_assert_max_num_queries(6):
-        assert client_a.get(f"/api/uploads/{upload.id}/lines/").json()["count"] == 10
+        assert client_a.get(f"/api/uploads/{upload.public_id}/lines/").json()["count"] == 10
 
 
 def test_delete_answers_204_and_removes_the_lines(client_a, posted):

@@ -110,7 +110,7 @@ def test_unrecognised_item_number_header_is_done_with_a_warning_naming_the_item_
         "No column was recognised as the vendor item number; 3 lines from vendors with contracts could not be "
         "matched to a contract item"
     )
-    body = api_client_for(finance_a).get(f"/api/uploads/{upload.id}/").json()
+    body = api_client_for(finance_a).get(f"/api/uploads/{upload.public_id}/").json()
     assert body["warnings"] == upload.warnings
     assert "sku" not in body["mapping"]
 
@@ -123,10 +123,10 @@ def test_reprocessing_with_the_right_mapping_gives_exactly_a_fresh_upload_with_t
     client = api_client_for(finance_a)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/api/uploads/{wrong.id}/reprocess/", {"mapping": {"sku": "Ref"}}, format="json")
+        response = client.post(f"/api/uploads/{wrong.public_id}/reprocess/", {"mapping": {"sku": "Ref"}}, format="json")
 
     assert response.status_code == 202
-    assert response.json()["id"] == wrong.id
+    assert response.json()["id"] == str(wrong.public_id)
     wrong.refresh_from_db()
     ignore_ids = {"vendor_id", "contract_id", "item_id"}
     keep = [i for i, name in enumerate(LINE_FIELDS) if name not in ignore_ids]
@@ -299,7 +299,7 @@ def test_reprocess_naming_a_missing_column_is_400_and_changes_nothing(acme, prac
     before = lines_of(upload)
 
     response = api_client_for(finance_a).post(
-        f"/api/uploads/{upload.id}/reprocess/", {"mapping": {"sku": "Nope"}}, format="json"
+        f"/api/uploads/{upload.public_id}/reprocess/", {"mapping": {"sku": "Nope"}}, format="json"
     )
 
     assert response.status_code == 400
@@ -310,7 +310,7 @@ def test_reprocess_naming_a_missing_column_is_400_and_changes_nothing(acme, prac
 def test_reprocess_while_in_flight_is_409(practice_a, finance_a, api_client_for):
     upload = upload_create(practice=practice_a, user=finance_a, file=csv_upload(), enqueue=False)
 
-    response = api_client_for(finance_a).post(f"/api/uploads/{upload.id}/reprocess/", {}, format="json")
+    response = api_client_for(finance_a).post(f"/api/uploads/{upload.public_id}/reprocess/", {}, format="json")
 
     assert response.status_code == 409
     assert "still being processed" in response.json()["detail"]
@@ -325,11 +325,11 @@ def test_reprocess_of_a_failed_upload_whose_file_was_uploaded_again_is_409(
     again = process(practice_a, finance_a, content, mapping=mapping)
 
     response = api_client_for(finance_a).post(
-        f"/api/uploads/{failed.id}/reprocess/", {"mapping": mapping}, format="json"
+        f"/api/uploads/{failed.public_id}/reprocess/", {"mapping": mapping}, format="json"
     )
 
     assert (failed.status, again.status, response.status_code) == ("failed", "done", 409)
-    assert response.json()["upload_id"] == again.id
+    assert response.json()["upload_id"] == str(again.public_id)
 
 
 def test_reprocess_a_failed_upload_with_the_header_row_chosen(
@@ -341,7 +341,7 @@ def test_reprocess_a_failed_upload_with_the_header_row_chosen(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = api_client_for(finance_a).post(
-            f"/api/uploads/{failed.id}/reprocess/", {"mapping": mapping, "header_row": 2}, format="json"
+            f"/api/uploads/{failed.public_id}/reprocess/", {"mapping": mapping, "header_row": 2}, format="json"
         )
 
     assert response.status_code == 202
@@ -366,7 +366,7 @@ def test_reprocess_answers_by_the_role_table(
     coalition = role in {Role.COALITION_EXECUTIVE, Role.COALITION_ADMIN}
     user = make_member(role, None if coalition else (practice_a if in_practice_a else practice_b))
 
-    response = api_client_for(user).post(f"/api/uploads/{upload.id}/reprocess/", {}, format="json")
+    response = api_client_for(user).post(f"/api/uploads/{upload.public_id}/reprocess/", {}, format="json")
 
     assert response.status_code == expected
     upload.refresh_from_db()

@@ -30,7 +30,7 @@ def process(practice: Any, user: Any, content: bytes, name: str = "march.csv") -
 def test_warnings_are_shown_above_the_results(acme, browser_a, practice_a, finance_a):  # noqa: F811
     upload = process(practice_a, finance_a, csv_rows(*ACME_ROWS, header=ODD_HEADER))
 
-    html = browser_a.get(f"/uploads/{upload.id}/").content.decode()
+    html = browser_a.get(f"/uploads/{upload.public_id}/").content.decode()
 
     assert 'data-warning-code="item_number_missing"' in html
     assert "No column was recognised as the vendor item number; 3 lines" in html
@@ -41,4 +41,4 @@ def test_a_clean_upload_shows_no_warning_panel(acme, browser_a, practice_a, fina
     upload = process(practice_a, finance_a, csv_rows(*ACME_ROWS, header=ODD_HEADER.replace("Ref", "Item #")))
 
     assert upload.warnings == []
-    assert 'id="warnings-heading"' not in browser_a.get(f"/uploads/{upload.id}/").content.decode()
+    assert 'id="warnings-heading"' not in browser_a.get(f"/uploads/{upload.public_id}/").content.decode()

@@ -77,12 +77,12 @@ def test_submit_stores_processes_and_shows_the_results(browser_a, practice_a, dj
         response = _submit(browser_a, preview)
     upload = PurchaseUpload.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == f"/uploads/{upload.id}/"
+    assert response["Location"] == f"/uploads/{upload.public_id}/"
     assert upload.original_filename == "march.csv"
-    page = browser_a.get(f"/uploads/{upload.id}/")
+    page = browser_a.get(f"/uploads/{upload.public_id}/")
     html = page.content.decode()
     assert page.context["running"] is False
-    assert f"/api/uploads/{upload.id}/rejected.xlsx/" in html
+    assert f"/api/uploads/{upload.public_id}/rejected.xlsx/" in html
     assert "Nitrile gloves" in html
     assert "36.00" in html
     assert "35.00" in html
@@ -110,9 +110,10 @@ def test_duplicate_file_points_at_the_first_upload(browser_a, practice_a, django
         _submit(browser_a, _preview(browser_a, practice_a.slug))
     first = PurchaseUpload.objects.get()
     response = _submit(browser_a, _preview(browser_a, practice_a.slug, name="again.csv"))
-    assert response["Location"] == f"/uploads/{first.id}/"
+    assert response["Location"] == f"/uploads/{first.public_id}/"
     page = browser_a.get(response["Location"])
-    assert f"already uploaded on {first.created_at.date().isoformat()} as upload #{first.id}" in page.content.decode()
+    when = first.created_at.date().isoformat()
+    assert f"already uploaded on {when} as march.csv (upload {first.public_id})" in page.content.decode()
     assert PurchaseUpload.objects.count() == 1
 
 
@@ -140,8 +141,8 @@ def test_preview_for_another_practice_is_refused(browser_a, practice_b):
 
 def test_running_upload_page_polls_the_api(browser_a, practice_a):
     upload = PurchaseUploadFactory(practice=practice_a, status=PurchaseUpload.Status.PARSING, progress=40)
-    html = browser_a.get(f"/uploads/{upload.id}/").content.decode()
-    assert f'data-upload-poll="/api/uploads/{upload.id}/"' in html
+    html = browser_a.get(f"/uploads/{upload.public_id}/").content.decode()
+    assert f'data-upload-poll="/api/uploads/{upload.public_id}/"' in html
     assert 'data-progress="40"' in html
     assert "<script>" not in html
 
@@ -150,14 +151,14 @@ def test_results_page_filters_lines_by_status(browser_a, practice_a):
     upload = PurchaseUploadFactory(practice=practice_a)
     on = PurchaseLineFactory(upload=upload, status=PurchaseLine.Status.ON_CONTRACT)
     PurchaseLineFactory(upload=upload, status=PurchaseLine.Status.OFF_CONTRACT)
-    response = browser_a.get(f"/uploads/{upload.id}/", {"status": "on_contract"})
+    response = browser_a.get(f"/uploads/{upload.public_id}/", {"status": "on_contract"})
     assert [line.id for line in response.context["lines"]] == [on.id]
 
 
 def test_delete_button_removes_the_upload(browser_a, practice_a):
     upload = PurchaseUploadFactory(practice=practice_a)
     PurchaseLineFactory(upload=upload)
-    response = browser_a.post(f"/uploads/{upload.id}/delete")
+    response = browser_a.post(f"/uploads/{upload.public_id}/delete")
     assert response.status_code == 302
     assert PurchaseUpload.objects.count() == 0
     assert PurchaseLine.objects.count() == 0
@@ -166,7 +167,7 @@ def test_delete_button_removes_the_upload(browser_a, practice_a):
 @pytest.mark.parametrize(("method", "suffix"), [("get", "/"), ("post", "/delete")], ids=["detail_case", "delete_case"])
 def test_another_practices_upload_page_answers_404(method, suffix, browser_a, practice_b):
     upload = PurchaseUploadFactory(practice=practice_b)
-    response = getattr(browser_a, method)(f"/uploads/{upload.id}{suffix}")
+    response = getattr(browser_a, method)(f"/uploads/{upload.public_id}{suffix}")
     assert response.status_code == 404
     assert PurchaseUpload.objects.count() == 1
 
@@ -175,7 +176,7 @@ def test_viewer_cannot_delete_from_the_page(make_member, practice_a):
     upload = PurchaseUploadFactory(practice=practice_a)
     client = Client()
     client.force_login(make_member(Role.VIEWER, practice_a))
-    assert client.post(f"/uploads/{upload.id}/delete").status_code == 403
+    assert client.post(f"/uploads/{upload.public_id}/delete").status_code == 403
     assert PurchaseUpload.objects.count() == 1
 
 
@@ -205,5 +206,5 @@ def test_workbook_with_purchases_on_another_sheet_can_be_previewed_by_sheet(
     with django_capture_on_commit_callbacks(execute=True):
         response = _submit(browser_a, preview)
     upload = PurchaseUpload.objects.get()
-    assert response["Location"] == f"/uploads/{upload.id}/"
+    assert response["Location"] == f"/uploads/{upload.public_id}/"
     assert (upload.sheet_name, upload.rows_accepted, upload.status) == ("Purchases", 2, PurchaseUpload.Status.DONE)

@@ -172,14 +172,26 @@ def test_png_renamed_csv_is_refused_by_content(practice_a, finance_a, settings):
 def test_same_file_again_is_a_conflict_pointing_at_the_first_upload(processed_upload, practice_a, finance_a):
     with pytest.raises(ConflictError) as caught:
         upload_create(practice=practice_a, user=finance_a, file=csv_upload(name="renamed.csv"))
-    assert caught.value.extra == {"upload_id": processed_upload.id}
-    assert f"as upload #{processed_upload.id}" in caught.value.message
+    assert caught.value.extra == {"upload_id": str(processed_upload.public_id)}
+    assert f"(upload {processed_upload.public_id})" in caught.value.message
     assert PurchaseUpload.objects.count() == 1
 
 
 def test_same_file_for_another_practice_is_accepted(processed_upload, practice_b, finance_b):
     upload = upload_create(practice=practice_b, user=finance_b, file=csv_upload())
     assert upload.practice_id == practice_b.id
+
+
+def test_a_failed_upload_never_blocks_its_file(processed_upload, practice_a, finance_a):
+    PurchaseUpload.objects.filter(pk=processed_upload.pk).update(status=PurchaseUpload.Status.FAILED)
+
+    again = upload_create(practice=practice_a, user=finance_a, file=csv_upload(), enqueue=False)
+
+    assert again.pk != processed_upload.pk
+    assert again.sha256 == processed_upload.sha256
+    with pytest.raises(ConflictError) as caught:  # the new one, in flight, blocks the file again
+        upload_create(practice=practice_a, user=finance_a, file=csv_upload(), enqueue=False)
+    assert caught.value.extra == {"upload_id": str(again.public_id)}
 
 
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.EXECUTIVE])

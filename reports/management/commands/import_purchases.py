@@ -58,11 +58,11 @@ class Command(BaseCommand):
         upload = upload_process(upload_id=upload.id, practice_id=practice.id)
         self._summary_print(upload)
         if upload.status == PurchaseUpload.Status.FAILED:
-            raise CommandError(f"Upload #{upload.id} failed: {upload.error}")
+            raise CommandError(f"Upload {upload.public_id} failed: {upload.error}")
 
     def _summary_print(self, upload: PurchaseUpload) -> None:
         write = self.stdout.write
-        write(f"upload {upload.id}: {upload.original_filename} for {upload.practice.slug}")
+        write(f"upload {upload.public_id}: {upload.original_filename} for {upload.practice.slug}")
         write(f"status: {upload.status}")
         write(
             f"rows total: {upload.rows_total}  accepted: {upload.rows_accepted}  "
