@@ -380,25 +380,63 @@ def upload_preview(
     user: Any,
     file: UploadSource,
     sheet: str | None = None,
-    mapping: dict[str, str] | None = None,
+    mapping: MappingRequest | None = None,
     rows: int = 20,
     filename: str | None = None,
+    header_row: int | None = None,
 ) -> ingest.Preview:
-    """The first rows and the detected (or remembered) mapping, by the same parsing code; writes nothing."""
+    """The first rows and the detected (or remembered) mapping, by the same parsing code; writes nothing.
+
+    A file whose header row is not found still previews (`header_found` False) so that the user can choose it.
+    """
     _upload_permission_check(practice=practice, user=user)
     _size_check(_source_size(file))
     name = filename_sanitise(filename or _source_name(file))
     with _staged(file) as (path, _sha256, _size):
         _format_check(path, filename=name)
-        try:
-            found = ingest.preview(path, sheet=sheet, mapping=mapping, rows=rows, filename=name)
-            if mapping is None:
-                remembered = _preset_mapping(practice=practice, header_signature=found.header_signature)
-                if remembered:
-                    found = ingest.preview(path, sheet=sheet, mapping=remembered, rows=rows, filename=name)
-        except ingest.IngestError as exc:
-            raise ApplicationError(str(exc)) from exc
+        return _preview_remembered(
+            path, practice=practice, sheet=sheet, mapping=mapping, rows=rows, filename=name, header_row=header_row
+        )
+
+
+def _preview_remembered(
+    path: Path,
+    *,
+    practice: Practice,
+    sheet: str | None,
+    mapping: MappingRequest | None,
+    rows: int,
+    filename: str,
+    header_row: int | None,
+) -> ingest.Preview:
+    """ingest.preview with the mapping remembered for the practice's files of this layout under `mapping`."""
+    try:
+        found = ingest.preview(path, sheet=sheet, mapping=mapping, rows=rows, filename=filename, header_row=header_row)
+        remembered = _preset_mapping(practice=practice, header_signature=found.header_signature)
+        if remembered:
+            merged = mapping_merge(remembered, mapping or {})
+            found = ingest.preview(
+                path, sheet=sheet, mapping=merged, rows=rows, filename=filename, header_row=header_row
+            )
+    except ingest.IngestError as exc:
+        raise ApplicationError(str(exc)) from exc
     return found
+
+
+def upload_stored_preview(*, upload: PurchaseUpload, user: Any, header_row: int | None = None) -> ingest.Preview:
+    """An upload's kept original as the preview shows it, with the mapping it asked for: to correct and reprocess."""
+    _upload_permission_check(practice=upload.practice, user=user)
+    row = header_row if header_row is not None else upload.header_row_requested
+    with _local_path(upload) as path:
+        return _preview_remembered(
+            path,
+            practice=upload.practice,
+            sheet=upload.sheet_name or None,
+            mapping=upload.mapping_requested,
+            rows=10,
+            filename=upload.original_filename,
+            header_row=row,
+        )
 
 
 @transaction.atomic

@@ -22,11 +22,19 @@ from gpo.errors import ApplicationError, ConflictError
 from gpo.members.models import Practice, Role
 from gpo.members.rights import Right, has_right
 from gpo.members.scoping import current_practice, has_practice_role, is_coalition_staff, practices_visible
-from reports import ingest
 from reports.models import PurchaseLine
 from reports.selectors.uploads import line_list, upload_get, upload_list
 from reports.services.upload_recovery import upload_retry
 from reports.services.uploads import upload_create, upload_delete, upload_preview
+from reports.views.upload_columns import (
+    chosen_mapping,
+    column_rows,
+    columns_used,
+    corrections_of,
+    field_choices,
+    header_row_param,
+    missing_columns,
+)
 
 SESSION_STAGED = "upload_staged"
 LINES_PER_PAGE = 100
@@ -85,36 +93,60 @@ def upload_list_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def upload_preview_page(request: HttpRequest) -> HttpResponse:
-    """Stage the dropped file and show its first rows with the detected (or remembered) mapping."""
+    """Stage the dropped file and show every column with its guessed field; another sheet or header row on request."""
     choices = _practices_for_upload(request.user)
     token = request.POST.get("token", "")
     entry = request.session.get(SESSION_STAGED)
-    if token and entry and entry["token"] == token:  # another sheet of the staged workbook
+    if token and entry and entry["token"] == token:  # another sheet or header row of the staged file
         practice = next((p for p in choices if p.id == entry["practice_id"]), None)
-        entry["sheet"] = request.POST.get("sheet", "")
+        if "sheet" in request.POST:
+            entry["sheet"], entry["header_row"] = request.POST.get("sheet", ""), None
+        if "header_row" in request.POST:
+            entry["header_row"] = header_row_param(request.POST.get("header_row"))
     else:
-        form = UploadFileForm(request.POST, request.FILES, practices=choices)
-        if not form.is_valid():
-            messages.error(request, "Choose a purchase file and a practice you may upload for.")
-            return redirect("uploads")
-        upload = form.cleaned_data["file"]
-        if upload.size > settings.UPLOAD_MAX_BYTES:
-            limit = settings.UPLOAD_MAX_BYTES / 1_048_576
-            messages.error(request, f"The file is over the {limit:.0f} MB limit: split it or export a shorter period.")
-            return redirect("uploads")
-        practice = next(p for p in choices if p.slug == form.cleaned_data["practice"])
-        _staged_discard(request)
-        entry = {
-            "token": secrets.token_hex(16),
-            "practice_id": practice.id,
-            "filename": upload.name,
-            "sheet": form.cleaned_data["sheet"],
-        }
-        with open(_staged_path(entry["token"]), "wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
+        staged = _stage(request, choices)
+        if isinstance(staged, HttpResponse):
+            return staged
+        practice, entry = staged
     if practice is None:
         raise Http404("No such practice.")
+    return _preview_render(request, entry, practice)
+
+
+def _stage(request: HttpRequest, choices: list[Practice]) -> tuple[Practice, dict[str, Any]] | HttpResponse:
+    """Keep the dropped file in the staging folder; the session entry that points at it, or a redirect back."""
+    form = UploadFileForm(request.POST, request.FILES, practices=choices)
+    if not form.is_valid():
+        messages.error(request, "Choose a purchase file and a practice you may upload for.")
+        return redirect("uploads")
+    upload = form.cleaned_data["file"]
+    if upload.size > settings.UPLOAD_MAX_BYTES:
+        limit = settings.UPLOAD_MAX_BYTES / 1_048_576
+        messages.error(request, f"The file is over the {limit:.0f} MB limit: split it or export a shorter period.")
+        return redirect("uploads")
+    practice = next(p for p in choices if p.slug == form.cleaned_data["practice"])
+    _staged_discard(request)
+    entry = {
+        "token": secrets.token_hex(16),
+        "practice_id": practice.id,
+        "filename": upload.name,
+        "sheet": form.cleaned_data["sheet"],
+        "header_row": None,
+    }
+    with open(_staged_path(entry["token"]), "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return practice, entry
+
+
+def _preview_render(
+    request: HttpRequest,
+    entry: dict[str, Any],
+    practice: Practice,
+    *,
+    chosen: dict[str, str] | None = None,
+    error: str = "",
+) -> HttpResponse:
     try:
         found = upload_preview(
             practice=practice,
@@ -122,9 +154,8 @@ def upload_preview_page(request: HttpRequest) -> HttpResponse:
             file=_staged_path(entry["token"]),
             sheet=entry["sheet"] or None,
             filename=entry["filename"],
+            header_row=entry.get("header_row"),
         )
-        if not found.header_found:
-            raise ApplicationError(ingest.NO_HEADER_MESSAGE)
     except ApplicationError as exc:
         request.session[SESSION_STAGED] = entry
         if entry["filename"].lower().endswith(WORKBOOK_EXTENSIONS):
@@ -134,20 +165,30 @@ def upload_preview_page(request: HttpRequest) -> HttpResponse:
         _staged_discard(request)
         messages.error(request, exc.message)
         return redirect("uploads")
-    entry.update(header_signature=found.header_signature, detected=found.mapping, headers=found.headers)
+    # Without a header row found, the row shown stands for it until the user chooses another.
+    entry.update(
+        header_signature=found.header_signature,
+        detected=found.mapping,
+        headers=found.headers,
+        header_row=entry.get("header_row") or (None if found.header_found else found.header_row),
+    )
     request.session[SESSION_STAGED] = entry
-    fields = [
-        {"name": name, "label": ingest.FIELD_LABELS[name], "selected": found.mapping.get(name, "")}
-        for name in ingest.FIELDS
-    ]
-    context = {"preview": found, "fields": fields, "entry": entry, "practice": practice}
-    return render(request, "reports/uploads/preview.html", context)
+    context = {
+        "preview": found,
+        "columns": column_rows(found, chosen),
+        "field_choices": field_choices(),
+        **missing_columns(found),
+        "entry": entry,
+        "practice": practice,
+        "error": error,
+    }
+    return render(request, "reports/uploads/preview.html", context, status=400 if error else 200)
 
 
 @login_required
 @require_POST
 def upload_submit_page(request: HttpRequest) -> HttpResponse:
-    """Store the staged file with the confirmed mapping (remembered for this header layout) and process it."""
+    """Store the staged file with the columns chosen (what was corrected is remembered) and process it."""
     entry = request.session.get(SESSION_STAGED)
     if not entry or entry["token"] != request.POST.get("token"):
         messages.error(request, "That preview has expired: upload the file again.")
@@ -155,29 +196,27 @@ def upload_submit_page(request: HttpRequest) -> HttpResponse:
     practice = practices_visible(request.user).filter(id=entry["practice_id"]).first()
     if practice is None:
         raise Http404("No such practice.")
-    headers = set(entry.get("headers", []))
-    detected = entry.get("detected", {})
-    chosen = {name: request.POST.get(f"map_{name}", "") for name in ingest.FIELDS}
-    chosen = {name: header if header in headers else "" for name, header in chosen.items()}
-    # Only what the user changed is asked for (and remembered); the rest is recognised again, as shown.
-    corrections = {name: header for name, header in chosen.items() if header != detected.get(name, "")}
+    chosen, problem = chosen_mapping(request.POST, entry.get("headers", []))
+    if problem:
+        return _preview_render(request, entry, practice, chosen=chosen, error=problem)
     try:
         upload = upload_create(
             practice=practice,
             user=request.user,
             file=_staged_path(entry["token"]),
             sheet=entry["sheet"] or None,
-            mapping=corrections,
+            # Only what the user changed is asked for (and remembered); the rest is recognised again, as shown.
+            mapping=corrections_of(chosen, entry.get("detected", {})),
             filename=entry["filename"],
+            header_row=entry.get("header_row"),
         )
     except ConflictError as exc:
+        _staged_discard(request)
         messages.warning(request, f"{exc.message}. Here it is; delete it first to upload the file again.")
         return redirect("upload-page", upload_id=exc.extra["upload_id"])
     except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("uploads")
-    finally:
-        _staged_discard(request)
+        return _preview_render(request, entry, practice, chosen=chosen, error=exc.message)
+    _staged_discard(request)
     return redirect("upload-page", upload_id=upload.public_id)
 
 
@@ -201,6 +240,7 @@ def upload_detail_page(request: HttpRequest, upload_id: UUID) -> HttpResponse:
         "can_retry": upload.status == upload.Status.FAILED and has_right(request.user, upload.practice, Right.UPLOADS),
         "can_reprocess": upload.status in {upload.Status.DONE, upload.Status.FAILED}
         and has_right(request.user, upload.practice, Right.UPLOADS),
+        "columns_used": columns_used(upload),
         "api_url": reverse("upload-detail", kwargs={"id": upload.public_id}),
         "rejected_url": reverse("upload-rejected-rows", kwargs={"id": upload.public_id}),
     }
