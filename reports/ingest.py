@@ -35,12 +35,16 @@ Choices worth knowing:
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import io
+import logging
+import os
 import re
+import tempfile
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -56,6 +60,8 @@ from gpo.money import cents, unit_price
 from reports import columns
 from reports.columns import FIELD_LABELS, FIELDS, NUMBER_FIELDS, normalize_header
 
+logger = logging.getLogger(__name__)
+
 TEXT_FIELDS = ("vendor_name", "sku", "mfr_part_number", "description", "uom", "invoice_number", "po_number")
 
 HEADER_SCAN_ROWS = 30
@@ -68,6 +74,16 @@ ZIP_READ_CHUNK = 1024 * 1024
 
 class IngestError(Exception):
     """The file as a whole cannot be read (type, encryption, size caps, no header); the message says why."""
+
+
+PASSWORD_MESSAGE = (
+    "The file is password-protected (encrypted), so it cannot be read: open it, save a copy without a password "
+    "(File > Info > Protect, or Save As > Tools > General Options) and upload that."
+)
+DAMAGED_MESSAGE = (
+    "The workbook could not be read: it looks damaged or is not a spreadsheet the reader understands. Open it in "
+    "Excel or LibreOffice, save it again as .xlsx (or .csv) and upload that."
+)
 
 
 @dataclass(frozen=True)
@@ -151,16 +167,19 @@ def _setting(name: str, default: int) -> int:
 _EXTENSION_FAMILY = {
     ".xlsx": "ooxml",
     ".xlsm": "ooxml",
+    ".xlsb": "xlsb",
     ".xls": "xls",
     ".ods": "ods",
     ".csv": "csv",
     ".tsv": "csv",
     ".txt": "csv",
 }
-_FORMAT_FAMILY = {"xlsx": "ooxml", "xlsm": "ooxml", "xls": "xls", "ods": "ods", "csv": "csv"}
+_FORMAT_FAMILY = {"xlsx": "ooxml", "xlsm": "ooxml", "xlsb": "xlsb", "xls": "xls", "ods": "ods", "csv": "csv"}
+ZIP_FORMATS = frozenset({"xlsx", "xlsm", "xlsb", "ods"})
 _FORMAT_NAMES = {
     "xlsx": "an Excel workbook (.xlsx)",
     "xlsm": "a macro-enabled Excel workbook (.xlsm)",
+    "xlsb": "an Excel binary workbook (.xlsb)",
     "xls": "an Excel 97-2003 workbook (.xls)",
     "ods": "an OpenDocument spreadsheet (.ods)",
     "csv": "a csv text file",
@@ -203,7 +222,7 @@ def _detect_by_content(path: Path) -> tuple[str, _CsvBytes | None]:
     if head.startswith(_OLE2_MAGIC):
         data = path.read_bytes()
         if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
-            raise IngestError("The workbook is password-protected (encrypted): save it without a password and retry.")
+            raise IngestError(PASSWORD_MESSAGE)
         if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
             return "xls", None
         raise IngestError("The file is an Office document that is not an Excel workbook (OLE2 without a Workbook).")
@@ -211,29 +230,85 @@ def _detect_by_content(path: Path) -> tuple[str, _CsvBytes | None]:
         return _detect_zip_format(path), None
     for magic, what in _LOOKS_LIKE:
         if head.startswith(magic):
-            raise IngestError(f"The file looks like {what}, not a spreadsheet (xlsx, xlsm, xls, ods or csv).")
-    data = path.read_bytes()
+            raise IngestError(f"The file looks like {what}, not a spreadsheet (xlsx, xlsm, xlsb, xls, ods or csv).")
+    data = _text_bytes_normalised(path.read_bytes())
     return "csv", _CsvBytes(data, _text_encoding(data))
+
+
+def _text_bytes_normalised(data: bytes) -> bytes:
+    """A text file's bytes as the csv reader takes them: Excel's "Unicode Text" (UTF-16 with a byte-order mark) as
+    UTF-8, and the CR-only line ends of Excel's "CSV (Macintosh)" as LF (each CR stays one line of the file)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise IngestError("The file starts as UTF-16 text (Unicode Text) but contains invalid bytes.") from exc
+    if b"\n" not in data and b"\r" in data:
+        data = data.replace(b"\r", b"\n")
+    return data
+
+
+def _package_format(content_type: str) -> str | None:
+    """The spreadsheet format a workbook part's content type names (Excel's own and the usual variants), else None."""
+    kind = content_type.lower()
+    if "spreadsheetml" not in kind and "ms-excel" not in kind:
+        return None
+    if kind.endswith("binary.macroenabled.main"):
+        return "xlsb"
+    if kind.endswith("macroenabled.main+xml"):
+        return "xlsm"
+    if kind.endswith(("sheet.main+xml", "template.main+xml")):
+        return "xlsx"
+    return None
+
+
+_OVERRIDE = re.compile(rb"<(?:\w+:)?Override\b([^>]*)>")
+_ATTRIBUTE = re.compile(rb'(\w+)\s*=\s*"([^"]*)"')
+
+
+def _zip_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Each member's name with "/" separators (some writers use "\\") -> its name in the archive."""
+    return {name.replace("\\", "/"): name for name in archive.namelist()}
+
+
+def _workbook_part(archive: zipfile.ZipFile, names: dict[str, str]) -> tuple[str, str] | None:
+    """(format, part name) of a spreadsheet package's workbook, from [Content_Types].xml; None when it has none."""
+    if "[Content_Types].xml" not in names:
+        return None
+    for match in _OVERRIDE.finditer(archive.read(names["[Content_Types].xml"])):
+        pairs = _ATTRIBUTE.findall(match.group(1))
+        attributes = {key.decode(): value.decode("utf-8", "replace") for key, value in pairs}
+        found = _package_format(attributes.get("ContentType", ""))
+        part = attributes.get("PartName", "").lstrip("/")
+        if found and part in names:
+            return found, part
+    for part, found in (("xl/workbook.xml", "xlsx"), ("xl/workbook.bin", "xlsb")):
+        if part in names:
+            return found, part
+    return None
 
 
 def _detect_zip_format(path: Path) -> str:
     try:
         with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            if "mimetype" in names and archive.read("mimetype").strip() == _ODS_MIMETYPE:
+            names = _zip_names(archive)
+            if "mimetype" in names and archive.read(names["mimetype"]).strip() == _ODS_MIMETYPE:
+                manifest = names.get("META-INF/manifest.xml")
+                if manifest is not None and b"encryption-data" in archive.read(manifest):
+                    raise IngestError(PASSWORD_MESSAGE)
                 return "ods"
-            if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
-                content_types = archive.read("[Content_Types].xml")
-                return "xlsm" if b"macroEnabled" in content_types else "xlsx"
+            workbook = _workbook_part(archive, names)
+            if workbook is not None:
+                return workbook[0]
             if "word/document.xml" in names:
                 raise IngestError("The file looks like a Word document, not a spreadsheet.")
             if "ppt/presentation.xml" in names:
                 raise IngestError("The file looks like a PowerPoint presentation, not a spreadsheet.")
             if "mimetype" in names:
                 raise IngestError("The file is an OpenDocument file that is not a spreadsheet.")
-    except zipfile.BadZipFile as exc:
-        raise IngestError(f"The file looks like a damaged zip archive or workbook: {exc}.") from exc
-    raise IngestError("The file looks like a zip archive, not a spreadsheet (xlsx, xlsm, xls, ods or csv).")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as exc:
+        raise IngestError(DAMAGED_MESSAGE) from exc
+    raise IngestError("The file looks like a zip archive, not a spreadsheet (xlsx, xlsm, xlsb, xls, ods or csv).")
 
 
 def _text_encoding(data: bytes) -> str:
@@ -324,8 +399,8 @@ def _inflate_checked(path: Path, *, scan_formulas: bool) -> dict[str, dict[tuple
                             tail = chunk[-4096:]
                 if found:
                     formulas[info.filename] = found
-    except zipfile.BadZipFile as exc:
-        raise IngestError(f"The workbook is damaged and cannot be opened: {exc}.") from exc
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as exc:
+        raise IngestError(DAMAGED_MESSAGE) from exc
     return formulas
 
 
@@ -383,17 +458,35 @@ def _max_rows() -> int:
 
 
 def _read_workbook_grid(path: Path, file_format: str, sheet: str | None, n_rows: int | None) -> _Grid:
+    formulas_by_part: dict[str, dict[tuple[int, int], str]] = {}
+    if file_format in ZIP_FORMATS:
+        # SECURITY.md item 3 before the reader inflates anything, in the same pass as the formula scan.
+        formulas_by_part = _inflate_checked(path, scan_formulas=file_format in {"xlsx", "xlsm"})
+    with _standard_package(path, file_format) as readable:
+        if readable != path and file_format in {"xlsx", "xlsm"}:
+            formulas_by_part = _inflate_checked(readable, scan_formulas=True)  # the parts under their standard names
+        sheet_names, sheet_name, batch = _read_sheet(readable, sheet, n_rows)
+        columns = [_text_column(column) for column in batch.columns]
+        formulas = _formula_cells_without_value(readable, sheet_name, formulas_by_part) if formulas_by_part else {}
+    return _Grid(sheet_names, sheet_name, columns, np.arange(1, batch.num_rows + 1, dtype=np.int64), formulas)
+
+
+def _read_sheet(path: Path, sheet: str | None, n_rows: int | None) -> tuple[list[str], str, pa.RecordBatch]:
+    """The chosen (else first) sheet through calamine, every cell as text; a reader failure as a plain IngestError.
+
+    calamine is Rust: a malformed file can make it panic, and pyo3 raises the panic as a BaseException
+    (PanicException). It is caught here, around the reader only, like any other error the reader raises.
+    """
     import fastexcel
 
-    formulas_by_part: dict[str, dict[tuple[int, int], str]] = {}
-    if file_format in {"xlsx", "xlsm", "ods"}:
-        formulas_by_part = _inflate_checked(path, scan_formulas=file_format != "ods")
     max_rows = _max_rows() + HEADER_SCAN_ROWS + BLANK_RUN_LIMIT
     try:
         reader = fastexcel.read_excel(str(path))
         sheet_names = list(reader.sheet_names)
         if sheet is not None and sheet not in sheet_names:
             raise IngestError(f"The workbook has no sheet named {sheet!r} (sheets: {', '.join(sheet_names)}).")
+        if not sheet_names:
+            raise IngestError("The workbook has no sheet.")
         sheet_name = sheet if sheet is not None else sheet_names[0]
         limit = max_rows + 1 if n_rows is None else n_rows
         # skip_rows=0 keeps leading blank rows, so position i is spreadsheet row i + 1; every column read as text.
@@ -402,13 +495,75 @@ def _read_workbook_grid(path: Path, file_format: str, sheet: str | None, n_rows:
         batch = loaded.to_arrow()
     except IngestError:
         raise
-    except Exception as exc:
-        raise IngestError(f"The workbook cannot be read ({type(exc).__name__}: {exc}).") from exc
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # Exception, or a Rust panic (pyo3's PanicException is a BaseException)
+        raise _reader_failure(exc) from exc
     if n_rows is None and batch.num_rows > max_rows:
         raise IngestError(f"The sheet has more than {_max_rows():,} rows (the limit).")
-    columns = [_text_column(column) for column in batch.columns]
-    formulas = _formula_cells_without_value(path, sheet_name, formulas_by_part) if formulas_by_part else {}
-    return _Grid(sheet_names, sheet_name, columns, np.arange(1, batch.num_rows + 1, dtype=np.int64), formulas)
+    return sheet_names, sheet_name, batch
+
+
+def _reader_failure(exc: BaseException) -> IngestError:
+    """What to tell the user when the spreadsheet reader fails: its own words hold paths and internals (logged)."""
+    logger.info("spreadsheet reader failed: %s: %s", type(exc).__name__, exc)
+    text = str(exc).lower()
+    if "password" in text or "encrypt" in text:
+        return IngestError(PASSWORD_MESSAGE)
+    return IngestError(DAMAGED_MESSAGE)
+
+
+@contextlib.contextmanager
+def _standard_package(path: Path, file_format: str) -> Iterator[Path]:
+    """An Office Open XML package as calamine and the formula scan expect it: "/" in part names and the workbook
+    under xl/. Valid packages may differ (backslashes in names; the workbook elsewhere, named by the content
+    types): those are repackaged into a temporary file, their parts unchanged but renamed."""
+    if file_format not in {"xlsx", "xlsm", "xlsb"}:
+        yield path
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = _zip_names(archive)
+            found = _workbook_part(archive, names)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise IngestError(DAMAGED_MESSAGE) from exc
+    folder = found[1].rpartition("/")[0] if found else "xl"
+    if folder == "xl" and all(name == original for name, original in names.items()):
+        yield path
+        return
+    handle, temporary = tempfile.mkstemp(prefix="gpo-package-", suffix=f".{file_format}")
+    os.close(handle)
+    try:
+        _repackage(path, Path(temporary), names, folder)
+        yield Path(temporary)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
+_PACKAGE_PARTS = ("[Content_Types].xml", "_rels/.rels")
+
+
+def _repackage(source: Path, target: Path, names: dict[str, str], folder: str) -> None:
+    """Copy a package with "/" names and the workbook's folder renamed xl/ (references to moved parts follow)."""
+
+    def moved(name: str) -> str:
+        if folder == "xl" or name in _PACKAGE_PARTS or name.startswith("docProps/"):
+            return name
+        if not folder:
+            return f"xl/{name}"
+        return f"xl/{name[len(folder) + 1 :]}" if name.startswith(f"{folder}/") else name
+
+    def renamed(match: re.Match[bytes]) -> bytes:
+        value = match.group(2).decode("utf-8", "replace")
+        slash = "/" if value.startswith("/") else ""
+        return match.group(1) + (slash + moved(value.lstrip("/"))).encode() + b'"'
+
+    with zipfile.ZipFile(source) as archive, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, original in names.items():
+            data = archive.read(original)
+            if name in _PACKAGE_PARTS:
+                data = re.sub(rb'((?:PartName|Target)=")([^"]*)"', renamed, data)
+            out.writestr(moved(name), data)
 
 
 def _check_width(width: int) -> None:

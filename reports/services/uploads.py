@@ -148,7 +148,7 @@ def _format_check(path: Path, *, filename: str) -> str:
     """The format decided by the content (SECURITY.md item 2); a clear 400 otherwise."""
     try:
         file_format = ingest.detect_format(path, filename=filename)
-        if file_format in {"xlsx", "xlsm", "ods"}:
+        if file_format in ingest.ZIP_FORMATS:
             ingest.check_zip_container(path)
     except ingest.IngestError as exc:
         raise ApplicationError(str(exc)) from exc

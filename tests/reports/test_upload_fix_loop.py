@@ -16,39 +16,9 @@ from gpo.members.models import Practice, Role
 from reports.models import ColumnMappingPreset, PurchaseLine, PurchaseUpload, SavingsSummary, UploadAuditEntry
 from reports.services import uploads as upload_services
 from reports.services.uploads import upload_create, upload_process, upload_reprocess
-from tests.factories import (
-    ContractFactory,
-    ContractItemFactory,
-    ContractPriceFactory,
-    ParticipationFactory,
-    VendorFactory,
-)
-from tests.reports.upload_samples import csv_rows, csv_upload
+from tests.reports.upload_samples import ACME_ROWS, ODD_HEADER, RIGHT_HEADER, csv_rows, csv_upload
 
 pytestmark = pytest.mark.django_db
-
-# Acme's items as a practice's AP export lists them, the item number under a header no system agrees on.
-ACME_ROWS = (
-    "03/02/2026,Acme Medical,AC-100,Contrast 100 ml,10,EA,92.00,920.00,INV-901",
-    "03/02/2026,Acme Medical,AC-200,Injector syringe,4,EA,15.50,62.00,INV-901",
-    "03/09/2026,Acme Medical,AC-100,Contrast 100 ml,5,EA,80.00,400.00,INV-902",
-    "03/11/2026,Other Supply Co,ZZ-1,Paper towels,3,CS,20.00,60.00,INV-77",
-)
-ODD_HEADER = "Invoice Date,Vendor,Ref,Description,Qty,UOM,Unit Price,Extended,Invoice"
-RIGHT_HEADER = "Invoice Date,Vendor,Item #,Description,Qty,UOM,Unit Price,Extended,Invoice"
-
-
-@pytest.fixture
-def acme(practice_a: Practice, practice_b: Practice) -> Any:
-    """Acme Medical on contract: AC-100 at 80.00 (list 100.00), AC-200 at 15.00 (list 18.00); both practices in."""
-    vendor = VendorFactory(name="Acme Medical", slug="acme-medical")
-    contract = ContractFactory(vendor=vendor, number="GPO-ACME")
-    for sku, price, list_price in (("AC-100", "80.00", "100.00"), ("AC-200", "15.00", "18.00")):
-        item = ContractItemFactory(contract=contract, vendor_sku=sku, list_price=Decimal(list_price))
-        ContractPriceFactory(item=item, price=Decimal(price), effective_from=date(2026, 1, 1))
-    for practice in (practice_a, practice_b):
-        ParticipationFactory(practice=practice, contract=contract, joined_on=date(2025, 12, 1))
-    return vendor
 
 
 def process(practice: Practice, user: Any, content: bytes, name: str = "march.csv", **options: Any) -> PurchaseUpload:

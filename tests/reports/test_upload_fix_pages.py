@@ -10,8 +10,7 @@ from django.test import Client
 from gpo.members.models import Role
 from reports.models import PurchaseUpload
 from reports.services.uploads import upload_create, upload_process
-from tests.reports.test_upload_fix_loop import ACME_ROWS, ODD_HEADER, acme  # noqa: F401 (fixture)
-from tests.reports.upload_samples import csv_rows, csv_upload
+from tests.reports.upload_samples import ACME_ROWS, ODD_HEADER, csv_rows, csv_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +27,7 @@ def process(practice: Any, user: Any, content: bytes, name: str = "march.csv") -
     return upload_process(upload_id=upload.id, practice_id=practice.id)
 
 
-def test_warnings_are_shown_above_the_results(acme, browser_a, practice_a, finance_a):  # noqa: F811
+def test_warnings_are_shown_above_the_results(acme, browser_a, practice_a, finance_a):
     upload = process(practice_a, finance_a, csv_rows(*ACME_ROWS, header=ODD_HEADER))
 
     html = browser_a.get(f"/uploads/{upload.public_id}/").content.decode()
@@ -38,7 +37,7 @@ def test_warnings_are_shown_above_the_results(acme, browser_a, practice_a, finan
     assert html.index('id="warnings-heading"') < html.index("Data rows") < html.index('id="lines-heading"')
 
 
-def test_a_clean_upload_shows_no_warning_panel(acme, browser_a, practice_a, finance_a):  # noqa: F811
+def test_a_clean_upload_shows_no_warning_panel(acme, browser_a, practice_a, finance_a):
     upload = process(practice_a, finance_a, csv_rows(*ACME_ROWS, header=ODD_HEADER.replace("Ref", "Item #")))
 
     assert upload.warnings == []
@@ -134,7 +133,7 @@ def test_columns_page_corrects_the_mapping_and_reprocesses(
     browser_a,
     practice_a,
     finance_a,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     upload = process(practice_a, finance_a, csv_rows(*ACME_ROWS, header=ODD_HEADER))
     detail = browser_a.get(f"/uploads/{upload.public_id}/").content.decode()
@@ -156,7 +155,7 @@ def test_reprocess_page_refuses_a_choice_without_a_date_and_changes_nothing(
     acme,
     browser_a,
     practice_a,
-    finance_a,  # noqa: F811
+    finance_a,
 ):
     upload = process(practice_a, finance_a, csv_rows(*ACME_ROWS, header=ODD_HEADER))
     page = browser_a.get(f"/uploads/{upload.public_id}/columns")
