@@ -15,7 +15,8 @@ from django.urls import URLPattern, path
 from django.views.decorators.http import require_http_methods, require_POST
 
 from gpo.errors import ApplicationError, ConflictError
-from reports import ingest
+from gpo.xlsx import xlsx_download
+from reports import ingest, upload_template
 from reports.selectors.uploads import upload_get
 from reports.services.uploads import upload_reprocess, upload_stored_preview
 
@@ -178,7 +179,21 @@ def upload_reprocess_page(request: HttpRequest, upload_id: UUID) -> HttpResponse
     return redirect("upload-page", upload_id=upload.public_id)
 
 
+@login_required
+@require_http_methods(["GET"])
+def upload_template_page(request: HttpRequest, file_format: str) -> HttpResponse:
+    """The purchase-file template: one column per field under headers read exactly, and an example row."""
+    if file_format == "xlsx":
+        return xlsx_download(upload_template.template_xlsx(), filename="purchase-upload-template.xlsx")
+    response = HttpResponse(upload_template.template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="purchase-upload-template.csv"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 urlpatterns: list[URLPattern] = [
+    path("uploads/template.xlsx", upload_template_page, {"file_format": "xlsx"}, name="upload-template-xlsx"),
+    path("uploads/template.csv", upload_template_page, {"file_format": "csv"}, name="upload-template-csv"),
     path("uploads/<uuid:upload_id>/columns", upload_columns_page, name="upload-columns"),
     path("uploads/<uuid:upload_id>/reprocess", upload_reprocess_page, name="upload-reprocess"),
 ]

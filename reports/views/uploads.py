@@ -22,6 +22,7 @@ from gpo.errors import ApplicationError, ConflictError
 from gpo.members.models import Practice, Role
 from gpo.members.rights import Right, has_right
 from gpo.members.scoping import current_practice, has_practice_role, is_coalition_staff, practices_visible
+from reports import upload_template
 from reports.models import PurchaseLine
 from reports.selectors.uploads import line_list, upload_get, upload_list
 from reports.services.upload_recovery import upload_retry
@@ -46,7 +47,7 @@ WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
 class UploadFileForm(forms.Form):
     """The file a finance lead drops on the uploads page."""
 
-    file = forms.FileField(label="Purchase file", help_text="xlsx, xlsm, xls, ods, csv or tsv")
+    file = forms.FileField(label="Purchase file", help_text="xlsx, xlsm, xlsb, xls, ods, csv or tsv")
     practice = forms.ChoiceField(label="Practice")
     sheet = forms.CharField(label="Sheet", required=False, max_length=200, help_text="Blank: the first sheet")
 
@@ -86,7 +87,13 @@ def upload_list_page(request: HttpRequest) -> HttpResponse:
     uploads = upload_list(user=request.user, practice_id=practice.id if practice else None)[:LIST_SHOWN]
     choices = _practices_for_upload(request.user)
     form = UploadFileForm(practices=choices, initial={"practice": practice.slug if practice else None})
-    context = {"uploads": uploads, "form": form, "can_upload": bool(choices), "practice": practice}
+    context = {
+        "uploads": uploads,
+        "form": form,
+        "can_upload": bool(choices),
+        "practice": practice,
+        "template_fields": upload_template.template_fields(),
+    }
     return render(request, "reports/uploads/list.html", context)
 
 
