@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -19,7 +19,7 @@ from django.urls import URLPattern, path, reverse
 from contracts import services
 from contracts.catalog_import import CatalogImportError, catalog_import
 from contracts.models import CatalogChange, Contract, ContractDocument, ContractItem, ContractPrice, Participation
-from gpo.members import scoping
+from gpo.members.rights import Right, right_require
 
 SOURCE = "admin"
 CATALOG_WORKBOOK_MAX_BYTES = 20 * 1024 * 1024
@@ -198,8 +198,7 @@ class ContractAdmin(ServiceSavingAdmin):
 
     def import_catalog_view(self, request: HttpRequest) -> HttpResponse:
         """Upload the catalog workbook; every problem is listed and nothing is written until it is clean."""
-        if not scoping.is_coalition_admin(request.user):
-            raise PermissionDenied
+        right_require(request.user, None, Right.CATALOG_WRITE)
         errors: list[str] = []
         summary_lines: list[str] = []
         form = CatalogWorkbookForm(request.POST or None, request.FILES or None)

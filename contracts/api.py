@@ -15,6 +15,7 @@ from contracts import selectors, services
 from contracts.filters import ContractFilterSet
 from contracts.models import Contract, ContractItem
 from gpo.api import CatalogViewSet
+from gpo.billing import selectors as billing_selectors
 from gpo.members import scoping
 from gpo.members.models import Practice
 from gpo.money import cents, plain_decimal_str, unit_price_str
@@ -97,6 +98,7 @@ class ContractSerializer(serializers.ModelSerializer):
     participating = serializers.SerializerMethodField()
     joined_on = serializers.SerializerMethodField()
     participation_tier = serializers.SerializerMethodField()
+    prices_notice = serializers.SerializerMethodField()
     items = ContractItemSerializer(many=True, read_only=True)
 
     class Meta:
@@ -121,6 +123,7 @@ class ContractSerializer(serializers.ModelSerializer):
             "participating",
             "joined_on",
             "participation_tier",
+            "prices_notice",
             "items",
         ]
 
@@ -128,7 +131,14 @@ class ContractSerializer(serializers.ModelSerializer):
         return plain_decimal_str(contract.admin_fee_pct)
 
     def get_discount_pct(self, contract: Contract) -> str | None:
+        if self.context.get("prices_notice"):
+            return None  # a percent-off contract's discount is its price: hidden from a lapsed practice too
         return plain_decimal_str(contract.discount_pct)
+
+    def get_prices_notice(self, contract: Contract) -> str | None:
+        """Why every price is null: the practice's dues have lapsed (null when prices are shown)."""
+        notice: str | None = self.context.get("prices_notice")
+        return notice
 
     def get_in_force(self, contract: Contract) -> bool:
         return selectors.contract_in_force(contract, self.context["on"])
@@ -205,11 +215,14 @@ class ContractViewSet(CatalogViewSet):
         on = timezone.localdate()
         practice = self._practice()
         items = [item for contract in contracts for item in contract.items.all()]
+        # A lapsed practice gets the same shapes with every price null, and a notice saying why (gpo.billing).
+        withheld = billing_selectors.prices_withheld(practice=practice)
         return {
             **self.get_serializer_context(),
             "on": on,
             "practice": practice,
-            "prices": selectors.item_prices_for_practice(items=items, practice=practice, on=on),
+            "prices": {} if withheld else selectors.item_prices_for_practice(items=items, practice=practice, on=on),
+            "prices_notice": billing_selectors.prices_withheld_message(practice=practice) if withheld else None,
             "participations": selectors.participations_for_practice(
                 practice=practice, contract_ids=[contract.id for contract in contracts]
             ),

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from contracts import selectors
+from gpo.billing import selectors as billing_selectors
 from gpo.members import scoping
 from gpo.members.models import Practice
 from gpo.xlsx import wants_xlsx, xlsx_response
@@ -36,6 +37,20 @@ def _query_without(request: HttpRequest, *names: str) -> str:
     for name in names:
         params.pop(name, None)
     return params.urlencode()
+
+
+def _price_gate(practice: Practice | None) -> dict[str, Any]:
+    """Template context of the dues gate: whether prices are hidden from the practice, and what to say instead."""
+    withheld = billing_selectors.prices_withheld(practice=practice)
+    message = billing_selectors.prices_withheld_message(practice=practice) if withheld else ""
+    return {"prices_withheld": withheld, "prices_withheld_message": message}
+
+
+def _item_prices(*, items: list[Any], withheld: bool, **terms: Any) -> list[selectors.ItemPriceView]:
+    """Each item's price for the page, or none at all for a practice whose dues have lapsed (gpo.billing)."""
+    if withheld:
+        return [selectors.ItemPriceView(item=item) for item in items]
+    return selectors.contract_item_prices_for_page(items=items, **terms)
 
 
 @login_required
@@ -109,9 +124,12 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
     participation = selectors.participation_get(practice=practice, contract=contract)
     today = timezone.localdate()
     all_tiers = practice is None and scoping.is_coalition_staff(request.user)
+    gate = _price_gate(practice)
+    withheld = gate["prices_withheld"]
     items = contract.items.select_related("category").order_by("description", "id")
     if wants_xlsx(request):
-        views = selectors.contract_item_prices_for_page(
+        views = _item_prices(
+            withheld=withheld,
             items=list(items[:EXPORT_ROW_LIMIT]),
             contract=contract,
             practice=practice,
@@ -153,7 +171,8 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
     page = Paginator(items, CONTRACT_ITEMS_PER_PAGE).get_page(request.GET.get("page"))
-    views = selectors.contract_item_prices_for_page(
+    views = _item_prices(
+        withheld=withheld,
         items=list(page.object_list),
         contract=contract,
         practice=practice,
@@ -172,6 +191,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "today": today,
         "page": page,
         "price_views": views,
+        **gate,
         "page_query": _query_without(request, "page"),
         "export_query": _query_without(request, "page", "format"),
     }

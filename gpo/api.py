@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from gpo.errors import ApplicationError
+from gpo.members.rights import Right, right_require, scope_to_right
 
 
 def _validation_detail(error: DjangoValidationError) -> Any:
@@ -38,9 +39,17 @@ class PracticeScopedViewSet(viewsets.GenericViewSet):
     Subclasses set `selector = staticmethod(<entity>_list)`, a function taking `user=` and returning a queryset
     already scoped to that user's practices. Overriding `get_queryset` is refused at class definition, so no
     viewset can forget the scope.
+
+
+    Rights (DESIGN §3): every action needs `right` (lines, savings, dashboards, exports by default) unless
+    `action_rights` names another for it. A list holds only the practices where the caller has the right (403 when
+    none); a single object is found through the scoped queryset first (404 for another practice's), then its
+    practice's right is required (403).
     """
 
     selector: ClassVar[Callable[..., QuerySet[Any]]]
+    right: ClassVar[Right] = Right.FIGURES
+    action_rights: ClassVar[dict[str, Right]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -53,6 +62,21 @@ class PracticeScopedViewSet(viewsets.GenericViewSet):
         )
         function = selector.__func__ if isinstance(selector, staticmethod) else selector
         return function(user=self.request.user)
+
+    def action_right(self) -> Right:
+        """The right the current action needs."""
+        return self.action_rights.get(self.action or "", self.right)
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        queryset = super().filter_queryset(queryset)
+        if self.action == "list":
+            queryset = scope_to_right(queryset, user=self.request.user, right=self.action_right())
+        return queryset
+
+    def get_object(self) -> Any:
+        found = super().get_object()
+        right_require(self.request.user, found.practice, self.action_right())
+        return found
 
 
 class CatalogViewSet(viewsets.ReadOnlyModelViewSet):

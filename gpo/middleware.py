@@ -1,10 +1,13 @@
-"""Request guards that belong in front of every view."""
+"""Request guards and error answers that belong in front of every view."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+
+from gpo.error_pages import page_not_found
 
 NUL = "\x00"
 
@@ -38,3 +41,28 @@ def _holds_nul(request: HttpRequest) -> bool:
     if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
         return any(NUL in key or any(NUL in value for value in values) for key, values in request.POST.lists())
     return False
+
+
+def _is_page(request: HttpRequest) -> bool:
+    """A human's page, not the JSON API or a static file."""
+    prefixes = ("/api/", settings.STATIC_URL or "/static/", settings.MEDIA_URL or "/media/")
+    return not request.path.startswith(tuple(p for p in prefixes if p))
+
+
+class StyledNotFoundMiddleware:
+    """With DEBUG on, Django answers 404 with its technical page (every URL pattern listed); pages get the styled
+    404 instead, as they do with DEBUG off (the same handler404, gpo.error_pages.page_not_found)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            settings.DEBUG
+            and response.status_code == 404
+            and _is_page(request)
+            and response.get("Content-Type", "").startswith("text/html")
+        ):
+            return page_not_found(request, Http404())
+        return response

@@ -42,6 +42,11 @@ def to_minor_units(amount: Decimal) -> int:
     return int(cents(amount) * 100)
 
 
+def from_minor_units(minor: int) -> Decimal:
+    """A Decimal dollar amount of a Stripe amount in minor units (cents); exact, never through float."""
+    return cents(Decimal(int(minor)) / 100)
+
+
 def money_str(amount: Decimal | None) -> str:
     """Money as the API shows it: a string with two decimals, zero as "0.00"."""
     return f"{cents(amount if amount is not None else ZERO):.2f}"

@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "gpo.middleware.StyledNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "gpo.urls"
@@ -193,14 +194,25 @@ CELERY_BEAT_SCHEDULE = {
     "uploads-sweep-stale": {
         "task": "reports.uploads_sweep_stale",
         "schedule": env.int("UPLOAD_SWEEP_EVERY_SECONDS", default=5 * 60),
-    }
+    },
+    # Practices whose grace period ran out lapse even when Stripe sends nothing more.
+    "billing-membership-statuses-refresh": {
+        "task": "billing.membership_statuses_refresh",
+        "schedule": timedelta(hours=1),
+    },
 }
 
-# Stripe (billing).
+# Stripe (member dues, gpo/billing). Blank keys: billing pages say billing is not configured; nothing else changes.
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+# Read for completeness only: no Stripe.js is loaded (CSP, DESIGN §6); Checkout and the portal are server-created.
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
-STRIPE_API_VERSION = "2024-06-20"
+# Pinned to the version the installed stripe library (16.x) is generated for; a test fails when they drift apart.
+STRIPE_API_VERSION = "2026-10-28.endive"
+# Days a practice stays `past_due` (prices still shown) after its dues fall behind, before it lapses.
+BILLING_GRACE_PERIOD_DAYS = env.int("BILLING_GRACE_PERIOD_DAYS", default=30)
+# Invoice billing (collection_method=send_invoice): days the practice has to pay each invoice.
+BILLING_INVOICE_DAYS_UNTIL_DUE = env.int("BILLING_INVOICE_DAYS_UNTIL_DUE", default=30)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from gpo.api import CatalogViewSet
-from gpo.members import scoping
+from gpo.members.rights import Right, has_right
 from vendors import selectors, services
 from vendors.filters import VendorFilterSet
 from vendors.models import Category, Vendor
@@ -27,7 +27,7 @@ class IsCoalitionAdminForWrites(permissions.BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         if not (request.user and request.user.is_authenticated):
             return False
-        return request.method not in WRITE_METHODS or scoping.is_coalition_admin(request.user)
+        return request.method not in WRITE_METHODS or has_right(request.user, None, Right.CATALOG_WRITE)
 
 
 class CategorySerializer(serializers.ModelSerializer):

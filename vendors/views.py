@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from gpo.billing import selectors as billing_selectors
 from gpo.members import scoping
 from gpo.xlsx import wants_xlsx, xlsx_response
 from vendors import selectors
@@ -27,6 +28,7 @@ def vendor_detail(request: HttpRequest, slug: str) -> HttpResponse:
         )
     )
     today = timezone.localdate()
+    withheld = billing_selectors.prices_withheld(practice=practice)
     if wants_xlsx(request):
         return xlsx_response(
             filename=f"vendor-{vendor.slug}-contracts",
@@ -50,7 +52,7 @@ def vendor_detail(request: HttpRequest, slug: str) -> HttpResponse:
                     c.start_date,
                     c.end_date,
                     c.admin_fee_pct,
-                    c.discount_pct,
+                    None if withheld else c.discount_pct,
                     c.joined_on,
                     c.joined_tier or "",
                 ]
@@ -72,5 +74,6 @@ def vendor_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "sections": sections,
         "documents": documents,
         "today": today,
+        "prices_withheld": withheld,
     }
     return render(request, "vendors/vendor_detail.html", context)

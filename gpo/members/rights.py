@@ -8,12 +8,15 @@ this here? A missing right answers 403 (`right_require`).
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
 
 from gpo.members.models import COALITION_ROLES, Practice, Role
-from gpo.members.scoping import practice_roles, roles_of
+from gpo.members.scoping import memberships_of, practice_roles, roles_of
+
+M = TypeVar("M", bound=Model)
 
 
 class Right(StrEnum):
@@ -64,6 +67,31 @@ def right_require(user: Any, practice: Practice | None, right: Right) -> None:
     """Raise PermissionDenied (403) unless the user holds `right` in `practice`."""
     if not has_right(user, practice, right):
         raise PermissionDenied(FORBIDDEN_MESSAGES[right])
+
+
+def practice_ids_with_right(user: Any, right: Right) -> set[int] | None:
+    """Ids of the practices where the user holds `right`; None: every practice (a coalition role holds it)."""
+    if has_right(user, None, right):
+        return None
+    return {
+        m.practice_id
+        for m in memberships_of(user)
+        if m.practice_id is not None and right in ROLE_RIGHTS.get(m.role, frozenset())
+    }
+
+
+def scope_to_right(queryset: QuerySet[M], *, user: Any, right: Right, field: str = "practice") -> QuerySet[M]:
+    """A list of practice data narrowed to the practices where the user holds `right`; 403 when there is none.
+
+    Lists only: a single object is found through the tenancy door first (404 for another practice) and then
+    checked with `right_require` (403), so a list and its objects answer alike.
+    """
+    ids = practice_ids_with_right(user, right)
+    if ids is None:
+        return queryset
+    if not ids:
+        raise PermissionDenied(FORBIDDEN_MESSAGES[right])
+    return queryset.filter(**{f"{field}__in": ids})
 
 
 def _coalition_roles(user: Any) -> set[str]:

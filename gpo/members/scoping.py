@@ -35,6 +35,11 @@ def _memberships(user: Any) -> list[Membership]:
     return cached
 
 
+def memberships_of(user: Any) -> list[Membership]:
+    """The user's memberships (practice and coalition roles), read once per request."""
+    return _memberships(user)
+
+
 def roles_of(user: Any) -> set[str]:
     """Every role the user holds, in any practice or in the coalition."""
     roles = {m.role for m in _memberships(user)}

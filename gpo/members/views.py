@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from gpo.members import scoping
+from gpo.members.rights import Right, has_right
 
 
 @login_required
@@ -26,12 +27,16 @@ def practice_pick(request: HttpRequest) -> HttpResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """`/`: signed-out visitors go to the login page, staff to the coalition dashboard, others to theirs."""
+    """`/`: signed-out visitors go to the login page, coalition staff to the coalition dashboard, those who may
+    read their practice's figures to its dashboard, everyone else (a viewer) to the catalog (DESIGN §3)."""
     if not request.user.is_authenticated:
         return redirect("login")
-    if scoping.is_coalition_staff(request.user):
+    if has_right(request.user, None, Right.FIGURES):
         return redirect("/coalition/")
-    return redirect("/dashboard/")
+    practice = scoping.current_practice(request)
+    if practice is not None and has_right(request.user, practice, Right.FIGURES):
+        return redirect("/dashboard/")
+    return redirect("/catalog/")
 
 
 def locked_out(request: HttpRequest, credentials: dict | None = None, *args: object, **kwargs: object) -> HttpResponse:

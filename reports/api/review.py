@@ -8,12 +8,11 @@ from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, URLResolver, path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gpo.members.scoping import is_coalition_admin
+from gpo.members.rights import Right, right_require
 from gpo.pagination import StandardPagination
 from reports.selectors.review import vendor_review_list
 from reports.services.review import vendor_name_map, vendor_name_mark_non_gpo
@@ -36,10 +35,11 @@ class VendorNameMapInputSerializer(serializers.Serializer):
 
 
 class VendorReviewListView(APIView):
-    """`GET /api/vendor-review/`: unresolved and fuzzy-matched vendor names (coalition staff; others 404)."""
+    """`GET /api/vendor-review/`: unresolved and fuzzy-matched vendor names (coalition admins; others 403)."""
 
     @extend_schema(responses=VendorReviewEntrySerializer(many=True))
     def get(self, request: Request) -> Response:
+        right_require(request.user, None, Right.CATALOG_WRITE)
         entries = vendor_review_list(user=request.user)
         paginator = StandardPagination()
         page: list[Any] | None = paginator.paginate_queryset(entries, request, view=self)  # type: ignore[arg-type]
@@ -51,9 +51,7 @@ class VendorReviewMapView(APIView):
 
     @extend_schema(request=VendorNameMapInputSerializer, responses=dict[str, Any])
     def post(self, request: Request) -> Response:
-        vendor_review_list(user=request.user)  # 404 for anyone but coalition staff
-        if not is_coalition_admin(request.user):
-            raise PermissionDenied("Only coalition admins change vendor mappings.")
+        right_require(request.user, None, Right.CATALOG_WRITE)
         data = VendorNameMapInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         name = data.validated_data["name"]

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from gpo.api import PracticeScopedViewSet
+from gpo.members.rights import Right, has_right, right_require
 from gpo.members.scoping import practice_get
 from gpo.money import money_str, plain_decimal_str, unit_price_str
 from gpo.xlsx import xlsx_download
@@ -292,6 +293,14 @@ class UploadViewSet(
     # Addressed by the random public id (SECURITY.md item 16); an integer or malformed id answers 404.
     lookup_field = "public_id"
     lookup_url_kwarg = "id"
+    # DESIGN §3: reading uploads and lines is a figures right; changing them and the rejected rows an uploads right.
+    action_rights = {
+        "create": Right.UPLOADS,
+        "destroy": Right.UPLOADS,
+        "rejected_rows": Right.UPLOADS,
+        "retry": Right.UPLOADS,
+        "reprocess": Right.UPLOADS,
+    }
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         if self.action == "create":
@@ -309,6 +318,7 @@ class UploadViewSet(
         data = UploadCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         practice = practice_get(user=request.user, slug=data.validated_data["practice"])
+        right_require(request.user, practice, Right.UPLOADS)
         upload = upload_create(
             practice=practice,
             user=request.user,
@@ -320,6 +330,13 @@ class UploadViewSet(
         upload = upload_get(user=request.user, public_id=upload.public_id)
         return Response(PurchaseUploadDetailSerializer(upload).data, status=status.HTTP_201_CREATED)
 
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        upload = self.get_object()
+        data = PurchaseUploadDetailSerializer(upload).data
+        if not has_right(request.user, upload.practice, Right.UPLOADS):
+            data["rejected"] = None  # DESIGN §3: rejected rows are for the finance lead and coalition admins
+        return Response(data)
+
     @extend_schema(request=UploadReprocessInputSerializer, responses={202: PurchaseUploadDetailSerializer})
     @action(detail=True, methods=["post"])
     def reprocess(self, request: Request, id: str | None = None) -> Response:
@@ -327,7 +344,7 @@ class UploadViewSet(
         data = UploadReprocessInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = upload_reprocess(
-            upload=upload_get(user=request.user, public_id=id or ""),
+            upload=self.get_object(),
             user=request.user,
             mapping=data.validated_data.get("mapping"),
             header_row=data.validated_data.get("header_row"),
@@ -352,7 +369,7 @@ class UploadViewSet(
     def lines(self, request: Request, id: str | None = None) -> Response:
         """The upload's lines with their reconciliation result, in file order."""
         queryset = line_list(
-            upload=upload_get(user=request.user, public_id=id or ""),
+            upload=self.get_object(),
             status=request.query_params.get("status") or None,
             vendor=request.query_params.get("vendor") or None,
             category=request.query_params.get("category") or None,
@@ -366,7 +383,7 @@ class UploadViewSet(
     @action(detail=True, methods=["post"])
     def retry(self, request: Request, id: str | None = None) -> Response:
         """Process a failed upload again from its kept original: 202 with the upload, 409 unless it failed."""
-        upload = upload_retry(upload=upload_get(user=request.user, public_id=id or ""), user=request.user)
+        upload = upload_retry(upload=self.get_object(), user=request.user)
         upload = upload_get(user=request.user, public_id=upload.public_id)
         return Response(PurchaseUploadDetailSerializer(upload).data, status=status.HTTP_202_ACCEPTED)
 
@@ -374,7 +391,7 @@ class UploadViewSet(
     @action(detail=True, methods=["get"], url_path="rejected.xlsx")
     def rejected_rows(self, request: Request, id: str | None = None) -> HttpResponse:
         """The rejected rows as xlsx: the original cells plus row, column and reason, to fix and re-upload."""
-        upload = upload_get(user=request.user, public_id=id or "")
+        upload = self.get_object()
         rows = rejected_row_list(upload=upload)
         content = rejected_rows_xlsx(
             headers=_original_headers(upload),

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from contracts.models import Contract
 from gpo.members import scoping
 from gpo.members.models import Practice
+from gpo.members.rights import Right, right_require
 from gpo.money import cents
 from reports.models import PurchaseLine
 from reports.selectors.savings import Figures, counted_lines, grouped_rows, lines_in_periods, lines_of_practices
@@ -84,10 +85,8 @@ class LeakageRow:
 
 
 def _require_staff(user: Any) -> None:
-    if not scoping.is_coalition_staff(user):
-        from django.http import Http404
-
-        raise Http404("No such page.")
+    """Coalition-wide figures need the figures right in every practice (coalition staff, DESIGN §3): else 403."""
+    right_require(user, None, Right.FIGURES)
 
 
 def practice_performance_list(

@@ -32,6 +32,7 @@ from django.db.models.functions import Cast, Round, TruncMonth
 
 from gpo.members import scoping
 from gpo.members.models import Practice
+from gpo.members.rights import Right, has_right, right_require
 from gpo.money import ZERO, money_str
 from reports.models import PurchaseLine, SavingsSummary
 from vendors.models import Category, Vendor
@@ -141,13 +142,13 @@ class Figures:
         }
 
 
-def cents_sum(field_name: str) -> Sum:
-    """Sum of a money column as integer cents: exact on every backend.
+def cents_sum(field_name: str, condition: Q | None = None) -> Sum:
+    """Sum of a money column (of the rows meeting `condition`, when given) as integer cents: exact on every backend.
 
     SQLite keeps decimals as floating point and would add them as floats; summing whole cents (each stored amount
     has exactly two places) keeps millions of lines exact to the cent on SQLite and PostgreSQL alike.
     """
-    return Sum(Cast(Round(F(field_name) * Value(100)), output_field=BigIntegerField()))
+    return Sum(Cast(Round(F(field_name) * Value(100)), output_field=BigIntegerField()), filter=condition)
 
 
 def from_cents(value: int | Decimal | None) -> Decimal:
@@ -322,18 +323,21 @@ class SavingsScope:
 
 
 def savings_scope(*, user: Any, practice: str | None) -> SavingsScope:
-    """Resolve the `practice` parameter for this user (404 for another practice, 400 when it must be given)."""
+    """Resolve the `practice` parameter for this user: 404 for another practice, 403 without the figures right
+    (DESIGN §3), 400 when it must be given."""
     if practice:
         chosen = scoping.practice_get(user=user, slug=practice)
+        right_require(user, chosen, Right.FIGURES)
         return SavingsScope(chosen, [chosen.id])
-    if scoping.is_coalition_staff(user):
+    if has_right(user, None, Right.FIGURES):
         return SavingsScope(None, None)
     visible = list(scoping.practices_visible(user)[:2])
-    if len(visible) == 1:
-        return SavingsScope(visible[0], [visible[0].id])
     if not visible:
         raise ValidationError("You are not a member of any practice.")
-    raise ValidationError("You belong to several practices: choose one with ?practice=<slug>.")
+    if len(visible) > 1:
+        raise ValidationError("You belong to several practices: choose one with ?practice=<slug>.")
+    right_require(user, visible[0], Right.FIGURES)
+    return SavingsScope(visible[0], [visible[0].id])
 
 
 def _name_maps(rows: list[dict[str, Any]]) -> tuple[dict[int, tuple[str, str]], dict[int, tuple[str, str]]]:

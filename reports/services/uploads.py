@@ -31,8 +31,8 @@ from django.utils import timezone
 
 from gpo.errors import ApplicationError, ConflictError, PayloadTooLargeError
 from gpo.jobs import run_after_commit
-from gpo.members.models import Practice, Role
-from gpo.members.scoping import has_practice_role, is_coalition_staff
+from gpo.members.models import Practice
+from gpo.members.rights import Right, right_require
 from gpo.money import cents
 from reports import ingest
 from reports.models import ColumnMappingPreset, PurchaseLine, PurchaseUpload, RejectedRow, UploadAuditEntry
@@ -82,8 +82,7 @@ def filename_sanitise(name: str) -> str:
 def _upload_permission_check(*, practice: Practice, user: Any) -> None:
     if user is None:  # management commands act as the system
         return
-    if not has_practice_role(user, practice, [Role.FINANCE]):
-        raise PermissionDenied("Only the practice's finance lead or a coalition admin may upload purchases.")
+    right_require(user, practice, Right.UPLOADS)
 
 
 def _source_name(file: UploadSource) -> str:
@@ -858,9 +857,9 @@ def _lines_remove(upload: PurchaseUpload) -> list[int]:
 
 @transaction.atomic
 def upload_delete(*, upload: PurchaseUpload, user: Any) -> None:
-    """Delete an upload with its lines, rejected rows and stored file (finance of its practice or staff)."""
-    if user is not None and not (has_practice_role(user, upload.practice, [Role.FINANCE]) or is_coalition_staff(user)):
-        raise PermissionDenied("Only the practice's finance lead or coalition staff may delete an upload.")
+    """Delete an upload with its lines, rejected rows and stored file (finance of its practice or a coalition admin)."""
+    if user is not None:
+        right_require(user, upload.practice, Right.UPLOADS)
     practice_id = upload.practice_id
     stored_name = upload.original_file.name
     storage = upload.original_file.storage

@@ -8,13 +8,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import URLPattern, URLResolver, path
 from django.utils import timezone
 
 from gpo.members import scoping
-from gpo.members.models import Role
+from gpo.members.rights import Right, right_require
 from gpo.money import ZERO
 from gpo.xlsx import Sheet, workbook_bytes, xlsx_download
 from reports import charts, exports
@@ -29,7 +29,6 @@ from reports.selectors.dashboards import (
 from reports.selectors.savings import Figures, savings_figures
 
 Status = PurchaseLine.Status
-LINE_ROLES = {Role.FINANCE, Role.EXECUTIVE}
 
 
 # --- the period filter ------------------------------------------------------------------------------------------
@@ -144,28 +143,18 @@ def practice_dashboard(request: HttpRequest) -> HttpResponse:
     practice = scoping.practice_get(user=request.user, slug=slug) if slug else scoping.current_practice(request)
     if practice is None:
         return render(request, "reports/dashboards/no_practice.html", status=200)
+    right_require(request.user, practice, Right.FIGURES)
     period = period_from_query(request.GET, today=timezone.localdate())
     figures = savings_figures(practice_ids=[practice.id], start=period.start, end=period.end)
-    shows_lines = scoping.has_practice_role(request.user, practice, LINE_ROLES) or scoping.is_coalition_staff(
-        request.user
-    )
-    claims = (
-        list(overcharge_claims_list(user=request.user, practice=practice, start=period.start, end=period.end))
-        if shows_lines
-        else []
-    )
-    missed = (
-        list(missed_savings_list(user=request.user, practice=practice, start=period.start, end=period.end))
-        if shows_lines
-        else []
-    )
+    claims = list(overcharge_claims_list(user=request.user, practice=practice, start=period.start, end=period.end))
+    missed = list(missed_savings_list(user=request.user, practice=practice, start=period.start, end=period.end))
     if request.GET.get("format") == "xlsx":
         sheets = [
             exports.summary_sheet(practice_name=practice.name, start=period.start, end=period.end, figures=figures),
             *exports.breakdown_sheets(figures),
+            exports.claims_sheet(claims),
+            exports.missed_savings_sheet(missed),
         ]
-        if shows_lines:
-            sheets += [exports.claims_sheet(claims), exports.missed_savings_sheet(missed)]
         name = f"savings-{practice.slug}-{_file_part(period)}.xlsx"
         return _xlsx_response(_pick(sheets, request.GET.get("table", "")), name)
     return render(
@@ -183,7 +172,6 @@ def practice_dashboard(request: HttpRequest) -> HttpResponse:
             "by_category": list(figures["by_category"].items()),
             "trend": _trend(figures, period),
             "status_share": _status_share(figures),
-            "shows_lines": shows_lines,
             "claims": claims,
             "claims_total": sum((c.overcharge for c in claims), ZERO),
             "missed": missed,
@@ -197,8 +185,7 @@ def practice_dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def coalition_dashboard(request: HttpRequest) -> HttpResponse:
     """All members: totals, per-practice and per-contract performance, leakage and trends (coalition staff)."""
-    if not scoping.is_coalition_staff(request.user):
-        raise Http404("No such page.")
+    right_require(request.user, None, Right.FIGURES)
     period = period_from_query(request.GET, today=timezone.localdate())
     figures = savings_figures(practice_ids=None, start=period.start, end=period.end)
     practices = practice_performance_list(user=request.user, start=period.start, end=period.end)

@@ -12,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,9 +20,9 @@ from django.urls import URLPattern, URLResolver, path, reverse
 from django.views.decorators.http import require_POST
 
 from gpo.errors import ApplicationError, ConflictError
-from gpo.members.models import Practice, Role
-from gpo.members.rights import Right, has_right
-from gpo.members.scoping import current_practice, has_practice_role, is_coalition_staff, practices_visible
+from gpo.members.models import Practice
+from gpo.members.rights import FORBIDDEN_MESSAGES, Right, has_right, right_require, scope_to_right
+from gpo.members.scoping import current_practice, practice_get, practices_visible
 from reports import upload_template
 from reports.models import PurchaseLine
 from reports.selectors.uploads import line_list, upload_get, upload_list
@@ -59,7 +60,11 @@ class UploadFileForm(forms.Form):
 
 
 def _practices_for_upload(user: Any) -> list[Practice]:
-    return [p for p in practices_visible(user).order_by("name") if has_practice_role(user, p, [Role.FINANCE])]
+    """The practices the user may upload for (DESIGN §3 uploads right); 403 when there is none."""
+    practices = [p for p in practices_visible(user).order_by("name") if has_right(user, p, Right.UPLOADS)]
+    if not practices:
+        raise PermissionDenied(FORBIDDEN_MESSAGES[Right.UPLOADS])
+    return practices
 
 
 def _staging_root() -> Path:
@@ -84,8 +89,11 @@ def _staged_discard(request: HttpRequest) -> None:
 def upload_list_page(request: HttpRequest) -> HttpResponse:
     """The current practice's uploads, newest first, and the form to upload another."""
     practice = current_practice(request)
-    uploads = upload_list(user=request.user, practice_id=practice.id if practice else None)[:LIST_SHOWN]
-    choices = _practices_for_upload(request.user)
+    if practice is not None:
+        right_require(request.user, practice, Right.FIGURES)
+    uploads = upload_list(user=request.user, practice_id=practice.id if practice else None)
+    uploads = scope_to_right(uploads, user=request.user, right=Right.FIGURES)[:LIST_SHOWN]
+    choices = [p for p in practices_visible(request.user).order_by("name") if has_right(request.user, p, Right.UPLOADS)]
     form = UploadFileForm(practices=choices, initial={"practice": practice.slug if practice else None})
     context = {
         "uploads": uploads,
@@ -101,6 +109,9 @@ def upload_list_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def upload_preview_page(request: HttpRequest) -> HttpResponse:
     """Stage the dropped file and show every column with its guessed field; another sheet or header row on request."""
+    named = request.POST.get("practice")
+    if named:  # another practice's slug answers 404 before any right is asked
+        right_require(request.user, practice_get(user=request.user, slug=named), Right.UPLOADS)
     choices = _practices_for_upload(request.user)
     token = request.POST.get("token", "")
     entry = request.session.get(SESSION_STAGED)
@@ -196,6 +207,7 @@ def _preview_render(
 @require_POST
 def upload_submit_page(request: HttpRequest) -> HttpResponse:
     """Store the staged file with the columns chosen (what was corrected is remembered) and process it."""
+    _practices_for_upload(request.user)  # 403 for anyone who may upload for no practice
     entry = request.session.get(SESSION_STAGED)
     if not entry or entry["token"] != request.POST.get("token"):
         messages.error(request, "That preview has expired: upload the file again.")
@@ -231,6 +243,8 @@ def upload_submit_page(request: HttpRequest) -> HttpResponse:
 def upload_detail_page(request: HttpRequest, upload_id: UUID) -> HttpResponse:
     """One upload: live progress, summary, rejected rows and the reconciled lines."""
     upload = upload_get(user=request.user, public_id=upload_id)
+    right_require(request.user, upload.practice, Right.FIGURES)
+    may_change = has_right(request.user, upload.practice, Right.UPLOADS)
     status = request.GET.get("status", "")
     if status not in PurchaseLine.Status.values:
         status = ""
@@ -238,15 +252,14 @@ def upload_detail_page(request: HttpRequest, upload_id: UUID) -> HttpResponse:
     context = {
         "upload": upload,
         "running": upload.status not in {upload.Status.DONE, upload.Status.FAILED},
-        "rejected": upload.rejected_rows.all()[:REJECTED_SHOWN],
+        "rejected": upload.rejected_rows.all()[:REJECTED_SHOWN] if may_change else [],
+        "shows_rejected": may_change,
         "lines": page.get_page(request.GET.get("page")),
         "status": status,
         "statuses": PurchaseLine.Status.choices,
-        "can_delete": has_practice_role(request.user, upload.practice, [Role.FINANCE])
-        or is_coalition_staff(request.user),
-        "can_retry": upload.status == upload.Status.FAILED and has_right(request.user, upload.practice, Right.UPLOADS),
-        "can_reprocess": upload.status in {upload.Status.DONE, upload.Status.FAILED}
-        and has_right(request.user, upload.practice, Right.UPLOADS),
+        "can_delete": may_change,
+        "can_retry": upload.status == upload.Status.FAILED and may_change,
+        "can_reprocess": upload.status in {upload.Status.DONE, upload.Status.FAILED} and may_change,
         "columns_used": columns_used(upload),
         "api_url": reverse("upload-detail", kwargs={"id": upload.public_id}),
         "rejected_url": reverse("upload-rejected-rows", kwargs={"id": upload.public_id}),

@@ -82,9 +82,9 @@ def test_practice_picker_remembers_the_choice(client, make_member, practice_a, p
 
     Membership.objects.create(user=user, practice=practice_b, role=Role.VIEWER)
     client.force_login(user)
-    response = client.post("/practice/pick/", {"practice": practice_b.slug, "next": "/billing/"})
-    assert response["Location"] == "/billing/"
-    assert "Beta Imaging" in client.get("/billing/").content.decode()
+    response = client.post("/practice/pick/", {"practice": practice_b.slug, "next": "/catalog/"})
+    assert response["Location"] == "/catalog/"
+    assert '<option value="beta-imaging" selected>' in client.get("/catalog/").content.decode()
 
 
 @pytest.mark.django_db
@@ -112,6 +112,6 @@ def test_api_docs_and_schema_render(client, finance_a):
 @pytest.mark.django_db
 def test_pages_send_a_content_security_policy_without_unsafe_inline(client, finance_a):
     client.force_login(finance_a)
-    policy = client.get("/billing/")["Content-Security-Policy"]
+    policy = client.get("/catalog/")["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy

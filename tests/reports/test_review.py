@@ -51,7 +51,7 @@ def queue(practice_a, practice_b):
 def test_staff_list_shows_unresolved_and_fuzzy_names_with_spend(
     queue, make_member, api_client_for, django_assert_max_num_queries
 ):
-    staff = make_member(Role.COALITION_EXECUTIVE)
+    staff = make_member(Role.COALITION_ADMIN)
 
     with django_assert_max_num_queries(9):
         response = api_client_for(staff).get("/api/vendor-review/")
@@ -78,7 +78,7 @@ def test_staff_list_shows_unresolved_and_fuzzy_names_with_spend(
 
 
 @pytest.mark.parametrize("_case", ["api_list", "api_map", "page"])
-def test_practice_users_get_404(queue, finance_a, api_client_for, client, _case):
+def test_practice_users_get_403(queue, finance_a, api_client_for, client, _case):
     if _case == "page":
         client.force_login(finance_a)
         response = client.get("/coalition/vendor-review/")
@@ -89,7 +89,7 @@ def test_practice_users_get_404(queue, finance_a, api_client_for, client, _case)
             "/api/vendor-review/map/", {"name": "AcmeCo Distrib", "vendor": "acme"}
         )
 
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert not VendorAlias.objects.exists()
 
 
@@ -121,9 +121,10 @@ def test_marking_non_gpo_unresolves_a_fuzzy_name(queue, coalition_admin, client)
     assert [e.normalized_name for e in page.context["entries"]] == ["acmeco distrib"]
 
 
-def test_coalition_executive_sees_the_page_but_cannot_map(queue, make_member, client):
+def test_coalition_executive_may_neither_read_nor_map_the_queue(queue, make_member, client):
+    # DESIGN §3: vendor review is a catalog write, for coalition admins only.
     client.force_login(make_member(Role.COALITION_EXECUTIVE))
 
-    assert client.get("/coalition/vendor-review/").status_code == 200
+    assert client.get("/coalition/vendor-review/").status_code == 403
     assert client.post("/coalition/vendor-review/", {"name": "AcmeCo Distrib", "vendor": "acme"}).status_code == 403
     assert not VendorAlias.objects.exists()

@@ -56,10 +56,19 @@ def test_list_shows_the_current_practices_uploads_newest_first(browser_a, practi
     assert html.index("february.csv") < html.index("january.csv")
 
 
-def test_viewer_sees_no_upload_form(make_member, practice_a):
+def test_viewer_gets_403_on_the_uploads_page(make_member, practice_a):
     client = Client()
     client.force_login(make_member(Role.VIEWER, practice_a))
     response = client.get("/uploads/")
+    assert response.status_code == 403
+    assert "data-dropzone" not in response.content.decode()
+
+
+def test_executive_sees_uploads_but_no_upload_form(make_member, practice_a):
+    client = Client()
+    client.force_login(make_member(Role.EXECUTIVE, practice_a))
+    response = client.get("/uploads/")
+    assert response.status_code == 200
     assert response.context["can_upload"] is False
     assert "data-dropzone" not in response.content.decode()
 
@@ -143,7 +152,7 @@ def test_oversize_file_is_refused_with_a_message(browser_a, practice_a, settings
 
 def test_preview_for_another_practice_is_refused(browser_a, practice_b):
     response = _preview(browser_a, practice_b.slug)
-    assert response.status_code == 302
+    assert response.status_code == 404
     assert PurchaseUpload.objects.count() == 0
 
 

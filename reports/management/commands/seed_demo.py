@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from contracts.demo import seed_catalog
+from gpo.billing.demo import LAPSED_LOGIN, seed_billing
 from gpo.members.demo import DEMO_PASSWORD, seed_members
 from reports.demo import seed_purchases
 
@@ -40,7 +41,13 @@ class Command(BaseCommand):
                 f"{row['accepted']} accepted, {row['rejected']} rejected, savings ${row['savings']:,}, "
                 f"overcharge ${row['overcharge']:,}."
             )
+        standings = seed_billing()
+        self.stdout.write(
+            "Dues (stored locally; Stripe not needed): "
+            + ", ".join(f"{slug} {status}" for slug, status in sorted(standings.items()))
+            + "."
+        )
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/accounts/login/"))
         self.stdout.write(f"{'username':<18} {'password':<16} {'role':<20} practice")
-        for username, role, practice in logins:
+        for username, role, practice in [*logins, LAPSED_LOGIN]:
             self.stdout.write(f"{username:<18} {DEMO_PASSWORD:<16} {role:<20} {practice}")

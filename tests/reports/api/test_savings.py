@@ -130,7 +130,7 @@ def test_coalition_executive_may_ask_for_one_practice(
     assert (body["practice"], body["spend"]) == ("beta-imaging", "32.50")
 
 
-@pytest.mark.parametrize("role", [Role.VIEWER, Role.FINANCE, Role.EXECUTIVE])
+@pytest.mark.parametrize("role", [Role.FINANCE, Role.EXECUTIVE])
 def test_practice_roles_see_their_own_practice(
     role: str, practice_a: Practice, practice_b: Practice, make_member: Callable[..., Any], api_client_for: ClientFor
 ) -> None:
@@ -141,6 +141,17 @@ def test_practice_roles_see_their_own_practice(
 
     assert client.get(URL).json()["spend"] == "10.00"
     assert client.get(URL, {"practice": "alpha-radiology"}).json()["spend"] == "10.00"
+
+
+def test_viewer_may_not_read_its_own_practices_savings(
+    practice_a: Practice, make_member: Callable[..., Any], api_client_for: ClientFor
+) -> None:
+    line(practice_a, spend="10.00")
+    savings_summary_refresh(practice_ids=[practice_a.id])
+    client = api_client_for(make_member(Role.VIEWER, practice_a))
+
+    assert client.get(URL).status_code == 403
+    assert client.get(URL, {"practice": "alpha-radiology"}).status_code == 403
 
 
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.FINANCE, Role.EXECUTIVE])
