@@ -23,6 +23,7 @@ from reports.columns import (
     hungarian,
     recognise,
 )
+from tests.reports.upload_samples import SCMS_MAPPING
 
 CORPUS = Path(__file__).parent / "data" / "header_corpus.csv"
 # The plain companions a spelling is tried among when its corpus row names no context: one clear header per
@@ -319,14 +320,5 @@ def test_real_scms_export_is_recognised_with_no_guess(real_data: Path) -> None:
 
     recognition = recognise(headers, samples)
 
-    assert recognition.mapping(headers) == {
-        "purchase_date": "Delivered to Client Date",
-        "vendor_name": "Vendor",
-        "description": "Item Description",
-        "quantity": "Line Item Quantity",
-        "uom": "Unit of Measure (Per Pack)",
-        "unit_price": "Pack Price",
-        "extended_amount": "Line Item Value",
-        "po_number": "PO / SO #",
-    }
+    assert recognition.mapping(headers) == SCMS_MAPPING
     assert GUESS not in recognition.confidence.values()

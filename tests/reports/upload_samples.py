@@ -24,6 +24,19 @@ ACME_ROWS = (
 ODD_HEADER = "Invoice Date,Vendor,Ref,Description,Qty,UOM,Unit Price,Extended,Invoice"
 RIGHT_HEADER = "Invoice Date,Vendor,Item #,Description,Qty,UOM,Unit Price,Extended,Invoice"
 
+# The columns of the real SCMS delivery history (../shared/data/real) as they must be read: Pack Price is the unit
+# price (quantities count packs), and no column holds an item number.
+SCMS_MAPPING = {
+    "purchase_date": "Delivered to Client Date",
+    "vendor_name": "Vendor",
+    "description": "Item Description",
+    "quantity": "Line Item Quantity",
+    "uom": "Unit of Measure (Per Pack)",
+    "unit_price": "Pack Price",
+    "extended_amount": "Line Item Value",
+    "po_number": "PO / SO #",
+}
+
 # A 1x1 transparent PNG.
 PNG_BYTES = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
