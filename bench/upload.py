@@ -315,7 +315,8 @@ def _child_store(job: dict[str, Any]) -> dict[str, Any]:
 
     practice = Practice.objects.get(pk=job["practice_id"])
     upload = uploads.upload_create(practice=practice, user=None, file=job["path"], enqueue=False)
-    result, context = uploads._upload_parse(upload)
+    parsed = uploads._upload_parse(upload)
+    result, context = parsed.result, parsed.context
     now = timezone.now()
     batches = pa.concat_tables(
         pa.table(batch)

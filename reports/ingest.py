@@ -35,12 +35,16 @@ Choices worth knowing:
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import io
+import logging
+import os
 import re
+import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -53,128 +57,33 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from gpo.money import cents, unit_price
+from reports import columns
+from reports.columns import FIELD_LABELS, FIELDS, NUMBER_FIELDS, normalize_header
 
-FIELDS = (
-    "purchase_date",
-    "vendor_name",
-    "sku",
-    "mfr_part_number",
-    "description",
-    "quantity",
-    "uom",
-    "unit_price",
-    "extended_amount",
-    "invoice_number",
-    "po_number",
-)
+logger = logging.getLogger(__name__)
+
 TEXT_FIELDS = ("vendor_name", "sku", "mfr_part_number", "description", "uom", "invoice_number", "po_number")
-NUMBER_FIELDS = ("quantity", "unit_price", "extended_amount")
-FIELD_LABELS = {
-    "purchase_date": "purchase date",
-    "vendor_name": "vendor",
-    "sku": "SKU",
-    "mfr_part_number": "manufacturer part number",
-    "description": "description",
-    "quantity": "quantity",
-    "uom": "UOM",
-    "unit_price": "unit price",
-    "extended_amount": "extended amount",
-    "invoice_number": "invoice number",
-    "po_number": "PO number",
-}
 
 HEADER_SCAN_ROWS = 30
 BLANK_RUN_LIMIT = 10_000
-FUZZY_THRESHOLD = 90
+SAMPLE_ROWS = 50  # values under each header that confirm or refute its guessed field
 CSV_SAMPLE_CHARS = 64 * 1024
+PREVIEW_BYTES = 4 * 1024 * 1024  # of a csv file, for a preview of its first rows
 ZIP_READ_CHUNK = 1024 * 1024
-
-# Synonyms per field in priority order (normalised: lower-case, letters/digits, single spaces, parentheses dropped).
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "purchase_date": (
-        "purchase date",
-        "invoice date",
-        "date",
-        "order date",
-        "transaction date",
-        "txn date",
-        "posting date",
-        "post date",
-        "delivered to client date",
-        "delivery date",
-        "po date",
-        "ship date",
-        "receipt date",
-        "received date",
-    ),
-    "vendor_name": (
-        "vendor name",
-        "vendor",
-        "supplier",
-        "supplier name",
-        "manufacturer vendor",
-        "payee",
-        "distributor",
-    ),
-    "sku": (
-        "sku",
-        "vendor item",
-        "vendor item number",
-        "vendor sku",
-        "item",
-        "item number",
-        "item no",
-        "item id",
-        "catalog no",
-        "catalog number",
-        "catalog",
-        "cat no",
-        "product number",
-        "product code",
-        "part number",
-        "ndc",
-    ),
-    "mfr_part_number": (
-        "mfr part",
-        "mfr part number",
-        "mfr part no",
-        "mpn",
-        "manufacturer part number",
-        "manufacturer part",
-        "mfg part number",
-        "mfg part",
-        "manufacturer item number",
-    ),
-    "description": ("description", "item description", "product description", "product", "item name", "product name"),
-    "quantity": ("quantity", "qty", "line item quantity", "qty ordered", "quantity ordered", "qty shipped", "units"),
-    "uom": ("uom", "unit of measure", "unit", "units of measure", "pack", "um", "u m"),
-    "unit_price": ("pack price", "unit price", "price", "unit cost", "cost", "price each", "net price", "each price"),
-    "extended_amount": (
-        "extended",
-        "extended amount",
-        "extended price",
-        "ext price",
-        "ext amount",
-        "line item value",
-        "line total",
-        "amount",
-        "total",
-        "line amount",
-        "total price",
-        "total amount",
-        "net amount",
-    ),
-    "invoice_number": ("invoice number", "invoice", "invoice no", "invoice id", "inv no", "inv number"),
-    "po_number": ("po number", "po", "po so", "po no", "purchase order", "purchase order number", "order number"),
-}
-_SYNONYM_FIELD = {syn: name for name, syns in SYNONYMS.items() for syn in syns}
-
-_NOT_LETTER_DIGIT = re.compile(r"[^0-9a-z]+")
-_PARENTHESES = re.compile(r"\([^)]*\)")
 
 
 class IngestError(Exception):
     """The file as a whole cannot be read (type, encryption, size caps, no header); the message says why."""
+
+
+PASSWORD_MESSAGE = (
+    "The file is password-protected (encrypted), so it cannot be read: open it, save a copy without a password "
+    "(File > Info > Protect, or Save As > Tools > General Options) and upload that."
+)
+DAMAGED_MESSAGE = (
+    "The workbook could not be read: it looks damaged or is not a spreadsheet the reader understands. Open it in "
+    "Excel or LibreOffice, save it again as .xlsx (or .csv) and upload that."
+)
 
 
 @dataclass(frozen=True)
@@ -189,7 +98,11 @@ class RowError:
 
 @dataclass(frozen=True)
 class Preview:
-    """The first rows of a file with the detected (or given) column mapping, for the user to confirm."""
+    """The first rows of a file with the detected (or given) column mapping, for the user to confirm.
+
+    `header_found` is False when no row named two fields: `header_row` is then the first row with anything in it,
+    shown so that the user can choose the header row among `top_rows` ((row number, cells) above and around it).
+    """
 
     file_format: str
     sheet_names: list[str]
@@ -199,6 +112,9 @@ class Preview:
     mapping: dict[str, str]
     sample_rows: list[list[str]]
     header_signature: str
+    confidence: dict[str, str] = field(default_factory=dict)
+    header_found: bool = True
+    top_rows: list[tuple[int, list[str]]] = field(default_factory=list)
 
 
 @dataclass
@@ -212,6 +128,7 @@ class IngestResult:
     mapping: dict[str, str]
     lines: pd.DataFrame
     errors: list[RowError] = field(default_factory=list)
+    confidence: dict[str, str] = field(default_factory=dict)
     rows_skipped: int = 0
     rows_total: int = 0
     file_total: Decimal = Decimal("0.00")
@@ -250,16 +167,19 @@ def _setting(name: str, default: int) -> int:
 _EXTENSION_FAMILY = {
     ".xlsx": "ooxml",
     ".xlsm": "ooxml",
+    ".xlsb": "xlsb",
     ".xls": "xls",
     ".ods": "ods",
     ".csv": "csv",
     ".tsv": "csv",
     ".txt": "csv",
 }
-_FORMAT_FAMILY = {"xlsx": "ooxml", "xlsm": "ooxml", "xls": "xls", "ods": "ods", "csv": "csv"}
+_FORMAT_FAMILY = {"xlsx": "ooxml", "xlsm": "ooxml", "xlsb": "xlsb", "xls": "xls", "ods": "ods", "csv": "csv"}
+ZIP_FORMATS = frozenset({"xlsx", "xlsm", "xlsb", "ods"})
 _FORMAT_NAMES = {
     "xlsx": "an Excel workbook (.xlsx)",
     "xlsm": "a macro-enabled Excel workbook (.xlsm)",
+    "xlsb": "an Excel binary workbook (.xlsb)",
     "xls": "an Excel 97-2003 workbook (.xls)",
     "ods": "an OpenDocument spreadsheet (.ods)",
     "csv": "a csv text file",
@@ -302,7 +222,7 @@ def _detect_by_content(path: Path) -> tuple[str, _CsvBytes | None]:
     if head.startswith(_OLE2_MAGIC):
         data = path.read_bytes()
         if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
-            raise IngestError("The workbook is password-protected (encrypted): save it without a password and retry.")
+            raise IngestError(PASSWORD_MESSAGE)
         if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
             return "xls", None
         raise IngestError("The file is an Office document that is not an Excel workbook (OLE2 without a Workbook).")
@@ -310,29 +230,85 @@ def _detect_by_content(path: Path) -> tuple[str, _CsvBytes | None]:
         return _detect_zip_format(path), None
     for magic, what in _LOOKS_LIKE:
         if head.startswith(magic):
-            raise IngestError(f"The file looks like {what}, not a spreadsheet (xlsx, xlsm, xls, ods or csv).")
-    data = path.read_bytes()
+            raise IngestError(f"The file looks like {what}, not a spreadsheet (xlsx, xlsm, xlsb, xls, ods or csv).")
+    data = _text_bytes_normalised(path.read_bytes())
     return "csv", _CsvBytes(data, _text_encoding(data))
+
+
+def _text_bytes_normalised(data: bytes) -> bytes:
+    """A text file's bytes as the csv reader takes them: Excel's "Unicode Text" (UTF-16 with a byte-order mark) as
+    UTF-8, and the CR-only line ends of Excel's "CSV (Macintosh)" as LF (each CR stays one line of the file)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise IngestError("The file starts as UTF-16 text (Unicode Text) but contains invalid bytes.") from exc
+    if b"\n" not in data and b"\r" in data:
+        data = data.replace(b"\r", b"\n")
+    return data
+
+
+def _package_format(content_type: str) -> str | None:
+    """The spreadsheet format a workbook part's content type names (Excel's own and the usual variants), else None."""
+    kind = content_type.lower()
+    if "spreadsheetml" not in kind and "ms-excel" not in kind:
+        return None
+    if kind.endswith("binary.macroenabled.main"):
+        return "xlsb"
+    if kind.endswith("macroenabled.main+xml"):
+        return "xlsm"
+    if kind.endswith(("sheet.main+xml", "template.main+xml")):
+        return "xlsx"
+    return None
+
+
+_OVERRIDE = re.compile(rb"<(?:\w+:)?Override\b([^>]*)>")
+_ATTRIBUTE = re.compile(rb'(\w+)\s*=\s*"([^"]*)"')
+
+
+def _zip_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Each member's name with "/" separators (some writers use "\\") -> its name in the archive."""
+    return {name.replace("\\", "/"): name for name in archive.namelist()}
+
+
+def _workbook_part(archive: zipfile.ZipFile, names: dict[str, str]) -> tuple[str, str] | None:
+    """(format, part name) of a spreadsheet package's workbook, from [Content_Types].xml; None when it has none."""
+    if "[Content_Types].xml" not in names:
+        return None
+    for match in _OVERRIDE.finditer(archive.read(names["[Content_Types].xml"])):
+        pairs = _ATTRIBUTE.findall(match.group(1))
+        attributes = {key.decode(): value.decode("utf-8", "replace") for key, value in pairs}
+        found = _package_format(attributes.get("ContentType", ""))
+        part = attributes.get("PartName", "").lstrip("/")
+        if found and part in names:
+            return found, part
+    for part, found in (("xl/workbook.xml", "xlsx"), ("xl/workbook.bin", "xlsb")):
+        if part in names:
+            return found, part
+    return None
 
 
 def _detect_zip_format(path: Path) -> str:
     try:
         with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            if "mimetype" in names and archive.read("mimetype").strip() == _ODS_MIMETYPE:
+            names = _zip_names(archive)
+            if "mimetype" in names and archive.read(names["mimetype"]).strip() == _ODS_MIMETYPE:
+                manifest = names.get("META-INF/manifest.xml")
+                if manifest is not None and b"encryption-data" in archive.read(manifest):
+                    raise IngestError(PASSWORD_MESSAGE)
                 return "ods"
-            if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
-                content_types = archive.read("[Content_Types].xml")
-                return "xlsm" if b"macroEnabled" in content_types else "xlsx"
+            workbook = _workbook_part(archive, names)
+            if workbook is not None:
+                return workbook[0]
             if "word/document.xml" in names:
                 raise IngestError("The file looks like a Word document, not a spreadsheet.")
             if "ppt/presentation.xml" in names:
                 raise IngestError("The file looks like a PowerPoint presentation, not a spreadsheet.")
             if "mimetype" in names:
                 raise IngestError("The file is an OpenDocument file that is not a spreadsheet.")
-    except zipfile.BadZipFile as exc:
-        raise IngestError(f"The file looks like a damaged zip archive or workbook: {exc}.") from exc
-    raise IngestError("The file looks like a zip archive, not a spreadsheet (xlsx, xlsm, xls, ods or csv).")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as exc:
+        raise IngestError(DAMAGED_MESSAGE) from exc
+    raise IngestError("The file looks like a zip archive, not a spreadsheet (xlsx, xlsm, xlsb, xls, ods or csv).")
 
 
 def _text_encoding(data: bytes) -> str:
@@ -423,8 +399,8 @@ def _inflate_checked(path: Path, *, scan_formulas: bool) -> dict[str, dict[tuple
                             tail = chunk[-4096:]
                 if found:
                     formulas[info.filename] = found
-    except zipfile.BadZipFile as exc:
-        raise IngestError(f"The workbook is damaged and cannot be opened: {exc}.") from exc
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as exc:
+        raise IngestError(DAMAGED_MESSAGE) from exc
     return formulas
 
 
@@ -467,12 +443,13 @@ def _read_grid(
     file_format: str,
     sheet: str | None,
     n_rows: int | None,
-    mapping: dict[str, str] | None,
+    mapping: Mapping[str, str | None] | None,
     csv_bytes: _CsvBytes | None,
+    header_row: int | None = None,
 ) -> _Grid:
     if file_format == "csv":
         assert csv_bytes is not None  # _detect keeps a csv file's bytes
-        return _read_csv_grid(csv_bytes, n_rows, mapping)
+        return _read_csv_grid(csv_bytes, n_rows, mapping, header_row)
     return _read_workbook_grid(path, file_format, sheet, n_rows)
 
 
@@ -481,17 +458,35 @@ def _max_rows() -> int:
 
 
 def _read_workbook_grid(path: Path, file_format: str, sheet: str | None, n_rows: int | None) -> _Grid:
+    formulas_by_part: dict[str, dict[tuple[int, int], str]] = {}
+    if file_format in ZIP_FORMATS:
+        # SECURITY.md item 3 before the reader inflates anything, in the same pass as the formula scan.
+        formulas_by_part = _inflate_checked(path, scan_formulas=file_format in {"xlsx", "xlsm"})
+    with _standard_package(path, file_format) as readable:
+        if readable != path and file_format in {"xlsx", "xlsm"}:
+            formulas_by_part = _inflate_checked(readable, scan_formulas=True)  # the parts under their standard names
+        sheet_names, sheet_name, batch = _read_sheet(readable, sheet, n_rows)
+        columns = [_text_column(column) for column in batch.columns]
+        formulas = _formula_cells_without_value(readable, sheet_name, formulas_by_part) if formulas_by_part else {}
+    return _Grid(sheet_names, sheet_name, columns, np.arange(1, batch.num_rows + 1, dtype=np.int64), formulas)
+
+
+def _read_sheet(path: Path, sheet: str | None, n_rows: int | None) -> tuple[list[str], str, pa.RecordBatch]:
+    """The chosen (else first) sheet through calamine, every cell as text; a reader failure as a plain IngestError.
+
+    calamine is Rust: a malformed file can make it panic, and pyo3 raises the panic as a BaseException
+    (PanicException). It is caught here, around the reader only, like any other error the reader raises.
+    """
     import fastexcel
 
-    formulas_by_part: dict[str, dict[tuple[int, int], str]] = {}
-    if file_format in {"xlsx", "xlsm", "ods"}:
-        formulas_by_part = _inflate_checked(path, scan_formulas=file_format != "ods")
     max_rows = _max_rows() + HEADER_SCAN_ROWS + BLANK_RUN_LIMIT
     try:
         reader = fastexcel.read_excel(str(path))
         sheet_names = list(reader.sheet_names)
         if sheet is not None and sheet not in sheet_names:
             raise IngestError(f"The workbook has no sheet named {sheet!r} (sheets: {', '.join(sheet_names)}).")
+        if not sheet_names:
+            raise IngestError("The workbook has no sheet.")
         sheet_name = sheet if sheet is not None else sheet_names[0]
         limit = max_rows + 1 if n_rows is None else n_rows
         # skip_rows=0 keeps leading blank rows, so position i is spreadsheet row i + 1; every column read as text.
@@ -500,13 +495,75 @@ def _read_workbook_grid(path: Path, file_format: str, sheet: str | None, n_rows:
         batch = loaded.to_arrow()
     except IngestError:
         raise
-    except Exception as exc:
-        raise IngestError(f"The workbook cannot be read ({type(exc).__name__}: {exc}).") from exc
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # Exception, or a Rust panic (pyo3's PanicException is a BaseException)
+        raise _reader_failure(exc) from exc
     if n_rows is None and batch.num_rows > max_rows:
         raise IngestError(f"The sheet has more than {_max_rows():,} rows (the limit).")
-    columns = [_text_column(column) for column in batch.columns]
-    formulas = _formula_cells_without_value(path, sheet_name, formulas_by_part) if formulas_by_part else {}
-    return _Grid(sheet_names, sheet_name, columns, np.arange(1, batch.num_rows + 1, dtype=np.int64), formulas)
+    return sheet_names, sheet_name, batch
+
+
+def _reader_failure(exc: BaseException) -> IngestError:
+    """What to tell the user when the spreadsheet reader fails: its own words hold paths and internals (logged)."""
+    logger.info("spreadsheet reader failed: %s: %s", type(exc).__name__, exc)
+    text = str(exc).lower()
+    if "password" in text or "encrypt" in text:
+        return IngestError(PASSWORD_MESSAGE)
+    return IngestError(DAMAGED_MESSAGE)
+
+
+@contextlib.contextmanager
+def _standard_package(path: Path, file_format: str) -> Iterator[Path]:
+    """An Office Open XML package as calamine and the formula scan expect it: "/" in part names and the workbook
+    under xl/. Valid packages may differ (backslashes in names; the workbook elsewhere, named by the content
+    types): those are repackaged into a temporary file, their parts unchanged but renamed."""
+    if file_format not in {"xlsx", "xlsm", "xlsb"}:
+        yield path
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = _zip_names(archive)
+            found = _workbook_part(archive, names)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise IngestError(DAMAGED_MESSAGE) from exc
+    folder = found[1].rpartition("/")[0] if found else "xl"
+    if folder == "xl" and all(name == original for name, original in names.items()):
+        yield path
+        return
+    handle, temporary = tempfile.mkstemp(prefix="gpo-package-", suffix=f".{file_format}")
+    os.close(handle)
+    try:
+        _repackage(path, Path(temporary), names, folder)
+        yield Path(temporary)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
+_PACKAGE_PARTS = ("[Content_Types].xml", "_rels/.rels")
+
+
+def _repackage(source: Path, target: Path, names: dict[str, str], folder: str) -> None:
+    """Copy a package with "/" names and the workbook's folder renamed xl/ (references to moved parts follow)."""
+
+    def moved(name: str) -> str:
+        if folder == "xl" or name in _PACKAGE_PARTS or name.startswith("docProps/"):
+            return name
+        if not folder:
+            return f"xl/{name}"
+        return f"xl/{name[len(folder) + 1 :]}" if name.startswith(f"{folder}/") else name
+
+    def renamed(match: re.Match[bytes]) -> bytes:
+        value = match.group(2).decode("utf-8", "replace")
+        slash = "/" if value.startswith("/") else ""
+        return match.group(1) + (slash + moved(value.lstrip("/"))).encode() + b'"'
+
+    with zipfile.ZipFile(source) as archive, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, original in names.items():
+            data = archive.read(original)
+            if name in _PACKAGE_PARTS:
+                data = re.sub(rb'((?:PartName|Target)=")([^"]*)"', renamed, data)
+            out.writestr(moved(name), data)
 
 
 def _check_width(width: int) -> None:
@@ -552,7 +609,13 @@ def _column_position(letters: str) -> int:
     return position - 1
 
 
-def _read_csv_grid(csv_bytes: _CsvBytes, n_rows: int | None, mapping: dict[str, str] | None) -> _Grid:
+def _read_csv_grid(
+    csv_bytes: _CsvBytes, n_rows: int | None, mapping: Mapping[str, str | None] | None, header_row: int | None
+) -> _Grid:
+    if n_rows is not None and len(csv_bytes.data) > PREVIEW_BYTES:
+        # A preview needs the first rows only: read the start of the file, cut after its last whole line.
+        head = csv_bytes.data[:PREVIEW_BYTES]
+        csv_bytes = _CsvBytes(head[: head.rfind(b"\n") + 1] or head, csv_bytes.encoding)
     encoding = csv_bytes.encoding
     sample = _text_prefix(csv_bytes, CSV_SAMPLE_CHARS)
     delimiter = _sniff_delimiter(sample)
@@ -572,8 +635,7 @@ def _read_csv_grid(csv_bytes: _CsvBytes, n_rows: int | None, mapping: dict[str, 
         pass
     if not records:
         raise IngestError("The file is empty: no header row found.")
-    header_index = _find_header_index([[cell.strip() for cell in record] for record in records], mapping)
-    header_line = first_lines[header_index]
+    header_line = _csv_header_line(records, first_lines, mapping, header_row)
     max_rows = _max_rows() + BLANK_RUN_LIMIT
     limit = max_rows + 2 if n_rows is None else n_rows
     try:
@@ -623,6 +685,22 @@ def _read_csv_grid(csv_bytes: _CsvBytes, n_rows: int | None, mapping: dict[str, 
     return _Grid([], "", columns, row_numbers.astype(np.int64), {})
 
 
+def _csv_header_line(
+    records: list[list[str]],
+    first_lines: list[int],
+    mapping: Mapping[str, str | None] | None,
+    header_row: int | None,
+) -> int:
+    """The line the csv grid starts at: the given header row, the detected one, else the first filled line."""
+    if header_row is not None:
+        if header_row not in first_lines:
+            raise IngestError(f"Line {header_row} is not one of the first lines of the file: choose the header again.")
+        return header_row
+    rows = [[cell.strip() for cell in record] for record in records]
+    index = _find_header_index(rows, mapping)
+    return first_lines[index if index is not None else _first_filled_index(rows)]
+
+
 def _characters(column: pa.Array) -> bytes:
     """A string column's cells run together, as bytes (a copy of its part of the character buffer)."""
     if column.type != pa.string():
@@ -650,119 +728,112 @@ def _sniff_delimiter(sample: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Header row and column mapping
+# Header row and column mapping (the recognition itself is reports.columns)
 
 
-def normalize_header(text: str) -> str:
-    """A header as the synonym table spells it: lower-case, no parenthesised notes, letters/digits, single spaces."""
-    text = _PARENTHESES.sub(" ", str(text).lower()).replace("#", " number ").replace("&", " and ")
-    text = text.replace("no.", "no ")
-    words = _NOT_LETTER_DIGIT.sub(" ", text).split()
-    # "Item #" and "PO / SO #" read as "item number" / "po so number"; drop a trailing "number" only to find synonyms.
-    return " ".join(words)
+def _find_header_index(rows: list[list[str]], mapping: Mapping[str, str | None] | None) -> int | None:
+    """Position of the header row among the first rows: the one naming the most fields (given headers count most).
 
-
-def _synonym_key(normalized: str) -> list[str]:
-    keys = [normalized]
-    if normalized.endswith(" number"):
-        keys.append(normalized.removesuffix(" number"))
-    return keys
-
-
-def auto_map(headers: list[str]) -> dict[str, str]:
-    """Field -> header text from the synonym table, then fuzzy matching (rapidfuzz) for what is left."""
-    from rapidfuzz import fuzz, process
-
-    normalized = [normalize_header(header) for header in headers]
-    mapping: dict[str, str] = {}
-    used: set[int] = set()
-    for name in FIELDS:
-        for synonym in SYNONYMS[name]:
-            position = next(
-                (
-                    index
-                    for index, text in enumerate(normalized)
-                    if index not in used and text and synonym in _synonym_key(text)
-                ),
-                None,
-            )
-            if position is not None:
-                mapping[name] = headers[position]
-                used.add(position)
-                break
-    choices = {index: text for index, text in enumerate(normalized) if index not in used and len(text) >= 3}
-    for name in FIELDS:
-        if name in mapping or not choices:
-            continue
-        best: tuple[int, float] | None = None
-        for synonym in SYNONYMS[name]:
-            if len(synonym) < 4:
-                continue  # fuzzy matching on "po", "qty" or "uom" would grab unrelated short headers
-            match = process.extractOne(synonym, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
-            if match is not None and (best is None or match[1] > best[1]):
-                best = (int(match[2]), float(match[1]))
-        if best is not None:
-            mapping[name] = headers[best[0]]
-            used.add(best[0])
-            choices.pop(best[0], None)
-    return mapping
-
-
-def _exact_score(cells: list[str]) -> int:
-    return sum(
-        1 for cell in cells if cell and any(key in _SYNONYM_FIELD for key in _synonym_key(normalize_header(cell)))
-    )
-
-
-def _fuzzy_score(cells: list[str]) -> int:
-    return len(auto_map(cells)) if sum(1 for cell in cells if cell) >= 2 else 0
-
-
-def _find_header_index(rows: list[list[str]], mapping: dict[str, str] | None) -> int:
-    """Position of the header row among the first rows: the one naming the most fields (given headers if mapped)."""
+    None when no row names at least two fields: the user then chooses the header row.
+    """
     wanted = {text.strip() for text in (mapping or {}).values() if text}
-    candidates = [[str(cell).strip() for cell in row] for row in rows[:HEADER_SCAN_ROWS]]
-    # Exact synonyms first (cheap); fuzzy matching only when no row names two fields exactly.
-    for score in (_exact_score, _fuzzy_score):
-        best_index, best_score = 0, 0
-        for index, cells in enumerate(candidates):
-            points = sum(1 for cell in cells if cell in wanted) * 100 + score(cells)
-            if points > best_score:
-                best_index, best_score = index, points
-        if best_score >= 2:
-            return best_index
-    raise IngestError(
-        "No header row found: none of the first rows names at least two of the columns expected "
-        "(date, vendor, item, quantity, unit price, extended amount...)."
-    )
+    best_index, best_score = 0, 0
+    for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        cells = [str(cell).strip() for cell in row]
+        points = sum(1 for cell in cells if cell in wanted) * 100 + columns.header_row_score(cells)
+        if points > best_score:
+            best_index, best_score = index, points
+    return best_index if best_score >= 2 else None
+
+
+def _first_filled_index(rows: list[list[str]]) -> int:
+    return next((index for index, row in enumerate(rows) if any(str(cell).strip() for cell in row)), 0)
+
+
+NO_HEADER_MESSAGE = (
+    "No header row found: none of the first rows names at least two of the columns expected "
+    "(date, vendor, item, quantity, unit price, extended amount...). Choose the header row and the columns in the "
+    "preview, or give a column mapping."
+)
 
 
 def _headers_of(row: list[str]) -> list[str]:
     headers: list[str] = []
     for position, cell in enumerate(row):
         text = str(cell).strip()
+        if "\x00" in text:
+            # PostgreSQL cannot store a NUL in text or JSON: refuse before anything is stored.
+            raise IngestError(
+                f"The header of column {position + 1} contains a NUL character (binary data): "
+                "save the file again from your spreadsheet program and retry."
+            )
         headers.append(text if text else f"(column {position + 1})")
     return headers
 
 
-def _resolve_mapping(headers: list[str], given: dict[str, str] | None) -> dict[str, str]:
-    mapping = auto_map(headers)
-    if not given:
-        return mapping
-    for name, header in given.items():
+def check_mapping(headers: list[str], given: Mapping[str, str | None] | None) -> None:
+    """IngestError when a given mapping names an unknown field or a header that is not in the header row."""
+    for name, header in (given or {}).items():
         if name not in FIELDS:
             raise IngestError(f"Unknown field {name!r} in the column mapping (fields: {', '.join(FIELDS)}).")
         if header and header not in headers:
             raise IngestError(f"The column {header!r} chosen for {FIELD_LABELS[name]} is not in the header row.")
-    claimed = {header for header in given.values() if header}
-    mapping = {name: header for name, header in mapping.items() if header not in claimed and name not in given}
-    mapping.update({name: header for name, header in given.items() if header})
-    return {name: mapping[name] for name in FIELDS if name in mapping}
+
+
+def _samples(grid: _Grid, header_index: int, width: int) -> list[list[str]]:
+    """Values of the first SAMPLE_ROWS non-blank rows under the header, per column."""
+    rows = [row for row in grid.rows(header_index + 1, header_index + 1 + 4 * SAMPLE_ROWS) if any(row)][:SAMPLE_ROWS]
+    return [[row[position] for row in rows] for position in range(width)]
 
 
 def header_signature(headers: list[str]) -> str:
     """A stable fingerprint of a header layout (normalised header texts) to remember a corrected mapping by."""
     return hashlib.sha256("\x1f".join(normalize_header(header) for header in headers).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Header:
+    """Where the header row is, its texts, the mapping recognised under it and how sure each field is."""
+
+    index: int
+    headers: list[str]
+    mapping: dict[str, str]
+    confidence: dict[str, str]
+    found: bool
+
+
+def _header_and_mapping(
+    grid: _Grid,
+    mapping: Mapping[str, str | None] | None,
+    *,
+    header_row: int | None = None,
+    required: bool = True,
+) -> _Header:
+    """The header row (found, or the one given by its row number) and the column mapping under it.
+
+    Without a header row found, `required` raises IngestError; otherwise the first filled row stands in for it.
+    """
+    if grid.height == 0:
+        raise IngestError("The file is empty: no header row found.")
+    top = grid.rows(0, HEADER_SCAN_ROWS)
+    found = True
+    if header_row is not None:
+        positions = np.flatnonzero(grid.row_numbers == header_row)
+        if not len(positions):
+            raise IngestError(f"Row {header_row} is not one of the rows read: choose the header row again.")
+        index = int(positions[0])
+        top = grid.rows(0, index + 1)
+    else:
+        detected = _find_header_index(top, mapping)
+        if detected is None:
+            if required:
+                raise IngestError(NO_HEADER_MESSAGE)
+            found, detected = False, _first_filled_index(top)
+        index = detected
+    headers = _headers_of(top[index])
+    check_mapping(headers, mapping)
+    recognition = columns.recognise(headers, _samples(grid, index, len(headers)), mapping)
+    return _Header(index, headers, recognition.mapping(headers), recognition.confidence, found)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -773,66 +844,76 @@ def preview(
     path: Path,
     *,
     sheet: str | None = None,
-    mapping: dict[str, str] | None = None,
+    mapping: Mapping[str, str | None] | None = None,
     rows: int = 20,
     filename: str | None = None,
+    header_row: int | None = None,
 ) -> Preview:
-    """The header row, detected (or given) mapping and first data rows of a file, without validating the rows."""
+    """The header row, detected (or given) mapping and first data rows of a file, without validating the rows.
+
+    A file whose header row cannot be found still previews (`header_found` False), so the user can choose it.
+    """
     path = Path(path)
     file_format, csv_bytes = _detect(path, filename)
-    grid = _read_grid(path, file_format, sheet, HEADER_SCAN_ROWS + rows + 1000, mapping, csv_bytes)
-    header_index, headers, resolved = _header_and_mapping(grid, mapping)
-    following = grid.rows(header_index + 1, grid.height)
+    grid = _read_grid(path, file_format, sheet, HEADER_SCAN_ROWS + rows + 1000, mapping, csv_bytes, header_row)
+    header = _header_and_mapping(grid, mapping, header_row=header_row, required=False)
+    following = grid.rows(header.index + 1, grid.height)
     sample = [row for row in following if any(cell.strip() for cell in row)][:rows]
     return Preview(
         file_format=file_format,
         sheet_names=grid.sheet_names,
         sheet_name=grid.sheet_name,
-        header_row=int(grid.row_numbers[header_index]),
-        headers=headers,
-        mapping=resolved,
+        header_row=int(grid.row_numbers[header.index]),
+        headers=header.headers,
+        mapping=header.mapping,
         sample_rows=sample,
-        header_signature=header_signature(headers),
+        header_signature=header_signature(header.headers),
+        confidence=header.confidence,
+        header_found=header.found,
+        top_rows=[(int(grid.row_numbers[i]), row) for i, row in enumerate(grid.rows(0, HEADER_SCAN_ROWS))],
     )
-
-
-def _header_and_mapping(grid: _Grid, mapping: dict[str, str] | None) -> tuple[int, list[str], dict[str, str]]:
-    if grid.height == 0:
-        raise IngestError("The file is empty: no header row found.")
-    top = grid.rows(0, HEADER_SCAN_ROWS)
-    header_index = _find_header_index(top, mapping)
-    headers = _headers_of(top[header_index])
-    return header_index, headers, _resolve_mapping(headers, mapping)
 
 
 def ingest_file(
     path: Path,
     *,
     sheet: str | None = None,
-    mapping: dict[str, str] | None = None,
+    mapping: Mapping[str, str | None] | None = None,
     progress: Callable[[int], None] | None = None,
     filename: str | None = None,
+    header_row: int | None = None,
 ) -> IngestResult:
-    """Read a purchase file and accept or reject every data row by DESIGN.md section 5; `progress` gets 0-100."""
+    """Read a purchase file and accept or reject every data row by DESIGN.md section 5; `progress` gets 0-100.
+
+    `mapping` fixes fields by header text (None or "": the field is not in the file); the others are recognised.
+    `header_row` is the header's row number as the spreadsheet shows it (csv: the line), when detection fails.
+    """
     path = Path(path)
     report = progress or (lambda percent: None)
     file_format, csv_bytes = _detect(path, filename)
     report(5)
-    grid = _read_grid(path, file_format, sheet, None, mapping, csv_bytes)
+    grid = _read_grid(path, file_format, sheet, None, mapping, csv_bytes, header_row)
     report(40)
-    header_index, headers, resolved = _header_and_mapping(grid, mapping)
-    _require_fields(resolved)
-    result = _validate(grid, header_index, headers, resolved)
+    header = _header_and_mapping(grid, mapping, header_row=header_row)
+    require_fields(header.mapping)
+    result = _validate(grid, header.index, header.headers, header.mapping)
     result.file_format = file_format
+    result.confidence = header.confidence
     report(100)
     return result
 
 
-def _require_fields(mapping: dict[str, str]) -> None:
+def missing_fields(mapping: Mapping[str, str]) -> list[str]:
+    """The required fields a mapping lacks, as the user reads them (DESIGN §5: date, vendor, two of three numbers)."""
     missing = [FIELD_LABELS[name] for name in ("purchase_date", "vendor_name") if name not in mapping]
-    numbers = [name for name in NUMBER_FIELDS if name in mapping]
-    if len(numbers) < 2:
+    if sum(1 for name in NUMBER_FIELDS if name in mapping) < 2:
         missing.append("two of quantity, unit price and extended amount")
+    return missing
+
+
+def require_fields(mapping: Mapping[str, str]) -> None:
+    """IngestError naming the required fields the mapping lacks."""
+    missing = missing_fields(mapping)
     if missing:
         raise IngestError(f"No column found for {' and '.join(missing)}: choose them in the column mapping.")
 
@@ -1542,10 +1623,12 @@ __all__ = [
     "IngestResult",
     "Preview",
     "RowError",
-    "auto_map",
+    "check_mapping",
     "check_zip_container",
     "detect_format",
     "header_signature",
     "ingest_file",
+    "missing_fields",
     "preview",
+    "require_fields",
 ]

@@ -51,7 +51,16 @@ class PurchaseUpload(TimeStampedModel):
     file_total = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     accepted_total = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     header_row = models.PositiveIntegerField(null=True, blank=True)
-    column_mapping = models.JSONField(default=dict, blank=True)
+    # What the user asked for (create, reprocess, or remembered for the practice): field -> header text, "" for
+    # "not in this file", and the header row when detection failed; the rest is recognised (reports.columns).
+    mapping_requested = models.JSONField(default=dict, blank=True)
+    header_row_requested = models.PositiveIntegerField(null=True, blank=True)
+    column_mapping = models.JSONField(default=dict, blank=True, help_text="Field -> header text used.")
+    column_confidence = models.JSONField(
+        default=dict, blank=True, help_text="Field -> how sure the mapping was: exact, likely or guess."
+    )
+    # DESIGN §5: whenever a result may not mean what it seems ([{code, message}], reports.upload_warnings).
+    warnings = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     # Processing runs begun: a worker lost mid-upload is redelivered, and a file that keeps killing workers is
     # failed after settings.UPLOAD_MAX_ATTEMPTS instead of looping (reports.services.uploads.upload_process).
@@ -352,6 +361,7 @@ class UploadAuditEntry(models.Model):
         FAILED = "failed", "Failed"
         RETRIED = "retried", "Retried"
         DELETED = "deleted", "Deleted"
+        REPROCESSED = "reprocessed", "Queued again with a corrected mapping"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=12, choices=Action.choices)

@@ -1,5 +1,5 @@
 """Pages of the reports app: uploads, dashboards and the vendor review queue."""
 
-from reports.views import dashboards, review, uploads
+from reports.views import dashboards, review, upload_columns, uploads
 
-urlpatterns = [*uploads.urlpatterns, *dashboards.urlpatterns, *review.urlpatterns]
+urlpatterns = [*uploads.urlpatterns, *upload_columns.urlpatterns, *dashboards.urlpatterns, *review.urlpatterns]

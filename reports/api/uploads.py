@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -21,11 +22,11 @@ from gpo.members.rights import Right, has_right, right_require
 from gpo.members.scoping import practice_get
 from gpo.money import money_str, plain_decimal_str, unit_price_str
 from gpo.xlsx import xlsx_download
-from reports import ingest
+from reports import columns, ingest
 from reports.models import PurchaseLine, PurchaseUpload
 from reports.selectors.uploads import line_list, rejected_row_list, upload_get, upload_list
 from reports.services.upload_recovery import upload_retry
-from reports.services.uploads import upload_create, upload_delete
+from reports.services.uploads import upload_create, upload_delete, upload_reprocess
 from reports.upload_exports import rejected_rows_xlsx
 
 
@@ -39,12 +40,19 @@ class RejectedRowSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class UploadWarningSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
 class PurchaseUploadSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     practice: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     filename = serializers.CharField(source="original_filename", read_only=True)
     file_total = serializers.SerializerMethodField()
     accepted_total = serializers.SerializerMethodField()
+    mapping = serializers.SerializerMethodField()
+    warnings = serializers.SerializerMethodField()
 
     class Meta:
         model = PurchaseUpload
@@ -61,6 +69,8 @@ class PurchaseUploadSerializer(serializers.ModelSerializer):
             "file_total",
             "accepted_total",
             "error",
+            "mapping",
+            "warnings",
             "created_at",
             "finished_at",
         ]
@@ -68,6 +78,31 @@ class PurchaseUploadSerializer(serializers.ModelSerializer):
 
     def get_file_total(self, upload: PurchaseUpload) -> str | None:
         return _money_or_null(upload.file_total)
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "description": "field -> the column used and how sure the mapping was",
+            "additionalProperties": {
+                "type": "object",
+                "properties": {
+                    "column": {"type": "string"},
+                    "confidence": {"type": "string", "enum": list(columns.CONFIDENCES)},
+                },
+                "required": ["column", "confidence"],
+            },
+        }
+    )
+    def get_mapping(self, upload: PurchaseUpload) -> dict[str, dict[str, str]]:
+        confidence = upload.column_confidence or {}
+        return {
+            name: {"column": str(header), "confidence": str(confidence.get(name, columns.EXACT))}
+            for name, header in (upload.column_mapping or {}).items()
+        }
+
+    @extend_schema_field(UploadWarningSerializer(many=True))
+    def get_warnings(self, upload: PurchaseUpload) -> list[dict[str, str]]:
+        return [{"code": str(item["code"]), "message": str(item["message"])} for item in upload.warnings or []]
 
     def get_accepted_total(self, upload: PurchaseUpload) -> str | None:
         return _money_or_null(upload.accepted_total)
@@ -81,10 +116,59 @@ class PurchaseUploadDetailSerializer(PurchaseUploadSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {"type": "string", "nullable": True},
+        "description": '{field: "header text"} (JSON text in a multipart form); null or "": not in this file',
+    }
+)
+class ColumnMappingField(serializers.Field):
+    """`{field: header text}` (JSON text in a multipart form); null or "" for "not in this file".
+
+    The detail shape `{field: {"column": header text, ...}}` is read too, so a mapping read from an upload can be
+    sent back corrected.
+    """
+
+    default_error_messages = {
+        "invalid": 'Expected a JSON object {{field: "header text"}}.',
+        "unknown": "Unknown field {name!r} (fields: {fields}).",
+    }
+
+    def to_internal_value(self, data: Any) -> dict[str, str | None]:
+        if isinstance(data, str):
+            try:
+                data = json.loads(data) if data.strip() else {}
+            except ValueError:
+                self.fail("invalid")
+        if not isinstance(data, dict):
+            self.fail("invalid")
+        mapping: dict[str, str | None] = {}
+        for name, value in data.items():
+            if name not in ingest.FIELDS:
+                self.fail("unknown", name=name, fields=", ".join(ingest.FIELDS))
+            if isinstance(value, dict):
+                value = value.get("column")
+            if value is not None and not isinstance(value, str):
+                self.fail("invalid")
+            mapping[name] = value
+        return mapping
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
 class UploadCreateInputSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=False, use_url=False)
     practice = serializers.SlugField()
     sheet = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    mapping = ColumnMappingField(required=False, help_text='JSON {field: "header text"}; null: not in this file')
+    header_row = serializers.IntegerField(required=False, min_value=1, help_text="when the header is not found")
+
+
+class UploadReprocessInputSerializer(serializers.Serializer):
+    mapping = ColumnMappingField(required=False, help_text='{field: "header text"} over the mapping used before')
+    header_row = serializers.IntegerField(required=False, min_value=1, help_text="when the header is not found")
 
 
 class PurchaseLineSerializer(serializers.ModelSerializer):
@@ -202,7 +286,7 @@ class UploadViewSet(
     mixins.DestroyModelMixin,
     PracticeScopedViewSet,
 ):
-    """Purchase uploads of the caller's practices: list, upload, read with rejected rows, lines, delete."""
+    """Purchase uploads of the caller's practices: list, upload, read with rejected rows, lines, reprocess, delete."""
 
     selector = staticmethod(upload_list)
     serializer_class = PurchaseUploadSerializer
@@ -215,11 +299,14 @@ class UploadViewSet(
         "destroy": Right.UPLOADS,
         "rejected_rows": Right.UPLOADS,
         "retry": Right.UPLOADS,
+        "reprocess": Right.UPLOADS,
     }
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         if self.action == "create":
             return UploadCreateInputSerializer
+        if self.action == "reprocess":
+            return UploadReprocessInputSerializer
         if self.action == "lines":
             return PurchaseLineSerializer
         if self.action == "list":
@@ -237,6 +324,8 @@ class UploadViewSet(
             user=request.user,
             file=data.validated_data["file"],
             sheet=data.validated_data.get("sheet") or None,
+            mapping=data.validated_data.get("mapping"),
+            header_row=data.validated_data.get("header_row"),
         )
         upload = upload_get(user=request.user, public_id=upload.public_id)
         return Response(PurchaseUploadDetailSerializer(upload).data, status=status.HTTP_201_CREATED)
@@ -247,6 +336,21 @@ class UploadViewSet(
         if not has_right(request.user, upload.practice, Right.UPLOADS):
             data["rejected"] = None  # DESIGN §3: rejected rows are for the finance lead and coalition admins
         return Response(data)
+
+    @extend_schema(request=UploadReprocessInputSerializer, responses={202: PurchaseUploadDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def reprocess(self, request: Request, id: str | None = None) -> Response:
+        """Replace the upload's lines from its kept original with a corrected mapping (done or failed uploads)."""
+        data = UploadReprocessInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = upload_reprocess(
+            upload=self.get_object(),
+            user=request.user,
+            mapping=data.validated_data.get("mapping"),
+            header_row=data.validated_data.get("header_row"),
+        )
+        upload = upload_get(user=request.user, public_id=upload.public_id)
+        return Response(PurchaseUploadDetailSerializer(upload).data, status=status.HTTP_202_ACCEPTED)
 
     def perform_destroy(self, instance: PurchaseUpload) -> None:
         upload_delete(upload=instance, user=self.request.user)

@@ -112,7 +112,7 @@ def _skus_normalized(values: Any) -> np.ndarray:
     return np.asarray(normalize_skus(text_array(values)).to_numpy(zero_copy_only=False), dtype=object)
 
 
-def _invoice_condition(invoices: list[str]) -> RawSQL:
+def invoice_condition(invoices: list[str]) -> RawSQL:
     """`invoice_number in invoices` with the invoices as one parameter (a PostgreSQL array, a JSON list on SQLite).
 
     An IN list of a million-line upload's 50,000 invoices would be 50,000 placeholders for the driver to parse
@@ -142,7 +142,7 @@ def _earlier_lines(lines: pd.DataFrame, invoice: pd.Series) -> pd.DataFrame:
             [int(cast(int, practice_id))],
         )
         found.extend(
-            stored.filter(_invoice_condition(sorted(set(invoice[part.index]))))
+            stored.filter(invoice_condition(sorted(set(invoice[part.index]))))
             .order_by()  # the lines' default order would join the uploads again to sort
             .values_list(
                 "id", "upload_id", "practice_id", "invoice_number", "sku", "purchase_date", "quantity", "unit_price"

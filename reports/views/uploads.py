@@ -23,11 +23,20 @@ from gpo.errors import ApplicationError, ConflictError
 from gpo.members.models import Practice
 from gpo.members.rights import FORBIDDEN_MESSAGES, Right, has_right, right_require, scope_to_right
 from gpo.members.scoping import current_practice, practice_get, practices_visible
-from reports import ingest
+from reports import upload_template
 from reports.models import PurchaseLine
 from reports.selectors.uploads import line_list, upload_get, upload_list
 from reports.services.upload_recovery import upload_retry
-from reports.services.uploads import upload_create, upload_delete, upload_mapping_save, upload_preview
+from reports.services.uploads import upload_create, upload_delete, upload_preview
+from reports.views.upload_columns import (
+    chosen_mapping,
+    column_rows,
+    columns_used,
+    corrections_of,
+    field_choices,
+    header_row_param,
+    missing_columns,
+)
 
 SESSION_STAGED = "upload_staged"
 LINES_PER_PAGE = 100
@@ -39,7 +48,7 @@ WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
 class UploadFileForm(forms.Form):
     """The file a finance lead drops on the uploads page."""
 
-    file = forms.FileField(label="Purchase file", help_text="xlsx, xlsm, xls, ods, csv or tsv")
+    file = forms.FileField(label="Purchase file", help_text="xlsx, xlsm, xlsb, xls, ods, csv or tsv")
     practice = forms.ChoiceField(label="Practice")
     sheet = forms.CharField(label="Sheet", required=False, max_length=200, help_text="Blank: the first sheet")
 
@@ -86,46 +95,76 @@ def upload_list_page(request: HttpRequest) -> HttpResponse:
     uploads = scope_to_right(uploads, user=request.user, right=Right.FIGURES)[:LIST_SHOWN]
     choices = [p for p in practices_visible(request.user).order_by("name") if has_right(request.user, p, Right.UPLOADS)]
     form = UploadFileForm(practices=choices, initial={"practice": practice.slug if practice else None})
-    context = {"uploads": uploads, "form": form, "can_upload": bool(choices), "practice": practice}
+    context = {
+        "uploads": uploads,
+        "form": form,
+        "can_upload": bool(choices),
+        "practice": practice,
+        "template_fields": upload_template.template_fields(),
+    }
     return render(request, "reports/uploads/list.html", context)
 
 
 @login_required
 @require_POST
 def upload_preview_page(request: HttpRequest) -> HttpResponse:
-    """Stage the dropped file and show its first rows with the detected (or remembered) mapping."""
+    """Stage the dropped file and show every column with its guessed field; another sheet or header row on request."""
     named = request.POST.get("practice")
     if named:  # another practice's slug answers 404 before any right is asked
         right_require(request.user, practice_get(user=request.user, slug=named), Right.UPLOADS)
     choices = _practices_for_upload(request.user)
     token = request.POST.get("token", "")
     entry = request.session.get(SESSION_STAGED)
-    if token and entry and entry["token"] == token:  # another sheet of the staged workbook
+    if token and entry and entry["token"] == token:  # another sheet or header row of the staged file
         practice = next((p for p in choices if p.id == entry["practice_id"]), None)
-        entry["sheet"] = request.POST.get("sheet", "")
+        if "sheet" in request.POST:
+            entry["sheet"], entry["header_row"] = request.POST.get("sheet", ""), None
+        if "header_row" in request.POST:
+            entry["header_row"] = header_row_param(request.POST.get("header_row"))
     else:
-        form = UploadFileForm(request.POST, request.FILES, practices=choices)
-        if not form.is_valid():
-            messages.error(request, "Choose a purchase file and a practice you may upload for.")
-            return redirect("uploads")
-        upload = form.cleaned_data["file"]
-        if upload.size > settings.UPLOAD_MAX_BYTES:
-            limit = settings.UPLOAD_MAX_BYTES / 1_048_576
-            messages.error(request, f"The file is over the {limit:.0f} MB limit: split it or export a shorter period.")
-            return redirect("uploads")
-        practice = next(p for p in choices if p.slug == form.cleaned_data["practice"])
-        _staged_discard(request)
-        entry = {
-            "token": secrets.token_hex(16),
-            "practice_id": practice.id,
-            "filename": upload.name,
-            "sheet": form.cleaned_data["sheet"],
-        }
-        with open(_staged_path(entry["token"]), "wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
+        staged = _stage(request, choices)
+        if isinstance(staged, HttpResponse):
+            return staged
+        practice, entry = staged
     if practice is None:
         raise Http404("No such practice.")
+    return _preview_render(request, entry, practice)
+
+
+def _stage(request: HttpRequest, choices: list[Practice]) -> tuple[Practice, dict[str, Any]] | HttpResponse:
+    """Keep the dropped file in the staging folder; the session entry that points at it, or a redirect back."""
+    form = UploadFileForm(request.POST, request.FILES, practices=choices)
+    if not form.is_valid():
+        messages.error(request, "Choose a purchase file and a practice you may upload for.")
+        return redirect("uploads")
+    upload = form.cleaned_data["file"]
+    if upload.size > settings.UPLOAD_MAX_BYTES:
+        limit = settings.UPLOAD_MAX_BYTES / 1_048_576
+        messages.error(request, f"The file is over the {limit:.0f} MB limit: split it or export a shorter period.")
+        return redirect("uploads")
+    practice = next(p for p in choices if p.slug == form.cleaned_data["practice"])
+    _staged_discard(request)
+    entry = {
+        "token": secrets.token_hex(16),
+        "practice_id": practice.id,
+        "filename": upload.name,
+        "sheet": form.cleaned_data["sheet"],
+        "header_row": None,
+    }
+    with open(_staged_path(entry["token"]), "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return practice, entry
+
+
+def _preview_render(
+    request: HttpRequest,
+    entry: dict[str, Any],
+    practice: Practice,
+    *,
+    chosen: dict[str, str] | None = None,
+    error: str = "",
+) -> HttpResponse:
     try:
         found = upload_preview(
             practice=practice,
@@ -133,6 +172,7 @@ def upload_preview_page(request: HttpRequest) -> HttpResponse:
             file=_staged_path(entry["token"]),
             sheet=entry["sheet"] or None,
             filename=entry["filename"],
+            header_row=entry.get("header_row"),
         )
     except ApplicationError as exc:
         request.session[SESSION_STAGED] = entry
@@ -143,20 +183,30 @@ def upload_preview_page(request: HttpRequest) -> HttpResponse:
         _staged_discard(request)
         messages.error(request, exc.message)
         return redirect("uploads")
-    entry.update(header_signature=found.header_signature, detected=found.mapping, headers=found.headers)
+    # Without a header row found, the row shown stands for it until the user chooses another.
+    entry.update(
+        header_signature=found.header_signature,
+        detected=found.mapping,
+        headers=found.headers,
+        header_row=entry.get("header_row") or (None if found.header_found else found.header_row),
+    )
     request.session[SESSION_STAGED] = entry
-    fields = [
-        {"name": name, "label": ingest.FIELD_LABELS[name], "selected": found.mapping.get(name, "")}
-        for name in ingest.FIELDS
-    ]
-    context = {"preview": found, "fields": fields, "entry": entry, "practice": practice}
-    return render(request, "reports/uploads/preview.html", context)
+    context = {
+        "preview": found,
+        "columns": column_rows(found, chosen),
+        "field_choices": field_choices(),
+        **missing_columns(found),
+        "entry": entry,
+        "practice": practice,
+        "error": error,
+    }
+    return render(request, "reports/uploads/preview.html", context, status=400 if error else 200)
 
 
 @login_required
 @require_POST
 def upload_submit_page(request: HttpRequest) -> HttpResponse:
-    """Store the staged file with the confirmed mapping (remembered for this header layout) and process it."""
+    """Store the staged file with the columns chosen (what was corrected is remembered) and process it."""
     _practices_for_upload(request.user)  # 403 for anyone who may upload for no practice
     entry = request.session.get(SESSION_STAGED)
     if not entry or entry["token"] != request.POST.get("token"):
@@ -165,28 +215,27 @@ def upload_submit_page(request: HttpRequest) -> HttpResponse:
     practice = practices_visible(request.user).filter(id=entry["practice_id"]).first()
     if practice is None:
         raise Http404("No such practice.")
-    headers = set(entry.get("headers", []))
-    mapping = {name: request.POST.get(f"map_{name}", "") for name in ingest.FIELDS}
-    mapping = {name: header for name, header in mapping.items() if header in headers}
+    chosen, problem = chosen_mapping(request.POST, entry.get("headers", []))
+    if problem:
+        return _preview_render(request, entry, practice, chosen=chosen, error=problem)
     try:
         upload = upload_create(
             practice=practice,
             user=request.user,
             file=_staged_path(entry["token"]),
             sheet=entry["sheet"] or None,
-            mapping=mapping,
+            # Only what the user changed is asked for (and remembered); the rest is recognised again, as shown.
+            mapping=corrections_of(chosen, entry.get("detected", {})),
             filename=entry["filename"],
+            header_row=entry.get("header_row"),
         )
     except ConflictError as exc:
+        _staged_discard(request)
         messages.warning(request, f"{exc.message}. Here it is; delete it first to upload the file again.")
         return redirect("upload-page", upload_id=exc.extra["upload_id"])
     except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("uploads")
-    finally:
-        _staged_discard(request)
-    if mapping != entry.get("detected"):
-        upload_mapping_save(practice=practice, header_signature=entry["header_signature"], mapping=mapping)
+        return _preview_render(request, entry, practice, chosen=chosen, error=exc.message)
+    _staged_discard(request)
     return redirect("upload-page", upload_id=upload.public_id)
 
 
@@ -210,6 +259,8 @@ def upload_detail_page(request: HttpRequest, upload_id: UUID) -> HttpResponse:
         "statuses": PurchaseLine.Status.choices,
         "can_delete": may_change,
         "can_retry": upload.status == upload.Status.FAILED and may_change,
+        "can_reprocess": upload.status in {upload.Status.DONE, upload.Status.FAILED} and may_change,
+        "columns_used": columns_used(upload),
         "api_url": reverse("upload-detail", kwargs={"id": upload.public_id}),
         "rejected_url": reverse("upload-rejected-rows", kwargs={"id": upload.public_id}),
     }

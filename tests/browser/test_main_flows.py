@@ -201,8 +201,8 @@ def test_finance_uploads_a_csv_and_reads_the_results_another_practice_gets_404(
     page.get_by_role("button", name="Preview").click()
 
     page.wait_for_url(re.compile(r"/uploads/preview$"))
-    assert page.locator("#map_vendor_name").input_value() == "Vendor"
-    assert page.locator("#map_quantity").input_value() == "Qty"
+    assert page.get_by_label("Field held by Vendor", exact=True).input_value() == "vendor_name"
+    assert page.get_by_label("Field held by Qty", exact=True).input_value() == "quantity"
     page.get_by_role("button", name="Upload and reconcile").click()
 
     page.wait_for_url(re.compile(r"/uploads/[0-9a-f-]{36}/$"))

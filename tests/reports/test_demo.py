@@ -39,6 +39,9 @@ def test_seed_purchases_uploads_realistic_files_that_show_savings_and_overcharge
         assert PurchaseLine.objects.filter(upload=upload, quantity__lt=0).exists()
         assert summary[slug]["savings"] > 0
         assert summary[slug]["overcharge"] > 0
+        # DESIGN §5: no false alarms on a clean export; every column named plainly and confirmed by its values.
+        assert upload.warnings == []
+        assert set(upload.column_confidence.values()) == {"exact"}
 
     lakeside = Practice.objects.get(slug="lakeside-radiology")
     assert {upload.file_format for upload in PurchaseUpload.objects.all()} == {"csv", "xlsx"}

@@ -14,6 +14,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from reports.ingest import IngestError, IngestResult, RowError, ingest_file, preview
+from tests.reports.upload_samples import SCMS_MAPPING
 
 HEADER = "Invoice Date,Vendor,Item #,Qty,Unit Price,Extended\n"
 MONEY_COLUMNS = ["quantity_e4", "unit_price_e4", "extended_cents", "spend_cents"]
@@ -659,16 +660,7 @@ def test_golden_scms_delivery_history(real_data: Path) -> None:
 
     result = ingest_file(path)
 
-    assert result.mapping == {
-        "purchase_date": "Delivered to Client Date",
-        "vendor_name": "Vendor",
-        "description": "Item Description",
-        "quantity": "Line Item Quantity",
-        "uom": "Unit of Measure (Per Pack)",
-        "unit_price": "Pack Price",
-        "extended_amount": "Line Item Value",
-        "po_number": "PO / SO #",
-    }
+    assert result.mapping == SCMS_MAPPING
     assert (accepted, reasons) == (10_324, {})
     assert (len(result.lines), len(result.errors), result.rows_skipped) == (10_324, 0, 0)
     assert result.rows_total == 10_324
