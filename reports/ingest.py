@@ -232,7 +232,9 @@ def _detect_by_content(path: Path) -> tuple[str, _CsvBytes | None]:
         if head.startswith(magic):
             raise IngestError(f"The file looks like {what}, not a spreadsheet (xlsx, xlsm, xlsb, xls, ods or csv).")
     data = _text_bytes_normalised(path.read_bytes())
-    return "csv", _CsvBytes(data, _text_encoding(data))
+    encoding = _text_encoding(data)
+    _check_line_lengths(data)
+    return "csv", _CsvBytes(data, encoding)
 
 
 def _text_bytes_normalised(data: bytes) -> bytes:
@@ -246,6 +248,85 @@ def _text_bytes_normalised(data: bytes) -> bytes:
     if b"\n" not in data and b"\r" in data:
         data = data.replace(b"\r", b"\n")
     return data
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Caps checked before the work (SECURITY.md items 3 and 7): each refuses with the line, column or part and the reason.
+
+
+def _column_cap() -> int:
+    return _setting("UPLOAD_MAX_COLUMNS", 200)
+
+
+def _row_byte_cap() -> int:
+    return _setting("UPLOAD_MAX_ROW_BYTES", 256 * 1024)
+
+
+LINE_SCAN_CHUNK = 16 * 1024 * 1024
+
+
+def _check_line_lengths(data: bytes) -> None:
+    """Refuse a text file with a line longer than UPLOAD_MAX_ROW_BYTES, naming the first, before any parsing.
+
+    Runs on the normalised bytes (CR-only line ends already LF), in chunks: one vectorised scan, bounded memory.
+    """
+    limit = _row_byte_cap()
+    if len(data) <= limit:
+        return
+    view = np.frombuffer(data, dtype=np.uint8)
+    previous_end, lines_before = -1, 0  # position of the last line break seen, lines ended so far
+    for start in range(0, len(view), LINE_SCAN_CHUNK):
+        ends = np.flatnonzero(view[start : start + LINE_SCAN_CHUNK] == 10) + start
+        lengths = np.diff(np.concatenate(([previous_end], ends))) - 1
+        too_long = np.flatnonzero(lengths > limit)
+        if len(too_long):
+            index = int(too_long[0])
+            _refuse_line_length(lines_before + index + 1, int(lengths[index]), limit)
+        if len(ends):
+            previous_end, lines_before = int(ends[-1]), lines_before + len(ends)
+    if len(view) - previous_end - 1 > limit:
+        _refuse_line_length(lines_before + 1, len(view) - previous_end - 1, limit)
+
+
+def _refuse_line_length(line: int, length: int, limit: int) -> None:
+    raise IngestError(
+        f"Line {line:,} is {length:,} bytes long (at most {limit:,} allowed): that is not a purchase row. "
+        "Check that the file is the export you meant, or split the long cell."
+    )
+
+
+def _check_line_width(line: int, width: int) -> None:
+    """Refuse a csv line with more cells than UPLOAD_MAX_COLUMNS, naming it."""
+    limit = _column_cap()
+    if width > limit:
+        raise IngestError(
+            f"Line {line:,} has {width:,} columns (at most {limit:,} allowed): delete the empty or extra columns "
+            "and upload the file again."
+        )
+
+
+def _check_head_widths(csv_bytes: _CsvBytes, delimiter: str, lines: int) -> None:
+    """The column cap on the first `lines` lines (title rows and the header), before any reader parses the file.
+
+    Each line is parsed alone, whole (the line cap bounds it): a line break inside a quoted title cell can only make
+    a line look narrower, never refuse a good file.
+    """
+    data, offset = csv_bytes.data, 0
+    if data.startswith(codecs.BOM_UTF8):
+        offset = len(codecs.BOM_UTF8)
+    encoding = "cp1252" if csv_bytes.encoding == "cp1252" else "utf-8"
+    for line in range(1, lines + 1):
+        if offset >= len(data):
+            return
+        end = data.find(b"\n", offset)
+        end = len(data) if end < 0 else end
+        text = data[offset:end].decode(encoding, errors="replace")
+        try:
+            width = len(next(csv.reader([text], delimiter=delimiter), []))
+        except csv.Error:
+            width = text.count(delimiter) + 1
+        _check_line_width(line, width)
+        offset = end + 1
 
 
 def _package_format(content_type: str) -> str | None:
@@ -567,7 +648,7 @@ def _repackage(source: Path, target: Path, names: dict[str, str], folder: str) -
 
 
 def _check_width(width: int) -> None:
-    max_columns = _setting("UPLOAD_MAX_COLUMNS", 200)
+    max_columns = _column_cap()
     if width > max_columns:
         raise IngestError(f"The sheet has {width:,} columns (at most {max_columns:,} allowed).")
 
@@ -619,6 +700,7 @@ def _read_csv_grid(
     encoding = csv_bytes.encoding
     sample = _text_prefix(csv_bytes, CSV_SAMPLE_CHARS)
     delimiter = _sniff_delimiter(sample)
+    _check_head_widths(csv_bytes, delimiter, (header_row or 0) + HEADER_SCAN_ROWS)
     # Title rows may be ragged: find the header among the first records with the csv module (physical lines).
     records: list[list[str]] = []
     first_lines: list[int] = []
@@ -653,7 +735,7 @@ def _read_csv_grid(
                 delimiter=delimiter, newlines_in_values=b'"' in csv_bytes.data, ignore_empty_lines=False
             ),
             convert_options=pa_csv.ConvertOptions(
-                column_types={f"f{i}": pa.string() for i in range(_setting("UPLOAD_MAX_COLUMNS", 200) + 1)},
+                column_types={f"f{i}": pa.string() for i in range(_column_cap() + 1)},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -665,13 +747,10 @@ def _read_csv_grid(
         if "Empty CSV file" in str(exc):
             raise IngestError("The file is empty.") from exc
         # Ragged rows after the header: the csv module copes (slower, only for odd files).
-        text = csv_bytes.data.decode(encoding)
-        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))[header_line - 1 : header_line - 1 + limit]
+        rows = _ragged_csv_rows(csv_bytes, delimiter, header_line, limit)
         width = max((len(row) for row in rows), default=0)
-        _check_width(width)
         columns = [pa.array([row[i] if i < len(row) else "" for row in rows], type=pa.string()) for i in range(width)]
         height = len(rows)
-    _check_width(len(columns))
     if n_rows is None and height > max_rows:
         raise IngestError(f"The file has more than {_max_rows():,} rows (the limit).")
     # Physical line numbers: a quoted cell spanning lines pushes every later row down.
@@ -683,6 +762,26 @@ def _read_csv_grid(
     before = np.concatenate(([0], np.cumsum(extra_lines)[:-1])) if height else extra_lines
     row_numbers = header_line + np.arange(height, dtype=np.int64) + before
     return _Grid([], "", columns, row_numbers.astype(np.int64), {})
+
+
+def _ragged_csv_rows(csv_bytes: _CsvBytes, delimiter: str, header_line: int, limit: int) -> list[list[str]]:
+    """Up to `limit` records from physical line `header_line` on, through the csv module, each checked as it comes:
+    a line wider than the column cap is refused by its number before any later line is read."""
+    reader = csv.reader(io.StringIO(csv_bytes.data.decode(csv_bytes.encoding)), delimiter=delimiter)
+    rows: list[list[str]] = []
+    line = 1  # the physical line the next record starts on
+    try:
+        for record in reader:
+            if line >= header_line:
+                _check_line_width(line, len(record))
+                rows.append(record)
+                if len(rows) >= limit:
+                    break
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        reason = "a cell is too long" if "field limit" in str(exc) else "its quotes do not balance"
+        raise IngestError(f"Line {line:,} cannot be read as csv: {reason}.") from exc
+    return rows
 
 
 def _csv_header_line(

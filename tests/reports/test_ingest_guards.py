@@ -1,0 +1,136 @@
+"""Ingest guards that act before the work (SECURITY.md items 3 and 7, issue 15): a hostile file is refused cheaply,
+with a message naming the line, column or part and the reason, in the worker and in the web process's preview alike.
+
+Memory is measured in a fresh Python (peak RSS growth over the imports): Arrow's and calamine's allocations do not
+go through Python's allocator, so tracemalloc would not see them.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from reports.ingest import IngestError, ingest_file, preview
+
+ROOT = Path(__file__).resolve().parents[2]
+HEADER = "Invoice Date,Vendor,Item #,Qty,Unit Price,Extended"
+ROW = "3/15/26,GE,AC-100,1,2.50,2.50"
+
+_MEASURE = textwrap.dedent(
+    """
+    import os, resource, sys
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gpo.settings")
+    import django
+    django.setup()
+    import fastexcel, pyarrow.csv  # loaded before the baseline
+    from reports import ingest
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    try:
+        getattr(ingest, sys.argv[1])(sys.argv[2])
+        outcome = "read"
+    except ingest.IngestError as exc:
+        outcome = str(exc)
+    print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) // 1024)
+    print(outcome)
+    """
+)
+
+
+def peak_growth(entry: str, path: Path, **environment: str) -> tuple[int, str]:
+    """(MB the peak RSS of a fresh Python grows by while `reports.ingest.<entry>(path)` runs, its outcome)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, entry, str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "DEBUG": "1", **environment},
+        timeout=600,
+        check=True,
+    )
+    growth, outcome = done.stdout.strip().split("\n", 1)
+    return int(growth), outcome
+
+
+def write(tmp_path: Path, text: str, name: str = "purchases.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+# --------------------------------------------------------------------------------------------------------------
+# csv: column cap from the header line, row byte cap, ragged wide rows
+
+
+def wide_header_csv(tmp_path: Path, extra_columns: int) -> Path:
+    """The issue's file: a usable header followed by `extra_columns` more header cells (0.9 MB for 100,000)."""
+    extra = ",".join(f"col{index:05d}" for index in range(extra_columns))
+    return write(tmp_path, f"{HEADER},{extra}\n{ROW}\n")
+
+
+@pytest.mark.parametrize(
+    ("row_bytes", "refusal"),
+    [
+        pytest.param("2000000", "Line 1 has 100,006 columns (at most 200 allowed)", id="column_cap"),
+        pytest.param("262144", "Line 1 is 900,050 bytes long (at most 262,144 allowed)", id="row_byte_cap"),
+    ],
+)
+@pytest.mark.parametrize("entry", ["ingest_file", "preview"])
+def test_csv_with_100000_extra_header_columns_is_refused_cheaply(
+    tmp_path: Path, entry: str, row_bytes: str, refusal: str
+) -> None:
+    # Before the guards: peak RSS +721 MB and 23 s, for the worker and the web process's preview alike (Arrow parsed
+    # every column; the column cap was checked after). Either cap alone now refuses it from the first line.
+    path = wide_header_csv(tmp_path, 100_000)
+    assert 850_000 < path.stat().st_size < 950_000
+
+    growth, outcome = peak_growth(entry, path, UPLOAD_MAX_ROW_BYTES=row_bytes)
+
+    assert outcome.startswith(refusal)
+    assert growth < 30, f"peak RSS grew by {growth} MB"
+
+
+def test_csv_header_wider_than_the_cap_is_refused_naming_its_line(tmp_path: Path, settings: object) -> None:
+    settings.UPLOAD_MAX_COLUMNS = 10  # type: ignore[attr-defined]
+    extra = ",".join(f"Note {index}" for index in range(20))
+    path = write(tmp_path, f"Purchases of March\n{HEADER},{extra}\n{ROW}\n")
+
+    with pytest.raises(IngestError, match=r"^Line 2 has 26 columns \(at most 10 allowed\)"):
+        preview(path)
+
+
+def test_csv_data_line_wider_than_the_cap_is_refused_naming_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, f"{HEADER}\n{ROW}\n{ROW}{',x' * 300}\n{ROW}\n")
+
+    with pytest.raises(IngestError, match=r"^Line 3 has 306 columns \(at most 200 allowed\)"):
+        ingest_file(path)
+
+
+def test_csv_line_longer_than_the_row_byte_cap_is_refused_naming_its_line(tmp_path: Path, settings: object) -> None:
+    settings.UPLOAD_MAX_ROW_BYTES = 1000  # type: ignore[attr-defined]
+    long_line = f"{ROW},{'x' * 2000}"
+    path = write(tmp_path, f"{HEADER},Description\n{ROW},ok\n{long_line}\n")
+
+    with pytest.raises(IngestError, match=rf"^Line 3 is {len(long_line):,} bytes long \(at most 1,000 allowed\)"):
+        ingest_file(path)
+    with pytest.raises(IngestError, match=rf"^Line 3 is {len(long_line):,} bytes long"):
+        preview(path)
+
+
+def test_row_byte_cap_reads_the_lines_of_a_cr_only_file(tmp_path: Path, settings: object) -> None:
+    # Excel's "CSV (Macintosh)" ends lines with CR only: the cap applies to its lines, not to the whole file.
+    settings.UPLOAD_MAX_ROW_BYTES = 100  # type: ignore[attr-defined]
+    path = tmp_path / "mac.csv"
+    path.write_bytes(("\r".join([HEADER] + [ROW] * 50) + "\r").encode())
+
+    assert ingest_file(path).rows_total == 50
+
+
+def test_real_csv_files_pass_the_csv_guards(real_data: Path) -> None:
+    for name in ("scms_delivery_history.csv", "vaFssPharmPrices.csv"):
+        found = preview(real_data / name)
+        assert found.headers
