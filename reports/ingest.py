@@ -16,7 +16,8 @@ Choices worth knowing:
   price. "Unit Price" is then left unmapped (the user can pick it in the preview). SCMS's "Unit of Measure (Per Pack)"
   maps to `uom` and carries the pack size as given ("30").
 - Trailing blank rows (spreadsheet padding) are ignored, not counted as skipped; blank rows between data rows are
-  skipped and counted. Reading stops at a run of BLANK_RUN_LIMIT blank rows (SECURITY.md item 7).
+  skipped and counted. A run of BLANK_RUN_LIMIT blank rows with data after it refuses the file, naming the rows
+  (SECURITY.md item 7): never a silent stop.
 - A rejected row gets one RowError, the first reason that applies in this order: formula without a saved value or
   error cell (xlsx/xlsm), date missing, date unreadable, vendor blank, number unreadable, number too large
   (|value| >= 10^14: more than the database columns hold), fewer than two of quantity / unit price / extended amount,
@@ -1435,9 +1436,9 @@ def _validate(grid: _Grid, header_index: int, headers: list[str], mapping: dict[
             filled = ~_blank(column)
         else:
             filled[pending] = ~_blank(column.take(pa.array(pending)))
-    # Trailing blank rows are padding, not rows; a long run of blank rows ends the data (SECURITY.md item 7).
-    last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
-    end = min(last, _first_long_blank_run(filled[:last]))
+    # Trailing blank rows are padding, not rows; a long run of blank rows before more data is refused (SECURITY 7).
+    end = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
+    _check_blank_runs(filled[:end], row_numbers[:end])
     if end < len(row_numbers):
         columns = [column.slice(0, end) for column in columns]
         row_numbers = row_numbers[:end]
@@ -1597,12 +1598,24 @@ def _quoting(prefix: str, values: pa.Array, *, trim: bool = False) -> Callable[[
     return build
 
 
-def _first_long_blank_run(filled: np.ndarray) -> int:
-    """Index where a run of BLANK_RUN_LIMIT blank rows starts (len when none): reading stops there."""
+def _check_blank_runs(filled: np.ndarray, row_numbers: np.ndarray) -> None:
+    """Refuse a run of BLANK_RUN_LIMIT or more blank rows with data after it, naming the rows (SECURITY.md item 7).
+
+    `filled` ends at the last filled row (trailing blank rows are padding). Such a run is what a spreadsheet program
+    leaves behind, and rows far below it are more likely forgotten than meant: the user decides, nothing is dropped.
+    """
     edges = np.diff(np.concatenate(([0], (~filled).astype(np.int8), [0])))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     long_runs = np.flatnonzero(ends - starts >= BLANK_RUN_LIMIT)
-    return int(starts[long_runs[0]]) if len(long_runs) else len(filled)
+    if not len(long_runs):
+        return
+    start, end = int(starts[long_runs[0]]), int(ends[long_runs[0]])
+    first, last, after = int(row_numbers[start]), int(row_numbers[end - 1]), int(row_numbers[end])
+    raise IngestError(
+        f"Rows {first:,} to {last:,} are blank ({end - start:,} in a row) and row {after:,} has data after them: "
+        f"a run of {BLANK_RUN_LIMIT:,} or more blank rows is refused rather than read past. Delete the blank rows "
+        "(or the rows below them if they are not purchases) and upload the file again."
+    )
 
 
 _PLACES = {"quantity": 4, "unit_price": 4, "extended_amount": 2}

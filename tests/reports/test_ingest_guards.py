@@ -12,10 +12,13 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from reports.ingest import IngestError, ingest_file, preview
+from reports.models import PurchaseLine, PurchaseUpload
+from tests.reports.upload_samples import csv_upload
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = "Invoice Date,Vendor,Item #,Qty,Unit Price,Extended"
@@ -134,3 +137,51 @@ def test_real_csv_files_pass_the_csv_guards(real_data: Path) -> None:
     for name in ("scms_delivery_history.csv", "vaFssPharmPrices.csv"):
         found = preview(real_data / name)
         assert found.headers
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Blank rows: a long run followed by data is refused by its rows, never a silent drop (SECURITY.md item 7)
+
+
+def test_data_after_a_run_of_10000_blank_rows_is_refused_naming_the_rows(tmp_path: Path) -> None:
+    # Before: rows after the run disappeared, rows_skipped 0 and no word.
+    path = write(tmp_path, f"{HEADER}\n{ROW}\n" + ",,,,,\n" * 10_000 + f"{ROW}\n")
+
+    with pytest.raises(IngestError, match=r"^Rows 3 to 10,002 are blank \(10,000 in a row\) and row 10,003 has data"):
+        ingest_file(path)
+
+
+def test_a_shorter_blank_run_is_skipped_and_counted(tmp_path: Path) -> None:
+    path = write(tmp_path, f"{HEADER}\n{ROW}\n" + ",,,,,\n" * 9_999 + f"{ROW}\n")
+
+    result = ingest_file(path)
+
+    assert (result.rows_total, result.rows_skipped) == (2, 9_999)
+    assert result.lines["row_number"].tolist() == [2, 10_002]
+
+
+def test_trailing_blank_rows_of_any_length_are_padding(tmp_path: Path) -> None:
+    path = write(tmp_path, f"{HEADER}\n{ROW}\n" + ",,,,,\n" * 25_000)
+
+    result = ingest_file(path)
+
+    assert (result.rows_total, result.rows_skipped) == (1, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upload_with_data_after_a_long_blank_run_fails_with_the_reason_and_no_lines(
+    api_client_for: Any, finance_a: Any, practice_a: Any
+) -> None:
+    content = f"{HEADER}\n{ROW}\n".encode() + b",,,,,\n" * 10_000 + f"{ROW}\n".encode()
+
+    response = api_client_for(finance_a).post(
+        "/api/uploads/",
+        {"file": csv_upload(content, name="padded.csv"), "practice": practice_a.slug},
+        format="multipart",
+    )
+
+    assert response.status_code == 201, response.content
+    upload = PurchaseUpload.objects.get()
+    assert upload.status == PurchaseUpload.Status.FAILED
+    assert upload.error.startswith("Rows 3 to 10,002 are blank (10,000 in a row) and row 10,003 has data")
+    assert not PurchaseLine.objects.filter(upload=upload).exists()
