@@ -11,12 +11,13 @@ import os
 import subprocess
 import sys
 import textwrap
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from reports.ingest import IngestError, ingest_file, preview
+from reports.ingest import IngestError, check_zip_container, ingest_file, preview
 from reports.models import PurchaseLine, PurchaseUpload
 from tests.reports.upload_samples import csv_upload
 
@@ -185,3 +186,97 @@ def test_upload_with_data_after_a_long_blank_run_fails_with_the_reason_and_no_li
     assert upload.status == PurchaseUpload.Status.FAILED
     assert upload.error.startswith("Rows 3 to 10,002 are blank (10,000 in a row) and row 10,003 has data")
     assert not PurchaseLine.objects.filter(upload=upload).exists()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Zip parts: an inflation-ratio cap per part (SECURITY.md item 3), calibrated on the real VA FSS workbook
+
+
+def xlsxwriter_workbook(path: Path) -> Path:
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("Purchases")
+    sheet.write_row(0, 0, ["Date", "Vendor", "Qty", "Unit Price"])
+    sheet.write_row(1, 0, ["2026-03-15", "GE Healthcare", 2, 3.5])
+    workbook.close()
+    return path
+
+
+def inflating_workbook(path: Path, empty_rows_bytes: int) -> Path:
+    """The issue's file: a real sheet followed by `empty_rows_bytes` of empty rows, streamed into the package."""
+    xlsxwriter_workbook(path)
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    sheet = parts.pop("xl/worksheets/sheet1.xml")
+    head, tail = sheet.split(b"</sheetData>")
+    chunk = b"<row/>" * (1024 * 1024 // 6)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+        with target.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
+            part.write(head)
+            for _ in range(empty_rows_bytes // len(chunk)):
+                part.write(chunk)
+            part.write(b"</sheetData>" + tail)
+    return path
+
+
+@pytest.fixture(scope="module")
+def padded_workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return inflating_workbook(tmp_path_factory.mktemp("padded") / "padded.xlsx", 200 * 1024 * 1024)
+
+
+@pytest.mark.parametrize("entry", [check_zip_container, preview, ingest_file])
+def test_xlsx_part_inflating_650_times_is_refused_cheaply(padded_workbook: Path, entry: Any) -> None:
+    # Before: taken in and `done` after inflating 200 MB (twice: the zip checks, then the reader).
+    path = padded_workbook
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+    assert path.stat().st_size < 400_000
+    assert info.file_size / info.compress_size > 500
+
+    with pytest.raises(IngestError, match=r"part xl/worksheets/sheet1.xml unpacks to \d+ times its packed size"):
+        entry(path)
+
+
+def test_repetitive_real_world_workbooks_pass_the_ratio_cap(tmp_path: Path) -> None:
+    # Identical rows pack about 11:1 (xlsxwriter) to 15:1 (openpyxl): far under the cap of 100.
+    import xlsxwriter
+
+    path = tmp_path / "same.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, ["Date", "Vendor", "Qty", "Unit Price", "Extended"])
+    for row in range(1, 60_001):
+        sheet.write_row(row, 0, ["2026-03-15", "GE Healthcare", 1, 2.5, 2.5])
+    workbook.close()
+
+    check_zip_container(path)
+
+
+def test_real_va_fss_workbook_passes_every_zip_guard(real_data: Path) -> None:
+    # 14.3 MB unpacked, worst part 8.4:1 (SECURITY.md item 3's calibration).
+    path = real_data / "vaFssPharmPrices.xlsx"
+
+    check_zip_container(path)
+    found = preview(path)
+
+    assert found.header_found
+
+
+@pytest.mark.django_db
+def test_upload_of_the_inflating_workbook_answers_400_and_stores_nothing(
+    padded_workbook: Path, api_client_for: Any, finance_a: Any, practice_a: Any
+) -> None:
+    response = api_client_for(finance_a).post(
+        "/api/uploads/",
+        {"file": csv_upload(padded_workbook.read_bytes(), name="padded.xlsx"), "practice": practice_a.slug},
+        format="multipart",
+    )
+
+    assert response.status_code == 400
+    message = str(response.json())
+    assert "unpacks to 685 times its packed size" in message
+    assert "/tmp" not in message
+    assert not PurchaseUpload.objects.exists()
