@@ -145,6 +145,7 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
 UPLOAD_MAX_ROWS = env.int("UPLOAD_MAX_ROWS", default=2_000_000)
 UPLOAD_MAX_COLUMNS = env.int("UPLOAD_MAX_COLUMNS", default=200)
 UPLOAD_MAX_ROW_BYTES = env.int("UPLOAD_MAX_ROW_BYTES", default=256 * 1024)  # a csv line, checked before parsing
+UPLOAD_MAX_CELLS = env.int("UPLOAD_MAX_CELLS", default=20_000_000)  # an xlsx sheet, first to farthest cell
 UPLOAD_MAX_ZIP_ENTRIES = env.int("UPLOAD_MAX_ZIP_ENTRIES", default=1000)
 UPLOAD_MAX_UNZIPPED_BYTES = env.int("UPLOAD_MAX_UNZIPPED_BYTES", default=500 * 1024 * 1024)
 UPLOAD_MAX_ZIP_RATIO = env.int("UPLOAD_MAX_ZIP_RATIO", default=100)  # per part, unpacked : packed

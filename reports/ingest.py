@@ -436,12 +436,74 @@ def check_zip_container(path: Path) -> None:
     _inflate_checked(path, scan_formulas=False)
 
 
-def _inflate_checked(path: Path, *, scan_formulas: bool) -> dict[str, dict[tuple[int, int], str]]:
-    """Zip-bomb checks in one streaming pass; with scan_formulas, the formula cells without a saved value per part.
+@dataclass
+class _SheetExtent:
+    """How far a worksheet part's cell references reach (1-based), read from its XML before the reader sizes a grid.
 
-    One pass serves both: inflating the parts is the expensive bit, and the formula scan needs the same bytes.
+    Only the bytes with a reference beyond column Z or row 99,999 are parsed: below both, at most 2.6 million cells,
+    so the usual file pays one fast search per chunk.
     """
-    formulas: dict[str, dict[tuple[int, int], str]] = {}
+
+    rows: int = 0
+    columns: int = 0
+    column_letters: str = ""
+
+    def take(self, data: bytes) -> None:
+        if not (_WIDE_CELL.search(data) or _DEEP_CELL.search(data)):
+            return
+        for letters in set(_CELL_LETTERS.findall(data)):
+            position = _column_position(letters.decode()) + 1
+            if position > self.columns:
+                self.columns, self.column_letters = position, letters.decode()
+        self.rows = max([self.rows, *(int(digits) for digits in set(_CELL_ROW.findall(data)))])
+
+
+_WIDE_CELL = re.compile(rb'<c r="[A-Z]{2}')
+_DEEP_CELL = re.compile(rb'<c r="[A-Z]+[0-9]{6}')
+_CELL_LETTERS = re.compile(rb'<c r="([A-Z]+)')
+_CELL_ROW = re.compile(rb'<c r="[A-Z]+([0-9]+)')
+
+
+def _check_sheet_extent(extent: _SheetExtent | None, sheet_name: str) -> None:
+    """Refuse a sheet whose cell references reach past the column cap or span more than UPLOAD_MAX_CELLS cells.
+
+    The reader allocates a grid from the first to the farthest cell: one stray cell at XFD1048576 asks it for 512 GiB
+    and aborts the process. Checked on the chosen sheet only, before the reader loads it.
+    """
+    if extent is None:
+        return
+    max_columns = _column_cap()
+    if extent.columns > max_columns:
+        raise IngestError(
+            f"The sheet {sheet_name} has a cell in column {extent.column_letters} (column {extent.columns:,}; at "
+            f"most {max_columns:,} allowed): delete the columns right of the data, save the file again and upload it."
+        )
+    budget = _setting("UPLOAD_MAX_CELLS", 20_000_000)
+    cells = extent.rows * max(extent.columns, 1)
+    if cells > budget:
+        raise IngestError(
+            f"The sheet {sheet_name} reaches row {extent.rows:,} and column {extent.column_letters or 'A'}: "
+            f"{cells:,} cells to read (at most {budget:,} allowed). Delete the rows below the data, save the file "
+            "again and upload it."
+        )
+
+
+@dataclass
+class _PackageScan:
+    """What the zip-bomb pass read on the way: per worksheet part, its cells without a usable value and its extent."""
+
+    formulas: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
+    extents: dict[str, _SheetExtent] = field(default_factory=dict)
+
+
+def _inflate_checked(path: Path, *, scan_formulas: bool) -> _PackageScan:
+    """Zip-bomb checks in one streaming pass; with scan_formulas, each worksheet's formula cells without a saved
+    value and its extent.
+
+    One pass serves all: inflating the parts is the expensive bit, and the scans need the same bytes.
+    """
+    scan = _PackageScan()
+    formulas = scan.formulas
     max_entries = _setting("UPLOAD_MAX_ZIP_ENTRIES", 1000)
     budget = _setting("UPLOAD_MAX_UNZIPPED_BYTES", 500 * 1024 * 1024)
     try:
@@ -463,6 +525,7 @@ def _inflate_checked(path: Path, *, scan_formulas: bool) -> dict[str, dict[tuple
             for info in infos:
                 is_sheet = scan_formulas and info.filename.startswith("xl/worksheets/")
                 found: dict[tuple[int, int], str] = {}
+                extent = _SheetExtent()
                 tail = b""
                 part_inflated = 0
                 with archive.open(info) as part:
@@ -475,6 +538,7 @@ def _inflate_checked(path: Path, *, scan_formulas: bool) -> dict[str, dict[tuple
                                 f"The workbook unpacks to more than {budget:,} bytes: refused as a zip bomb."
                             )
                         if is_sheet:
+                            extent.take(tail[-32:] + chunk)
                             if b"<f" in chunk or b"<f" in tail[-1:] + chunk[:1]:
                                 # Re-scan the seam between chunks: a cell's markup is far shorter than the tail.
                                 for match in _CELL_FORMULA_NO_VALUE.finditer(tail + chunk):
@@ -487,9 +551,11 @@ def _inflate_checked(path: Path, *, scan_formulas: bool) -> dict[str, dict[tuple
                             tail = chunk[-4096:]
                 if found:
                     formulas[info.filename] = found
+                if is_sheet:
+                    scan.extents[info.filename] = extent
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as exc:
         raise IngestError(DAMAGED_MESSAGE) from exc
-    return formulas
+    return scan
 
 
 ZIP_RATIO_FLOOR = 4 * 1024 * 1024  # a part that unpacks to less is not judged by its ratio
@@ -567,21 +633,31 @@ def _max_rows() -> int:
 
 
 def _read_workbook_grid(path: Path, file_format: str, sheet: str | None, n_rows: int | None) -> _Grid:
-    formulas_by_part: dict[str, dict[tuple[int, int], str]] = {}
+    scan = _PackageScan()
     if file_format in ZIP_FORMATS:
-        # SECURITY.md item 3 before the reader inflates anything, in the same pass as the formula scan.
-        formulas_by_part = _inflate_checked(path, scan_formulas=file_format in {"xlsx", "xlsm"})
+        # SECURITY.md item 3 before the reader inflates anything, in the same pass as the formula and extent scans.
+        scan = _inflate_checked(path, scan_formulas=file_format in {"xlsx", "xlsm"})
     with _standard_package(path, file_format) as readable:
         if readable != path and file_format in {"xlsx", "xlsm"}:
-            formulas_by_part = _inflate_checked(readable, scan_formulas=True)  # the parts under their standard names
-        sheet_names, sheet_name, batch = _read_sheet(readable, sheet, n_rows)
+            scan = _inflate_checked(readable, scan_formulas=True)  # the parts under their standard names
+
+        def before_load(name: str) -> None:
+            if scan.extents:
+                _check_sheet_extent(scan.extents.get(_sheet_part(readable, name) or ""), name)
+
+        sheet_names, sheet_name, batch = _read_sheet(readable, sheet, n_rows, before_load)
         columns = [_text_column(column) for column in batch.columns]
-        formulas = _formula_cells_without_value(readable, sheet_name, formulas_by_part) if formulas_by_part else {}
+        part = _sheet_part(readable, sheet_name) if scan.formulas else None
+        formulas = scan.formulas.get(part or "", {})
     return _Grid(sheet_names, sheet_name, columns, np.arange(1, batch.num_rows + 1, dtype=np.int64), formulas)
 
 
-def _read_sheet(path: Path, sheet: str | None, n_rows: int | None) -> tuple[list[str], str, pa.RecordBatch]:
+def _read_sheet(
+    path: Path, sheet: str | None, n_rows: int | None, before_load: Callable[[str], None] = lambda name: None
+) -> tuple[list[str], str, pa.RecordBatch]:
     """The chosen (else first) sheet through calamine, every cell as text; a reader failure as a plain IngestError.
+
+    `before_load` gets the sheet's name once chosen, before calamine reads it (the guards that act before the work).
 
     calamine is Rust: a malformed file can make it panic, and pyo3 raises the panic as a BaseException
     (PanicException). It is caught here, around the reader only, like any other error the reader raises.
@@ -597,6 +673,7 @@ def _read_sheet(path: Path, sheet: str | None, n_rows: int | None) -> tuple[list
         if not sheet_names:
             raise IngestError("The workbook has no sheet.")
         sheet_name = sheet if sheet is not None else sheet_names[0]
+        before_load(sheet_name)
         limit = max_rows + 1 if n_rows is None else n_rows
         # skip_rows=0 keeps leading blank rows, so position i is spreadsheet row i + 1; every column read as text.
         loaded = reader.load_sheet(sheet_name, header_row=None, skip_rows=0, dtypes="string", n_rows=limit)
@@ -692,23 +769,23 @@ _RELATIONSHIP = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^
 _RELATIONSHIP_REVERSED = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
 
 
-def _formula_cells_without_value(
-    path: Path, sheet_name: str, formulas_by_part: dict[str, dict[tuple[int, int], str]]
-) -> dict[tuple[int, int], str]:
-    """SECURITY.md item 5: the chosen sheet's formula cells with no saved value, as (row, column position)."""
+def _sheet_part(path: Path, sheet_name: str) -> str | None:
+    """The zip part holding a sheet of a standard xlsx/xlsm package (workbook under xl/), by the sheet's name."""
     import html
 
-    with zipfile.ZipFile(path) as archive:
-        workbook = archive.read("xl/workbook.xml")
-        rels = archive.read("xl/_rels/workbook.xml.rels")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            workbook = archive.read("xl/workbook.xml")
+            rels = archive.read("xl/_rels/workbook.xml.rels")
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return None
     targets = dict(_RELATIONSHIP.findall(rels))
     targets.update({rid: target for target, rid in _RELATIONSHIP_REVERSED.findall(rels)})
     for name, rid in _SHEET_ENTRY.findall(workbook):
         if html.unescape(name.decode("utf-8")) == sheet_name and rid in targets:
             target = targets[rid].decode("utf-8")
-            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            return formulas_by_part.get(member, {})
-    return {}
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
 
 
 def _column_position(letters: str) -> int:

@@ -280,3 +280,52 @@ def test_upload_of_the_inflating_workbook_answers_400_and_stores_nothing(
     assert "unpacks to 685 times its packed size" in message
     assert "/tmp" not in message
     assert not PurchaseUpload.objects.exists()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# xlsx: the sheet's extent from its cell references, before the reader allocates it (SECURITY.md item 7)
+
+
+def far_cell_workbook(path: Path, row: int, column: int, *, second_sheet: bool = False) -> Path:
+    """A 6 KB workbook: a usable sheet plus one stray cell at (row, column), zero-based, on it or on a second sheet."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("Purchases")
+    sheet.write_row(0, 0, ["Date", "Vendor", "Qty", "Unit Price"])
+    sheet.write_row(1, 0, ["2026-03-15", "GE Healthcare", 2, 3.5])
+    stray = workbook.add_worksheet("Notes") if second_sheet else sheet
+    stray.write(row, column, "x")
+    workbook.close()
+    return path
+
+
+@pytest.mark.parametrize("entry", ["preview", "ingest_file"])
+def test_xlsx_with_a_stray_cell_at_xfd1048576_is_refused_before_the_reader_allocates(
+    tmp_path: Path, entry: str
+) -> None:
+    # Before: the reader sized its grid from the cells, 16,384 x 1,048,576, and asked for 512 GiB: "memory allocation
+    # failed" aborted the whole process (a web worker for the upload page's preview).
+    path = far_cell_workbook(tmp_path / "stray.xlsx", 1_048_575, 16_383)
+    assert path.stat().st_size < 10_000
+
+    growth, outcome = peak_growth(entry, path)
+
+    assert outcome.startswith("The sheet Purchases has a cell in column XFD (column 16,384; at most 200 allowed)")
+    assert growth < 30, f"peak RSS grew by {growth} MB"
+
+
+def test_xlsx_whose_cells_span_more_than_the_cell_budget_is_refused(tmp_path: Path, settings: object) -> None:
+    settings.UPLOAD_MAX_CELLS = 1_000_000  # type: ignore[attr-defined]
+    path = far_cell_workbook(tmp_path / "deep.xlsx", 999_999, 3)
+
+    with pytest.raises(IngestError, match=r"^The sheet Purchases reaches row 1,000,000 and column D: 4,000,000 cells"):
+        preview(path)
+
+
+def test_a_stray_cell_on_another_sheet_does_not_block_the_chosen_one(tmp_path: Path) -> None:
+    path = far_cell_workbook(tmp_path / "notes.xlsx", 1_048_575, 16_383, second_sheet=True)
+
+    assert ingest_file(path, sheet="Purchases").rows_total == 1
+    with pytest.raises(IngestError, match="The sheet Notes has a cell in column XFD"):
+        preview(path, sheet="Notes")
