@@ -488,6 +488,94 @@ def _check_sheet_extent(extent: _SheetExtent | None, sheet_name: str) -> None:
         )
 
 
+_ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+
+
+@dataclass
+class _OdsCursor:
+    """Where the expat pass over an ods content.xml stands: rows so far in the table, the row's and cell's repeats."""
+
+    extent: _SheetExtent = field(default_factory=_SheetExtent)
+    name: str = ""
+    rows: int = 0
+    row_repeat: int = 1
+    column: int = 0
+    last_valued: int = 0
+    cell_repeat: int = 0  # 0 outside a cell
+    valued: bool = False
+
+
+def _repeat(attributes: dict[str, str], name: str) -> int:
+    text = attributes.get(f"{_ODS_TABLE}{name}", "1")
+    return int(text) if text.isdigit() else 1
+
+
+def _ods_extents(path: Path) -> dict[str, _SheetExtent]:
+    """Each table's extent in an ods content.xml, repeats counted (not expanded), by one streaming expat pass.
+
+    A row or cell can say "repeated 1,000,000 times": the reader expands those that hold a value into a grid (a 4 KB
+    file asked it for 2.9 GB). Repeated empty rows and cells (LibreOffice's padding) do not extend a table. No DTD
+    is accepted (SECURITY.md item 4).
+    """
+    from xml.parsers import expat
+
+    extents: dict[str, _SheetExtent] = {}
+    at = _OdsCursor()
+    cells = (f"{_ODS_TABLE}table-cell", f"{_ODS_TABLE}covered-table-cell")
+
+    def start(tag: str, attributes: dict[str, str]) -> None:
+        if tag == f"{_ODS_TABLE}table":
+            at.extent, at.name, at.rows = _SheetExtent(), attributes.get(f"{_ODS_TABLE}name", ""), 0
+        elif tag == f"{_ODS_TABLE}table-row":
+            at.row_repeat, at.column, at.last_valued = _repeat(attributes, "number-rows-repeated"), 0, 0
+        elif tag in cells:
+            at.cell_repeat = _repeat(attributes, "number-columns-repeated")
+            at.valued = f"{_ODS_OFFICE}value-type" in attributes
+        elif at.cell_repeat:
+            at.valued = True  # a paragraph (or anything) inside a cell
+
+    def end(tag: str) -> None:
+        if tag in cells:
+            at.column += at.cell_repeat
+            if at.valued:
+                at.last_valued = at.column
+            at.cell_repeat, at.valued = 0, False
+        elif tag == f"{_ODS_TABLE}table-row":
+            at.rows += at.row_repeat
+            if at.last_valued:
+                at.extent.rows = at.rows
+                if at.last_valued > at.extent.columns:
+                    at.extent.columns, at.extent.column_letters = at.last_valued, _column_letters(at.last_valued)
+        elif tag == f"{_ODS_TABLE}table":
+            extents[at.name] = at.extent
+
+    def no_dtd(*args: Any) -> None:
+        raise IngestError("The spreadsheet's content declares a DTD: refused (XML entity attacks).")
+
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = no_dtd
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open("content.xml") as content:
+            while chunk := content.read(ZIP_READ_CHUNK):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except (KeyError, expat.ExpatError, zipfile.BadZipFile, OSError) as exc:
+        raise IngestError(DAMAGED_MESSAGE) from exc
+    return extents
+
+
+def _column_letters(position: int) -> str:
+    """A 1-based column position as the spreadsheet's letters (28 -> "AB")."""
+    letters = ""
+    while position > 0:
+        position, remainder = divmod(position - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
 @dataclass
 class _PackageScan:
     """What the zip-bomb pass read on the way: per worksheet part, its cells without a usable value and its extent."""
@@ -637,6 +725,10 @@ def _read_workbook_grid(path: Path, file_format: str, sheet: str | None, n_rows:
     if file_format in ZIP_FORMATS:
         # SECURITY.md item 3 before the reader inflates anything, in the same pass as the formula and extent scans.
         scan = _inflate_checked(path, scan_formulas=file_format in {"xlsx", "xlsm"})
+    if file_format == "ods":
+        # The reader expands every table of an ods as it opens the file: all of them are checked first.
+        for name, extent in _ods_extents(path).items():
+            _check_sheet_extent(extent, name)
     with _standard_package(path, file_format) as readable:
         if readable != path and file_format in {"xlsx", "xlsm"}:
             scan = _inflate_checked(readable, scan_formulas=True)  # the parts under their standard names

@@ -329,3 +329,57 @@ def test_a_stray_cell_on_another_sheet_does_not_block_the_chosen_one(tmp_path: P
     assert ingest_file(path, sheet="Purchases").rows_total == 1
     with pytest.raises(IngestError, match="The sheet Notes has a cell in column XFD"):
         preview(path, sheet="Notes")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# ods: repeated rows and cells are counted before the reader expands them
+
+
+def repeated_ods(path: Path, rows: int, columns: int, *, valued: bool = True) -> Path:
+    """A 4 KB ods: a usable table, then one row repeated `rows` times holding a cell repeated `columns` times."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"Date": ["2026-03-15"], "Vendor": ["GE"], "Qty": [1], "Unit Price": [2]})
+    frame.to_excel(path, engine="odf", index=False, sheet_name="Purchases")  # type: ignore[arg-type]
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    content = parts["content.xml"].decode()
+    value = ' office:value-type="string"><text:p>x</text:p></table:table-cell>' if valued else "/>"
+    cell = f'<table:table-cell table:number-columns-repeated="{columns}"{value}'
+    row = f'<table:table-row table:number-rows-repeated="{rows}">{cell}</table:table-row>'
+    end = content.rfind("</table:table>")
+    parts["content.xml"] = (content[:end] + row + content[end:]).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        target.writestr(zipfile.ZipInfo("mimetype"), parts.pop("mimetype"))
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("rows", "columns", "refusal"),
+    [
+        # 90 million cells: under the reader's own limit of 100 million, it asked for 2.9 GB and more.
+        pytest.param(90_000, 1_000, "The sheet Purchases has a cell in column ALL (column 1,000", id="wide"),
+        pytest.param(
+            1_000_000, 30, "The sheet Purchases reaches row 1,000,002 and column AD: 30,000,060 cells", id="deep"
+        ),
+    ],
+)
+def test_ods_with_repeated_cells_is_refused_before_the_reader_expands_them(
+    tmp_path: Path, rows: int, columns: int, refusal: str
+) -> None:
+    path = repeated_ods(tmp_path / "repeated.ods", rows, columns)
+    assert path.stat().st_size < 10_000
+
+    growth, outcome = peak_growth("preview", path)
+
+    assert outcome.startswith(refusal)
+    assert growth < 30, f"peak RSS grew by {growth} MB"
+
+
+def test_ods_with_libreoffice_empty_padding_is_read(tmp_path: Path) -> None:
+    # LibreOffice writes the empty rest of a sheet as repeated empty rows and cells: padding, not cells.
+    path = repeated_ods(tmp_path / "padded.ods", 1_048_000, 1_020, valued=False)
+
+    assert ingest_file(path).rows_total == 1
