@@ -272,7 +272,10 @@ def _check_line_lengths(data: bytes) -> None:
     Runs on the normalised bytes (CR-only line ends already LF), in chunks: one vectorised scan, bounded memory.
     """
     limit = _row_byte_cap()
-    if len(data) <= limit:
+    # A line longer than the limit holds a whole aligned window of half the limit without a line break: when every
+    # window has one (memchr finds it within a line's length), no line is too long and nothing else is scanned.
+    window = max(1, limit // 2)
+    if all(data.find(b"\n", start, start + window) >= 0 for start in range(0, len(data) - window + 1, window)):
         return
     view = np.frombuffer(data, dtype=np.uint8)
     previous_end, lines_before = -1, 0  # position of the last line break seen, lines ended so far
@@ -449,7 +452,7 @@ class _SheetExtent:
     column_letters: str = ""
 
     def take(self, data: bytes) -> None:
-        if not (_WIDE_CELL.search(data) or _DEEP_CELL.search(data)):
+        if not _FAR_CELL.search(data):
             return
         for letters in set(_CELL_LETTERS.findall(data)):
             position = _column_position(letters.decode()) + 1
@@ -458,8 +461,7 @@ class _SheetExtent:
         self.rows = max([self.rows, *(int(digits) for digits in set(_CELL_ROW.findall(data)))])
 
 
-_WIDE_CELL = re.compile(rb'<c r="[A-Z]{2}')
-_DEEP_CELL = re.compile(rb'<c r="[A-Z]+[0-9]{6}')
+_FAR_CELL = re.compile(rb'<c r="(?:[A-Z]{2}|[A-Z][0-9]{6})')  # beyond column Z or row 99,999
 _CELL_LETTERS = re.compile(rb'<c r="([A-Z]+)')
 _CELL_ROW = re.compile(rb'<c r="[A-Z]+([0-9]+)')
 

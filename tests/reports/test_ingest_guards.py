@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from reports.ingest import IngestError, check_zip_container, ingest_file, preview
+from reports.ingest import IngestError, check_zip_container, detect_format, ingest_file, preview
 from reports.models import PurchaseLine, PurchaseUpload
 from tests.reports.upload_samples import csv_upload
 
@@ -123,6 +123,23 @@ def test_csv_line_longer_than_the_row_byte_cap_is_refused_naming_its_line(tmp_pa
         ingest_file(path)
     with pytest.raises(IngestError, match=rf"^Line 3 is {len(long_line):,} bytes long"):
         preview(path)
+
+
+@pytest.mark.parametrize("before", [0, 1, 37, 49, 50, 99, 150])
+@pytest.mark.parametrize(("length", "refused"), [(100, False), (101, True), (250, True)])
+def test_row_byte_cap_finds_a_long_line_wherever_it_starts(
+    tmp_path: Path, settings: object, before: int, length: int, refused: bool
+) -> None:
+    settings.UPLOAD_MAX_ROW_BYTES = 100  # type: ignore[attr-defined]
+    lines = ["a" * (before % 40)] * (before // 40 + 1) + ["b" * length, "c" * 10]
+    path = write(tmp_path, "\n".join(lines))
+    long_line = len(lines) - 1
+
+    if refused:
+        with pytest.raises(IngestError, match=rf"^Line {long_line} is {length} bytes long"):
+            detect_format(path)
+    else:
+        assert detect_format(path) == "csv"
 
 
 def test_row_byte_cap_reads_the_lines_of_a_cr_only_file(tmp_path: Path, settings: object) -> None:
