@@ -27,6 +27,7 @@ from django.db import connection
 
 from gpo.celery import app as celery_app
 from reports.models import PurchaseLine, PurchaseUpload
+from reports.services.upload_recovery import uploads_sweep_stale
 from reports.services.uploads import upload_create
 from tests.reports.test_upload_worker import BROKER_URL, _connections_reset, _redis_reachable
 from tests.reports.upload_samples import csv_rows, csv_upload
@@ -197,3 +198,35 @@ def test_killing_the_whole_worker_mid_upload_leaves_no_lines_and_the_next_worker
 
 def upload_status(upload: PurchaseUpload) -> str:
     return str(PurchaseUpload.objects.values_list("status", flat=True).get(pk=upload.pk))
+
+
+def test_a_worker_lost_for_good_has_its_upload_failed_by_the_sweeper_and_a_retry_gives_a_clean_runs_lines(
+    broker: str,
+    tmp_path: Path,
+    practice_a: Any,
+    practice_b: Any,
+    make_member: Any,
+    settings: Any,
+    api_client_for: Any,
+) -> None:
+    user = make_member("finance", practice_a)
+    upload, worker, _ = stalled_upload(broker, tmp_path, practice_a, user, settings)
+    stop(worker)  # and no worker comes back for the message
+    settings.UPLOAD_STALE_AFTER_SECONDS = 1
+    time.sleep(1.5)
+
+    # The killed worker's database session is gone with it, so its claim is free: the sweeper may fail the upload.
+    wait_for(lambda: bool(uploads_sweep_stale()), 30, "the sweeper to fail the upload")
+
+    upload.refresh_from_db()
+    assert upload.status == PurchaseUpload.Status.FAILED
+    assert "the worker was lost. Nothing was stored; retry the upload." in upload.error
+    assert not PurchaseLine.objects.filter(upload=upload).exists()
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    celery_app.conf.task_always_eager = True
+    response = api_client_for(user).post(f"/api/uploads/{upload.public_id}/retry/")
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    celery_app.conf.task_always_eager = False
+    assert response.status_code == 202, response.content
+    assert response.json()["status"] == "done"
+    assert lines_digest(upload) == clean_run_digest(practice_b, make_member("finance", practice_b), settings)
