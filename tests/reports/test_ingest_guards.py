@@ -400,3 +400,35 @@ def test_ods_with_libreoffice_empty_padding_is_read(tmp_path: Path) -> None:
     path = repeated_ods(tmp_path / "padded.ods", 1_048_000, 1_020, valued=False)
 
     assert ingest_file(path).rows_total == 1
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The upload page's preview (the web process) goes through the same guards
+
+
+@pytest.mark.django_db
+def test_upload_page_preview_refuses_the_wide_csv_with_the_reason(tmp_path: Path, client: Any, finance_a: Any) -> None:
+    client.force_login(finance_a)
+    content = wide_header_csv(tmp_path, 100_000).read_bytes()
+
+    response = client.post(
+        "/uploads/preview", {"file": csv_upload(content, name="wide.csv"), "practice": "alpha-radiology", "sheet": ""}
+    )
+
+    assert response.status_code == 302
+    shown = [str(message) for message in client.get("/uploads/").context["messages"]]
+    assert shown[0].startswith("Line 1 is 900,050 bytes long (at most 262,144 allowed)")
+
+
+@pytest.mark.django_db
+def test_upload_page_preview_refuses_the_inflating_workbook_with_the_reason(
+    padded_workbook: Path, client: Any, finance_a: Any
+) -> None:
+    client.force_login(finance_a)
+    upload = csv_upload(padded_workbook.read_bytes(), name="padded.xlsx")
+
+    response = client.post("/uploads/preview", {"file": upload, "practice": "alpha-radiology", "sheet": ""})
+
+    assert response.status_code == 400
+    assert "unpacks to 685 times its packed size" in response.content.decode()
+    assert "/tmp" not in response.content.decode()
