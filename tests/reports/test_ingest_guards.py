@@ -19,6 +19,7 @@ import pytest
 
 from reports.ingest import IngestError, check_zip_container, detect_format, ingest_file, preview
 from reports.models import PurchaseLine, PurchaseUpload
+from tests.reports.test_filetypes import xlsxwriter_workbook
 from tests.reports.upload_samples import csv_upload
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -207,17 +208,6 @@ def test_upload_with_data_after_a_long_blank_run_fails_with_the_reason_and_no_li
 
 # --------------------------------------------------------------------------------------------------------------
 # Zip parts: an inflation-ratio cap per part (SECURITY.md item 3), calibrated on the real VA FSS workbook
-
-
-def xlsxwriter_workbook(path: Path) -> Path:
-    import xlsxwriter
-
-    workbook = xlsxwriter.Workbook(str(path))
-    sheet = workbook.add_worksheet("Purchases")
-    sheet.write_row(0, 0, ["Date", "Vendor", "Qty", "Unit Price"])
-    sheet.write_row(1, 0, ["2026-03-15", "GE Healthcare", 2, 3.5])
-    workbook.close()
-    return path
 
 
 def inflating_workbook(path: Path, empty_rows_bytes: int) -> Path:
