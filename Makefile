@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve migrate test test-postgres lint format bench check clean
+.PHONY: install demo serve migrate test test-postgres lint format bench check clean schema-fuzz
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,3 +46,7 @@ bench: install
 
 clean:
 	rm -rf $(VENV) var
+
+# The schema fuzz with more examples per operation than the suite's few (tests/api/test_schema_conformance.py).
+schema-fuzz: install
+	SCHEMA_EXAMPLES=$${SCHEMA_EXAMPLES:-50} DEBUG=1 $(PY) -m pytest -q tests/api/test_schema_conformance.py

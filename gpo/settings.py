@@ -108,12 +108,25 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lock-out after repeated failed logins (SECURITY.md item 21).
+# The cache behind throttles, lock-out and hot figures (DESIGN.md section 6): local memory by default (one process);
+# production sets CACHE_URL (e.g. redis://host:6379/1) so every web process counts the same attempts.
+CACHE_URL = env.str("CACHE_URL", default="") or "locmemcache://"
+CACHES = {"default": environ.Env.cache_url_config(CACHE_URL)}
+
+# Lock-out after repeated failed logins (SECURITY.md item 21), counted in the cache above. Each entry is counted on
+# its own: failures from one address (whatever the usernames: one address trying many accounts), failures for one
+# username (whatever the addresses: one account tried from many), and the pair.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username", ["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# Sign-in attempts (login form and token endpoint, right or wrong) per client address and per username, before 429.
+LOGIN_THROTTLE_RATES = {
+    "ip": env.str("LOGIN_THROTTLE_IP", default="20/minute"),
+    "username": env.str("LOGIN_THROTTLE_USERNAME", default="10/minute"),
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -226,7 +239,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "gpo.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "gpo.schema.GpoAutoSchema",
     "EXCEPTION_HANDLER": "gpo.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "DATE_FORMAT": "%Y-%m-%d",
