@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve migrate test test-postgres lint format bench check clean
+.PHONY: install demo serve serve-prod migrate test test-postgres lint format bench bench-scale loadtest check clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,14 @@ demo: migrate
 
 serve: install
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+# The production profile (README "Production profile"): gunicorn, a Celery worker and Celery beat from the Procfile,
+# against PostgreSQL (DATABASE_URL) and Redis (CELERY_BROKER_URL, CACHE_URL). Refuses to start without them.
+serve-prod: install
+	@for name in DATABASE_URL CELERY_BROKER_URL CACHE_URL SECRET_KEY ALLOWED_HOSTS; do \
+	  if [ -z "$$(printenv $$name)" ]; then echo "serve-prod: set $$name (README, Production profile)"; exit 2; fi; done
+	DEBUG=0 $(PY) manage.py migrate --noinput
+	DEBUG=0 HOST=$(HOST) PORT=$(PORT) PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile
 
 test: install
 	DEBUG=1 $(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)

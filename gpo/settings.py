@@ -154,6 +154,13 @@ OVERCHARGE_TOLERANCE_ABSOLUTE = Decimal(env.str("OVERCHARGE_TOLERANCE_ABSOLUTE",
 OVERCHARGE_TOLERANCE_RELATIVE = Decimal(env.str("OVERCHARGE_TOLERANCE_RELATIVE", default="0.005"))
 VENDOR_FUZZY_THRESHOLD = env.float("VENDOR_FUZZY_THRESHOLD", default=92.0)
 
+# Cache (DESIGN.md section 6): throttles, lock-out and hot figures. Local memory by default (one process); production
+# sets CACHE_URL (e.g. redis://127.0.0.1:6379/1) so every web process and worker shares one cache. Figures are
+# cached under versioned keys (reports.figures_cache): a write bumps a version, so nothing is ever read stale.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# How long a cached figure lives at most; versions make it correct before then, this only bounds memory.
+FIGURES_CACHE_SECONDS = env.int("FIGURES_CACHE_SECONDS", default=24 * 60 * 60)
+
 # Celery: with no broker configured, tasks run eagerly in-process (DESIGN.md section 6).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
