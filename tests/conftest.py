@@ -25,6 +25,14 @@ def _isolated_media(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Every test starts with an empty cache (throttle counts, cached figures) in this process."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def real_data() -> Path:
     """The folder of real public price lists and purchase histories; skips where it is absent."""
