@@ -52,5 +52,9 @@ format: install
 bench: install
 	DEBUG=1 $(PY) -m bench
 
+# Bounded load test of the production profile on loopback (bench/_loadtest.py lists its LOADTEST_* settings).
+loadtest: install
+	$(PY) -m bench._loadtest
+
 clean:
 	rm -rf $(VENV) var
