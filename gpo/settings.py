@@ -158,6 +158,10 @@ VENDOR_FUZZY_THRESHOLD = env.float("VENDOR_FUZZY_THRESHOLD", default=92.0)
 # sets CACHE_URL (e.g. redis://127.0.0.1:6379/1) so every web process and worker shares one cache. Figures are
 # cached under versioned keys (reports.figures_cache): a write bumps a version, so nothing is ever read stale.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if env.str("CACHE_URL", default=""):
+    # A shared cache in front of the session table saves a query on every page (written through to the database).
+    # Never with the per-process default: another process would read a stale session from its own memory.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # How long a cached figure lives at most; versions make it correct before then, this only bounds memory.
 FIGURES_CACHE_SECONDS = env.int("FIGURES_CACHE_SECONDS", default=24 * 60 * 60)
 

@@ -59,3 +59,13 @@ def test_cache_url_gives_every_process_one_shared_redis_cache(tmp_path):
 
 def test_without_cache_url_the_cache_is_local_memory(settings):
     assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_sessions_read_through_the_shared_cache_only_when_there_is_one(tmp_path, settings):
+    env = {"DEBUG": "1", "CACHE_URL": "redis://127.0.0.1:6379/6"}
+    result = _manage(
+        "shell", "-c", "from django.conf import settings as s; print(s.SESSION_ENGINE)", env=env, tmp_path=tmp_path
+    )
+
+    assert result.stdout.strip().splitlines()[-1] == "django.contrib.sessions.backends.cached_db"
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
