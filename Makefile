@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve serve-prod migrate test test-postgres lint format bench bench-scale loadtest check clean
+.PHONY: install demo serve serve-prod migrate test test-postgres lint format bench bench-scale bench-parallel loadtest check clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,14 @@ format: install
 
 bench: install
 	DEBUG=1 $(PY) -m bench
+
+# A national coalition's data (SCALE_LINES lines, default 20,000,000) in PostgreSQL, then its reads and an upload.
+bench-scale: install
+	$(PY) -m bench._scale
+
+# Four 250,000-line files uploaded at once through two Celery workers on Redis, against a sequential run.
+bench-parallel: install
+	$(PY) -m bench._parallel_ingest
 
 # Bounded load test of the production profile on loopback (bench/_loadtest.py lists its LOADTEST_* settings).
 loadtest: install
