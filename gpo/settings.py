@@ -170,6 +170,15 @@ OVERCHARGE_TOLERANCE_ABSOLUTE = Decimal(env.str("OVERCHARGE_TOLERANCE_ABSOLUTE",
 OVERCHARGE_TOLERANCE_RELATIVE = Decimal(env.str("OVERCHARGE_TOLERANCE_RELATIVE", default="0.005"))
 VENDOR_FUZZY_THRESHOLD = env.float("VENDOR_FUZZY_THRESHOLD", default=92.0)
 
+# Figures are cached in the cache above under versioned keys (reports.figures_cache): a write bumps a version, so
+# nothing is ever read stale.
+if CACHE_URL != "locmemcache://":
+    # A shared cache in front of the session table saves a query on every page (written through to the database).
+    # Never with the per-process default: another process would read a stale session from its own memory.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# How long a cached figure lives at most; versions make it correct before then, this only bounds memory.
+FIGURES_CACHE_SECONDS = env.int("FIGURES_CACHE_SECONDS", default=24 * 60 * 60)
+
 # Celery: with no broker configured, tasks run eagerly in-process (DESIGN.md section 6).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None

@@ -352,6 +352,24 @@ class SavingsSummary(models.Model):
         return f"{self.practice_id} {self.breakdown} {self.month:%Y-%m} {self.status}"
 
 
+class FiguresVersion(models.Model):
+    """A practice's figures version: a fresh random token whenever its savings summary changes (issue 16).
+
+    Cached figures are keyed by the tokens of the practices they cover (reports.figures_cache), so a write that
+    changes a practice's figures (an upload, a reprocess, a reconcile after a catalog change, a delete) makes every
+    cached figure of that practice unreachable in the same transaction. Random rather than counted: a rolled-back
+    transaction, a restored database or a reused practice id can never meet a cached figure made for other data.
+    """
+
+    practice = models.OneToOneField(
+        "members.Practice", on_delete=models.CASCADE, primary_key=True, related_name="figures_version"
+    )
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.practice_id} {self.token}"
+
+
 class UploadAuditEntry(models.Model):
     """Append-only record of what happened to an upload (SECURITY.md item 12); it outlives the upload itself."""
 

@@ -27,7 +27,7 @@ def _isolated_media(settings: Any, tmp_path: Path) -> None:
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
-    """Throttle and lock-out counts of one test never reach the next (the default cache is local memory)."""
+    """Every test starts with an empty cache (throttle and lock-out counts, cached figures) in this process."""
     from django.core.cache import cache
 
     cache.clear()

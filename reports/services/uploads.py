@@ -35,6 +35,7 @@ from gpo.members.models import Practice
 from gpo.members.rights import Right, right_require
 from gpo.money import cents
 from reports import ingest
+from reports.figures_cache import figures_versions_bump
 from reports.models import ColumnMappingPreset, PurchaseLine, PurchaseUpload, RejectedRow, UploadAuditEntry
 from reports.selectors.savings import lines_in_periods
 from reports.services import upload_checks
@@ -866,6 +867,8 @@ def upload_delete(*, upload: PurchaseUpload, user: Any) -> None:
     _audit(upload=upload, action=UploadAuditEntry.Action.DELETED, user=user)
     orphaned_ids = _lines_remove(upload)
     upload.delete()
+    # The practice's figures change with this commit, before the summary refresh below catches up.
+    figures_versions_bump(practice_ids=[practice_id])
     if orphaned_ids:
         lines_reconcile(queryset=PurchaseLine.objects.filter(id__in=orphaned_ids))
     if stored_name:
