@@ -1,5 +1,5 @@
 """REST routes of the reports app (mounted under /api/)."""
 
-from reports.api import lines, review, savings, uploads
+from reports.api import claims, lines, review, savings, uploads
 
-urlpatterns = [*uploads.urlpatterns, *lines.urlpatterns, *savings.urlpatterns, *review.urlpatterns]
+urlpatterns = [*uploads.urlpatterns, *lines.urlpatterns, *savings.urlpatterns, *review.urlpatterns, *claims.urlpatterns]
