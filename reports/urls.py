@@ -1,6 +1,6 @@
 """Pages of the reports app: uploads, dashboards and the vendor review queue."""
 
-from reports.views import claims, dashboards, review, upload_columns, uploads
+from reports.views import benchmarks, claims, dashboards, review, upload_columns, uploads
 
 urlpatterns = [
     *uploads.urlpatterns,
@@ -8,4 +8,5 @@ urlpatterns = [
     *dashboards.urlpatterns,
     *review.urlpatterns,
     *claims.urlpatterns,
+    *benchmarks.urlpatterns,
 ]

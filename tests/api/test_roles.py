@@ -86,6 +86,9 @@ ROUTES = [
     Route("post", "/claims/{claim}/status", Right.CLAIMS, data=lambda objects: {"status": "sent"}),
     Route("post", "/claims/new", Right.CLAIMS, data=lambda objects: {"practice": objects["practice"].slug}),
     Route("get", "/api/claims/", Right.FIGURES, api=True, scope="own"),
+    # anonymous peer price benchmark: the practice's own prices paid, so a figures right
+    Route("get", "/api/benchmarks/?contract={contract}", Right.FIGURES, api=True, scope="own"),
+    Route("get", "/benchmarks/contract/{contract}/", Right.FIGURES, scope="own"),
     Route("get", "/api/claims/{claim}/", Right.FIGURES, api=True),
     Route("get", "/api/claims/{claim}/workbook.xlsx/", Right.FIGURES, api=True),
     Route("get", "/api/claims/candidates/?practice={practice}", Right.FIGURES, api=True),
