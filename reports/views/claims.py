@@ -88,7 +88,7 @@ def claim_create_page(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, _error_text(error))
         return redirect(f"/claims/?practice={practice.slug}")
-    messages.success(request, f"Claim to {vendor.name} filed for {claim.amount_claimed:,.2f}.")
+    messages.success(request, f"Claim to {vendor.name} filed for ${claim.amount_claimed:,.2f}.")
     return redirect("claim-page", claim.public_id)
 
 
