@@ -21,7 +21,7 @@ migrate: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
 
 demo: migrate
-	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 $(PY) manage.py seed_demo --host $(HOST) --port $(PORT)
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 

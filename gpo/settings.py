@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -152,6 +153,8 @@ WHITENOISE_USE_FINDERS = True
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="gpo@localhost")
+# The site's address as members reach it: links in emails sent outside a request (monthly summaries).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Uploads (DESIGN.md section 5, SECURITY.md items 1, 3, 7).
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
@@ -224,6 +227,11 @@ CELERY_BEAT_SCHEDULE = {
     "billing-membership-statuses-refresh": {
         "task": "billing.membership_statuses_refresh",
         "schedule": timedelta(hours=1),
+    },
+    # Each practice's executives get last month's figures and top claims (`manage.py send_monthly_summaries`).
+    "reports-monthly-summaries": {
+        "task": "reports.monthly_summaries_send",
+        "schedule": crontab(day_of_month="1", hour="7", minute="0"),
     },
 }
 

@@ -28,12 +28,13 @@ class Right(StrEnum):
     BILLING_VIEW = "billing_view"  # the billing page: dues, invoices
     BILLING_PAY = "billing_pay"  # pay dues, manage the payment method, switch billing
     CATALOG_WRITE = "catalog_write"  # catalog writes (admin, API, imports), vendor review, member management
+    CLAIMS = "claims"  # overcharge claims: file one, record what the vendor answered
 
 
 # DESIGN §3: practice roles hold a right in their own practice; coalition roles hold it in every practice.
 ROLE_RIGHTS: dict[str, frozenset[Right]] = {
     Role.VIEWER: frozenset({Right.CATALOG}),
-    Role.FINANCE: frozenset({Right.CATALOG, Right.UPLOADS, Right.FIGURES}),
+    Role.FINANCE: frozenset({Right.CATALOG, Right.UPLOADS, Right.FIGURES, Right.CLAIMS}),
     Role.EXECUTIVE: frozenset({Right.CATALOG, Right.FIGURES, Right.BILLING_VIEW, Right.BILLING_PAY}),
     Role.COALITION_EXECUTIVE: frozenset({Right.CATALOG, Right.FIGURES, Right.BILLING_VIEW}),
     Role.COALITION_ADMIN: frozenset(Right),
@@ -46,6 +47,7 @@ FORBIDDEN_MESSAGES: dict[Right, str] = {
     Right.BILLING_VIEW: "The billing page is for the practice's executives and coalition staff.",
     Right.BILLING_PAY: "Only the practice's executives or a coalition admin may pay dues or change billing.",
     Right.CATALOG_WRITE: "Only coalition admins change the catalog, vendor mappings and members.",
+    Right.CLAIMS: "Only the practice's finance lead or a coalition admin may file and update overcharge claims.",
 }
 
 

@@ -19,6 +19,7 @@ from gpo.money import ZERO
 from gpo.xlsx import Sheet, workbook_bytes, xlsx_download
 from reports import charts, exports
 from reports.models import PurchaseLine
+from reports.selectors.claims import recovery_totals
 from reports.selectors.dashboards import (
     contract_performance_list,
     leakage_list,
@@ -175,6 +176,7 @@ def practice_dashboard(request: HttpRequest) -> HttpResponse:
             "claims": claims,
             "claims_total": sum((c.overcharge for c in claims), ZERO),
             "missed": missed,
+            "recovery": recovery_totals(practice=practice),
         },
     )
 
