@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -20,8 +21,6 @@ SECRET_KEY = env.str("SECRET_KEY", default="") or (
     "django-insecure-development-only-key-0123456789abcdefghijklmnop" if DEBUG else ""
 )
 if not SECRET_KEY:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else [])
@@ -153,6 +152,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 OVERCHARGE_TOLERANCE_ABSOLUTE = Decimal(env.str("OVERCHARGE_TOLERANCE_ABSOLUTE", default="0.01"))
 OVERCHARGE_TOLERANCE_RELATIVE = Decimal(env.str("OVERCHARGE_TOLERANCE_RELATIVE", default="0.005"))
 VENDOR_FUZZY_THRESHOLD = env.float("VENDOR_FUZZY_THRESHOLD", default=92.0)
+
+# The coalition's fiscal year starts on the first of this month (1-12): "This year" and "Last year" on the
+# dashboards and the lines explorer follow it.
+FISCAL_YEAR_START_MONTH = env.int("FISCAL_YEAR_START_MONTH", default=1)
+if not 1 <= FISCAL_YEAR_START_MONTH <= 12:
+    raise ImproperlyConfigured(f"FISCAL_YEAR_START_MONTH must be 1-12, got {FISCAL_YEAR_START_MONTH}.")
 
 # Celery: with no broker configured, tasks run eagerly in-process (DESIGN.md section 6).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from reports.periods import month_label
+
 
 @dataclass(frozen=True)
 class Bar:
@@ -23,6 +25,8 @@ class Bar:
     css: str
     label: str
     value: str
+    key: str = ""  # the group's label as given (a month key "2026-01")
+    series: str = ""  # the series' name
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,13 @@ def months_between(start: datetime.date, end: datetime.date) -> list[str]:
         months.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
+
+
+def _shown(label: str) -> str:
+    """A month key "2026-01" as people read it, "Jan 2026"; any other label as it is."""
+    if len(label) == 7 and label[4] == "-" and label[:4].isdigit() and label[5:].isdigit():
+        return month_label(label)
+    return label
 
 
 def short_money(amount: Decimal | float) -> str:
@@ -104,13 +115,15 @@ def grouped_bar_chart(
                     width=round(bar_width, 1),
                     height=round(bar_height, 1),
                     css=css,
-                    label=f"{label} {name}",
+                    label=f"{_shown(label)} {name}",
                     value=f"{Decimal(values[index]):,.2f}",
+                    key=label,
+                    series=name,
                 )
             )
     step = max(1, len(labels) // 12)
     x_labels = tuple(
-        Tick(round(left + i * group_width + group_width / 2, 1), height - 8, label[2:] if len(label) == 7 else label)
+        Tick(round(left + i * group_width + group_width / 2, 1), height - 8, _shown(label))
         for i, label in enumerate(labels)
         if i % step == 0
     )
