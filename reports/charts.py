@@ -7,6 +7,7 @@ and inline style attributes, and no chart library or CDN is used.
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -121,7 +122,8 @@ def grouped_bar_chart(
                     series=name,
                 )
             )
-    step = max(1, len(labels) // 12)
+    # A month label ("Jan 2026") needs about 50 units of width: skip labels so they never overlap.
+    step = max(1, math.ceil(50 / group_width))
     x_labels = tuple(
         Tick(round(left + i * group_width + group_width / 2, 1), height - 8, _shown(label))
         for i, label in enumerate(labels)

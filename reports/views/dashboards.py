@@ -123,7 +123,11 @@ def _cards(period: Period, practice: Practice | None, figures: dict[str, Any], *
         ),
         Card("compliance_rate", "Compliance rate", now["compliance_rate"], note="on-contract share of GPO spend"),
     ]
-    for label, earlier in (("previous period", previous_period(period)), ("a year earlier", year_earlier(period))):
+    before, year_ago = previous_period(period), year_earlier(period)
+    comparisons = [("the previous period", before), ("a year earlier", year_ago)]
+    if before is not None and year_ago is not None and (before.start, before.end) == (year_ago.start, year_ago.end):
+        comparisons = [("the year before", before)]  # a whole year: both comparisons are the same dates
+    for label, earlier in comparisons:
         if earlier is None:
             continue
         earlier_figures = savings_figures(practice_ids=_ids(practice), start=earlier.start, end=earlier.end)
