@@ -19,7 +19,7 @@ from django.urls import URLPattern, URLResolver, path
 
 from contracts.models import Contract
 from gpo.members import scoping
-from gpo.members.rights import Right, practice_ids_with_right, scope_to_right
+from gpo.members.rights import Right, practice_ids_with_right, right_require, scope_to_right
 from gpo.xlsx import csv_download, workbook_bytes, xlsx_download
 from reports.filters import LINE_STATUS_CHOICES, MONEY_COLUMNS, NONE_VALUE, PurchaseLineFilterSet
 from reports.line_table import columns_shown, lines_sheet
@@ -122,6 +122,11 @@ def _choices(data: QueryDict) -> dict[str, Any]:
 @login_required
 def lines_page(request: HttpRequest) -> HttpResponseBase:
     """Lines of the practices whose figures the user may read (403 without that right anywhere)."""
+    slug = request.GET.get("practice")
+    # Another practice's lines answer 404 before any right is asked (DESIGN §3), then the right answers 403.
+    practice = scoping.practice_get(user=request.user, slug=slug) if slug else None
+    if practice is not None:
+        right_require(request.user, practice, Right.FIGURES)
     period = request_period(request)
     data = _filter_data(request, period)
     scoped = scope_to_right(purchase_line_list(user=request.user), user=request.user, right=Right.FIGURES)
@@ -135,8 +140,6 @@ def lines_page(request: HttpRequest) -> HttpResponseBase:
         return _export(lines, kind=export, with_practice=not one_practice, name=f"lines-{period.start or 'all'}")
     page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
     ordering = request.GET.get("ordering", "")
-    slug = request.GET.get("practice")
-    practice = scoping.practice_get(user=request.user, slug=slug) if slug else None
     context = {
         "period": period,
         "period_choices": PERIOD_CHOICES,

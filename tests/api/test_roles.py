@@ -77,6 +77,10 @@ ROUTES = [
     Route("get", "/api/savings/?practice={practice}", Right.FIGURES, api=True),
     Route("get", "/api/lines/?practice={practice}", Right.FIGURES, api=True),
     Route("get", "/api/lines/", Right.FIGURES, api=True, scope="own"),
+    Route("get", "/lines/", Right.FIGURES, scope="own"),
+    Route("get", "/lines/?practice={practice}", Right.FIGURES),
+    Route("get", "/lines/?practice={practice}&format=xlsx", Right.FIGURES),
+    Route("get", "/lines/?practice={practice}&format=csv", Right.FIGURES),
     Route("get", "/coalition/", Right.FIGURES, scope="coalition"),
     Route("get", "/coalition/?format=xlsx", Right.FIGURES, scope="coalition"),
     # billing page

@@ -70,6 +70,8 @@ OBJECT_ROUTES = [
     ("post", "/uploads/{upload}/delete"),
     ("get", "/api/savings/?practice={practice}"),
     ("get", "/dashboard/?practice={practice}"),
+    ("get", "/lines/?practice={practice}"),
+    ("get", "/lines/?practice={practice}&format=xlsx"),
 ]
 
 
