@@ -77,3 +77,19 @@ def line_rows(lines: Iterable[Any], columns: list[LineColumn]) -> Iterator[list[
 def lines_sheet(lines: Iterable[Any], columns: list[LineColumn]) -> Sheet:
     """The explorer's table as a sheet for gpo.xlsx (rows streamed)."""
     return Sheet("Lines", [Column(c.header, c.kind, c.width) for c in columns], line_rows(lines, columns))
+
+
+def repeat_note(line: Any) -> str:
+    """ "repeat of row 12 of march.csv" for a line left out of every total (DESIGN §4.9), else blank."""
+    if not line.repeat_of_id:
+        return ""
+    first = line.repeat_of
+    return f"repeat of row {first.row_number} of {first.upload.original_filename}"
+
+
+# An upload's own table (its results page and `?format=xlsx`): file order, repeats included and marked.
+UPLOAD_COLUMNS = [
+    LineColumn("Row", "integer", lambda x: x.row_number, width=7),
+    *(c for c in COLUMNS if c.header not in {"Practice", "Upload", "Row"}),
+    LineColumn("Repeat", "text", repeat_note, width=30),
+]

@@ -71,3 +71,8 @@ def line_totals(lines: QuerySet[PurchaseLine]) -> Figures:
     for name, value in sums.items():
         setattr(figures, name.removeprefix("sum_"), from_cents(value) if value is not None else ZERO)
     return figures
+
+
+def upload_line_totals(*, upload: Any) -> Figures:
+    """The counted lines' money of one upload (an upload the caller was given by `upload_get`)."""
+    return line_totals(counted_lines().filter(upload=upload, practice_id=upload.practice_id))

@@ -69,6 +69,7 @@ ROUTES = [
     # lines, savings, dashboards, exports
     Route("get", "/uploads/", Right.FIGURES, scope="own"),
     Route("get", "/uploads/{upload}/", Right.FIGURES),
+    Route("get", "/uploads/{upload}/?format=xlsx", Right.FIGURES),
     Route("get", "/dashboard/?practice={practice}", Right.FIGURES),
     Route("get", "/dashboard/?practice={practice}&format=xlsx", Right.FIGURES),
     Route("get", "/api/uploads/", Right.FIGURES, api=True, scope="own"),
