@@ -129,7 +129,7 @@ def grouped_bar_chart(
     # width (a longer one such as "Jan 2026" on one line would collide at twelve months): skip labels to fit.
     shown = [_shown(label) for label in labels]
     step = max(1, math.ceil(max((min(len(text), 4) * 7 for text in shown), default=0) / group_width))
-    x_labels = []
+    x_labels: list[Tick] = []
     for i, text in enumerate(shown):
         if i % step:
             continue

@@ -227,7 +227,11 @@ def _run(steps: list[Step], journey: Journey) -> None:
 
 @pytest.mark.usefixtures("catalog")
 def test_finance_uploads_drills_from_a_vendor_figure_to_its_lines_and_exports_them(
-    open_page: Callable[[], Any], make_member: Callable[..., Any], practice_a: Any, practice_b: Any, tmp_path: Path
+    open_page: Callable[[], Any],  # noqa: F811 (the fixture imported above)
+    make_member: Callable[..., Any],
+    practice_a: Any,
+    practice_b: Any,
+    tmp_path: Path,
 ) -> None:
     make_member(Role.FINANCE, practice_a, username="fiona")
     make_member(Role.COALITION_EXECUTIVE, None, username="cora")
