@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -21,8 +22,6 @@ SECRET_KEY = env.str("SECRET_KEY", default="") or (
     "django-insecure-development-only-key-0123456789abcdefghijklmnop" if DEBUG else ""
 )
 if not SECRET_KEY:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else [])
@@ -181,6 +180,11 @@ if CACHE_URL != "locmemcache://":
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # How long a cached figure lives at most; versions make it correct before then, this only bounds memory.
 FIGURES_CACHE_SECONDS = env.int("FIGURES_CACHE_SECONDS", default=24 * 60 * 60)
+# The coalition's fiscal year starts on the first of this month (1-12): "This year" and "Last year" on the
+# dashboards and the lines explorer follow it.
+FISCAL_YEAR_START_MONTH = env.int("FISCAL_YEAR_START_MONTH", default=1)
+if not 1 <= FISCAL_YEAR_START_MONTH <= 12:
+    raise ImproperlyConfigured(f"FISCAL_YEAR_START_MONTH must be 1-12, got {FISCAL_YEAR_START_MONTH}.")
 
 # Celery: with no broker configured, tasks run eagerly in-process (DESIGN.md section 6).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

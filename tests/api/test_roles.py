@@ -69,6 +69,7 @@ ROUTES = [
     # lines, savings, dashboards, exports
     Route("get", "/uploads/", Right.FIGURES, scope="own"),
     Route("get", "/uploads/{upload}/", Right.FIGURES),
+    Route("get", "/uploads/{upload}/?format=xlsx", Right.FIGURES),
     Route("get", "/dashboard/?practice={practice}", Right.FIGURES),
     Route("get", "/dashboard/?practice={practice}&format=xlsx", Right.FIGURES),
     Route("get", "/api/uploads/", Right.FIGURES, api=True, scope="own"),
@@ -77,6 +78,10 @@ ROUTES = [
     Route("get", "/api/savings/?practice={practice}", Right.FIGURES, api=True),
     Route("get", "/api/lines/?practice={practice}", Right.FIGURES, api=True),
     Route("get", "/api/lines/", Right.FIGURES, api=True, scope="own"),
+    Route("get", "/lines/", Right.FIGURES, scope="own"),
+    Route("get", "/lines/?practice={practice}", Right.FIGURES),
+    Route("get", "/lines/?practice={practice}&format=xlsx", Right.FIGURES),
+    Route("get", "/lines/?practice={practice}&format=csv", Right.FIGURES),
     Route("get", "/coalition/", Right.FIGURES, scope="coalition"),
     Route("get", "/coalition/?format=xlsx", Right.FIGURES, scope="coalition"),
     # overcharge claims: read with the figures, file and update with the claims right
