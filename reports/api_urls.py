@@ -1,5 +1,11 @@
 """REST routes of the reports app (mounted under /api/)."""
 
-from reports.api import lines, review, savings, uploads
+from reports.api import lines, month_closes, review, savings, uploads
 
-urlpatterns = [*uploads.urlpatterns, *lines.urlpatterns, *savings.urlpatterns, *review.urlpatterns]
+urlpatterns = [
+    *uploads.urlpatterns,
+    *lines.urlpatterns,
+    *savings.urlpatterns,
+    *review.urlpatterns,
+    *month_closes.urlpatterns,
+]

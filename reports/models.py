@@ -386,3 +386,81 @@ class UploadAuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} upload {self.upload_id_recorded}"
+
+
+class MonthClose(TimeStampedModel):
+    """A practice's month whose figures were published when its finance lead closed it.
+
+    Later changes to that month's lines (a reprocess, a catalog price change, a deleted or late upload) do not change
+    what was published silently: each is recorded as a `Restatement` with its deltas. Staff may reopen the month
+    with a reason; closing it again starts a new close (a new row) from the figures of that moment.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    practice = models.ForeignKey("members.Practice", on_delete=models.PROTECT, related_name="month_closes")
+    month = models.DateField(help_text="First day of the closed month.")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField()
+    # The figures as published at close (DESIGN §4 rules 7-8: exact sums of the month's stored lines).
+    spend = models.DecimalField(max_digits=16, decimal_places=2)
+    on_contract_spend = models.DecimalField(max_digits=16, decimal_places=2)
+    savings = models.DecimalField(max_digits=16, decimal_places=2)
+    overcharge = models.DecimalField(max_digits=16, decimal_places=2)
+    missed_savings = models.DecimalField(max_digits=16, decimal_places=2)
+    line_count = models.PositiveIntegerField(default=0)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopen_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-month", "practice", "-closed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "month"],
+                condition=Q(reopened_at__isnull=True),
+                name="month_close_one_live_close_per_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(reopened_at__isnull=True) | ~Q(reopen_reason=""), name="month_close_reopen_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practice} {self.month:%Y-%m}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.reopened_at is None
+
+
+class Restatement(models.Model):
+    """A change to a closed month's figures after it was published, with the delta of each figure (append-only)."""
+
+    class Cause(models.TextChoices):
+        UPLOAD_ADDED = "upload_added", "A later upload added lines"
+        REPROCESS = "reprocess", "An upload was reprocessed"
+        UPLOAD_DELETED = "upload_deleted", "An upload was deleted"
+        CATALOG_CHANGE = "catalog_change", "A contract or price changed"
+        VENDOR_REVIEW = "vendor_review", "A vendor name was mapped"
+        RECALCULATED = "recalculated", "Lines were reconciled again"
+
+    month_close = models.ForeignKey(MonthClose, on_delete=models.PROTECT, related_name="restatements")
+    recorded_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    cause = models.CharField(max_length=16, choices=Cause.choices)
+    # Each delta = the figure now - the figure as last published (at close plus the restatements before this one).
+    spend_delta = models.DecimalField(max_digits=16, decimal_places=2)
+    on_contract_spend_delta = models.DecimalField(max_digits=16, decimal_places=2)
+    savings_delta = models.DecimalField(max_digits=16, decimal_places=2)
+    overcharge_delta = models.DecimalField(max_digits=16, decimal_places=2)
+    missed_savings_delta = models.DecimalField(max_digits=16, decimal_places=2)
+    line_count_delta = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.month_close} {self.cause} {self.spend_delta}"

@@ -12,6 +12,7 @@ from contracts.demo import seed_catalog
 from gpo.billing.demo import LAPSED_LOGIN, seed_billing
 from gpo.members.demo import DEMO_PASSWORD, seed_members
 from reports.demo import seed_purchases
+from reports.demo_economics import seed_month_closes
 
 
 class Command(BaseCommand):
@@ -41,6 +42,11 @@ class Command(BaseCommand):
                 f"{row['accepted']} accepted, {row['rejected']} rejected, savings ${row['savings']:,}, "
                 f"overcharge ${row['overcharge']:,}."
             )
+        closes = seed_month_closes()
+        self.stdout.write(
+            f"Month close: {closes['closed']} months closed, {closes['restatements']} restatement(s) after a late "
+            "credit memo."
+        )
         standings = seed_billing()
         self.stdout.write(
             "Dues (stored locally; Stripe not needed): "
