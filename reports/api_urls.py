@@ -1,6 +1,6 @@
 """REST routes of the reports app (mounted under /api/)."""
 
-from reports.api import lines, month_closes, review, savings, uploads
+from reports.api import economics, lines, month_closes, review, savings, uploads
 
 urlpatterns = [
     *uploads.urlpatterns,
@@ -8,4 +8,5 @@ urlpatterns = [
     *savings.urlpatterns,
     *review.urlpatterns,
     *month_closes.urlpatterns,
+    *economics.urlpatterns,
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -64,3 +65,32 @@ def _late_credit_upload(practice: Practice, month: date) -> Any:
         enqueue=False,
     )
     return upload_process(upload_id=upload.pk, practice_id=practice.pk)
+
+
+def seed_tier_terms(*, today: date | None = None) -> list[str]:
+    """Give the two demo contracts with the most tier-priced member spend tier thresholds (spend over 12 months):
+    Tier 3 from 0, Tier 2 at 60 % of the members' last 12 months, Tier 1 at 120 %, so the simulator shows a gap.
+    Idempotent: contracts that already have tiers are left alone. Returns the contract numbers."""
+    from contracts.models import Contract, ContractTier
+    from contracts.services import contract_tier_create, contract_update
+    from reports.selectors.savings import ON_CONTRACT_STATUSES, counted_lines, lines_in_periods
+    from reports.selectors.tiers import whole_months_before
+
+    today = today or timezone.localdate()
+    window = whole_months_before(today, 12)
+    tiered = Contract.objects.filter(items__prices__tier="Tier 1").distinct()
+    spend: list[tuple[Decimal, Contract]] = []
+    for contract in tiered:
+        lines = lines_in_periods(counted_lines(), [window]).filter(contract=contract, status__in=ON_CONTRACT_STATUSES)
+        total = sum(lines.values_list("spend", flat=True), Decimal(0))
+        if total > 0:
+            spend.append((total, contract))
+    chosen = sorted(spend, key=lambda pair: (-pair[0], pair[1].number))[:2]
+    for total, contract in chosen:
+        if ContractTier.objects.filter(contract=contract).exists():
+            continue
+        contract_update(contract=contract, source="seed_demo", tier_basis="spend", tier_period_months=12)
+        for tier, share in (("Tier 3", Decimal(0)), ("Tier 2", Decimal("0.6")), ("Tier 1", Decimal("1.2"))):
+            threshold = (total * share / 1000).quantize(Decimal(1)) * 1000
+            contract_tier_create(contract=contract, source="seed_demo", tier=tier, threshold=threshold)
+    return [contract.number for _, contract in chosen]

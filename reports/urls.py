@@ -1,6 +1,6 @@
 """Pages of the reports app: uploads, dashboards and the vendor review queue."""
 
-from reports.views import dashboards, month_closes, review, upload_columns, uploads
+from reports.views import dashboards, economics, month_closes, review, upload_columns, uploads
 
 urlpatterns = [
     *uploads.urlpatterns,
@@ -8,4 +8,5 @@ urlpatterns = [
     *dashboards.urlpatterns,
     *review.urlpatterns,
     *month_closes.urlpatterns,
+    *economics.urlpatterns,
 ]
