@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -94,3 +94,48 @@ def seed_tier_terms(*, today: date | None = None) -> list[str]:
             threshold = (total * share / 1000).quantize(Decimal(1)) * 1000
             contract_tier_create(contract=contract, source="seed_demo", tier=tier, threshold=threshold)
     return [contract.number for _, contract in chosen]
+
+
+def seed_commitment_terms(*, today: date | None = None) -> list[str]:
+    """Give two demo contracts with member spend a 12-month spend commitment that began six months ago: one set
+    25 % above its linear projection (at risk, with a penalty and a tier drop), one 20 % below (on track).
+    Idempotent: contracts that already carry a commitment are left alone. Returns the contract numbers."""
+    from contracts.models import Contract
+    from contracts.services import contract_update
+    from reports.selectors.commitments import commitment_get
+
+    today = today or timezone.localdate()
+    start = add_months(today.replace(day=1), -6)
+    end = add_months(start, 12) - timedelta(days=1)
+    if Contract.objects.filter(commitment_amount__isnull=False, commitment_start=start).exists():
+        return list(Contract.objects.filter(commitment_start=start).values_list("number", flat=True))
+    candidates = Contract.objects.filter(
+        commitment_amount__isnull=True, start_date__lte=start, end_date__gte=today, purchase_lines__isnull=False
+    ).distinct()
+    chosen = []
+    for contract in candidates.order_by("number")[:8]:
+        probe = {"commitment_basis": "spend", "commitment_start": start, "commitment_end": end}
+        contract.commitment_amount = Decimal(1)
+        for field, value in probe.items():
+            setattr(contract, field, value)
+        projected = Decimal(commitment_get(contract, as_of=today)["projection"] or 0)
+        if projected >= 1000:
+            chosen.append((contract, projected))
+        if len(chosen) == 2:
+            break
+    for index, (contract, projected) in enumerate(chosen):
+        factor = Decimal("1.25") if index == 0 else Decimal("0.8")
+        contract.refresh_from_db()
+        contract_update(
+            contract=contract,
+            source="seed_demo",
+            commitment_basis="spend",
+            commitment_amount=(projected * factor / 100).quantize(Decimal(1)) * 100,
+            commitment_start=start,
+            commitment_end=end,
+            commitment_penalty=Decimal("2500.00") if index == 0 else None,
+            commitment_drop_tier="Tier 3"
+            if index == 0 and contract.items.filter(prices__tier="Tier 3").exists()
+            else "",
+        )
+    return [contract.number for contract, _ in chosen]

@@ -1,4 +1,4 @@
-"""REST API: coalition economics figures for coalition staff (`/api/tier-simulation/`)."""
+"""REST API: coalition economics figures for coalition staff (`/api/tier-simulation/`, `/api/commitments/`)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from reports.selectors.commitments import commitment_list
 from reports.selectors.tiers import tier_simulation_get
 
 
@@ -39,6 +40,28 @@ class TierSimulationView(APIView):
         return Response(tier_simulation_get(user=request.user, contract=data["contract"], as_of=as_of))
 
 
+class AsOfQueryInputSerializer(serializers.Serializer):
+    """Optional `as_of` (default today): months before its month count as done."""
+
+    as_of = serializers.DateField(required=False, input_formats=["iso-8601"])
+
+
+class CommitmentsView(APIView):
+    """`GET /api/commitments/?as_of=`: contracts with a commitment, run rate, projection, shortfall, at risk first."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE, description="Default today.")],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request: Request) -> Response:
+        query = AsOfQueryInputSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = commitment_list(user=request.user, as_of=query.validated_data.get("as_of") or timezone.localdate())
+        # Every contract with a commitment fits one page: the list shape of DESIGN §7, never a next page.
+        return Response({"count": len(rows), "next": None, "previous": None, "results": rows})
+
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("tier-simulation/", TierSimulationView.as_view(), name="api-tier-simulation"),
+    path("commitments/", CommitmentsView.as_view(), name="api-commitments"),
 ]

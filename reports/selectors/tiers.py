@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from contracts.models import Basis, Contract, ContractItem
+from contracts.pricing import CatalogSlice
 from contracts.selectors import catalog_slice_for_items
 from gpo.members.models import Practice
 from gpo.members.rights import Right, right_require
@@ -56,7 +57,9 @@ def tiered_contract_list() -> list[Contract]:
     return list(Contract.objects.exclude(tier_basis="").filter(tiers__isnull=False).distinct().select_related("vendor"))
 
 
-def _line_rows(contract: Contract, period: tuple[datetime.date, datetime.date], statuses: Any) -> list[dict[str, Any]]:
+def contract_line_rows(
+    contract: Contract, period: tuple[datetime.date, datetime.date], statuses: Any
+) -> list[dict[str, Any]]:
     """Counted lines of the period with these statuses, on the contract or with its vendor, as plain rows."""
     lines = lines_in_periods(counted_lines(), [period]).filter(status__in=list(statuses))
     return [
@@ -92,19 +95,18 @@ def tier_simulation_get(*, user: Any, contract: str, as_of: datetime.date) -> di
     catalog = catalog_slice_for_items(items=items)
 
     def measure(row: dict[str, Any]) -> Decimal:
-        if basis == Basis.SPEND:
-            return row["spend"]
-        item_id = row["item_id"] if row["item_id"] in catalog.item_by_id else _item_of(catalog, row)
-        return item_volume(catalog, item_id=item_id, quantity=row["quantity"], uom=row["uom"]) if item_id else ZERO
+        return line_measure(basis, catalog, row)
 
     on_contract = [
-        r for r in _line_rows(found, window, ON_CONTRACT_STATUSES) if r["contract_id"] == found.id and r["item_id"]
+        r
+        for r in contract_line_rows(found, window, ON_CONTRACT_STATUSES)
+        if r["contract_id"] == found.id and r["item_id"]
     ]
     aggregate = sum((measure(r) for r in on_contract), ZERO)
     position = tier_position(steps, aggregate)
     members = _members(found, catalog, value_window, position.next, measure, steps)
     outside: dict[int, tuple[Decimal, Decimal]] = {}
-    for row in _line_rows(found, window, OUTSIDE_STATUSES):
+    for row in contract_line_rows(found, window, OUTSIDE_STATUSES):
         if row["contract_id"] not in (None, found.id) and row["status"] == Status.NOT_PARTICIPATING:
             continue  # another contract of the vendor would cover it
         contribution, spend = outside.get(row["practice_id"], (ZERO, ZERO))
@@ -144,6 +146,15 @@ def tier_simulation_get(*, user: Any, contract: str, as_of: datetime.date) -> di
         "closes_gap": position.gap is not None and sum((c.contribution for c in closers), ZERO) >= position.gap,
         "lines": "/api/lines/?" + urlencode(lines_query),
     }
+
+
+def line_measure(basis: str, catalog: CatalogSlice, row: dict[str, Any]) -> Decimal:
+    """What a line adds to a tier or commitment: its spend, or its quantity in the contract item's UOM (0 when it
+    names no item of the contract or its UOM cannot be converted)."""
+    if basis == Basis.SPEND:
+        return Decimal(row["spend"])
+    item_id = row["item_id"] if row["item_id"] in catalog.item_by_id else _item_of(catalog, row)
+    return item_volume(catalog, item_id=item_id, quantity=row["quantity"], uom=row["uom"]) if item_id else ZERO
 
 
 def _item_of(catalog: Any, row: dict[str, Any]) -> int | None:
@@ -188,7 +199,7 @@ def _members(
     """Every participating practice: its tier, its last 12 months on the contract and their value at the next tier."""
     rows = [
         r
-        for r in _line_rows(contract, window, ON_CONTRACT_STATUSES)
+        for r in contract_line_rows(contract, window, ON_CONTRACT_STATUSES)
         if r["contract_id"] == contract.id and r["item_id"]
     ]
     lines = [

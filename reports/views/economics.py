@@ -1,4 +1,4 @@
-"""Pages: coalition economics for coalition staff (`/coalition/tiers/`)."""
+"""Pages: coalition economics for coalition staff (`/coalition/tiers/`, `/coalition/commitments/`)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, path
 from django.utils import timezone
 
 from gpo.members.rights import Right, right_require
+from reports.selectors.commitments import commitment_list
 from reports.selectors.tiers import tier_simulation_get, tiered_contract_list
 
 
@@ -35,6 +36,14 @@ def tier_simulator(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+def commitments(request: HttpRequest) -> HttpResponse:
+    """Contracts with a committed volume or spend: run rate, projection, shortfall and warnings, at risk first."""
+    rows = commitment_list(user=request.user, as_of=timezone.localdate())
+    return render(request, "reports/economics/commitments.html", {"commitments": rows})
+
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("coalition/tiers/", tier_simulator, name="coalition-tiers"),
+    path("coalition/commitments/", commitments, name="coalition-commitments"),
 ]
