@@ -1,6 +1,6 @@
 """REST routes of the reports app (mounted under /api/)."""
 
-from reports.api import economics, lines, month_closes, review, savings, uploads
+from reports.api import admin_fees, economics, lines, month_closes, review, savings, uploads
 
 urlpatterns = [
     *uploads.urlpatterns,
@@ -9,4 +9,5 @@ urlpatterns = [
     *review.urlpatterns,
     *month_closes.urlpatterns,
     *economics.urlpatterns,
+    *admin_fees.urlpatterns,
 ]

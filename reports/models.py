@@ -464,3 +464,64 @@ class Restatement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month_close} {self.cause} {self.spend_delta}"
+
+
+def fee_report_storage_path(instance: AdminFeeReport, filename: str) -> str:
+    """Generated storage name (SECURITY.md item 6); the vendor's file name is metadata only."""
+    import secrets
+
+    return f"admin-fee-reports/{secrets.token_hex(16)}"
+
+
+class AdminFeeReport(TimeStampedModel):
+    """A vendor's quarterly admin-fee report as received (kept for audit), with what reading it found."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="admin_fee_reports")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    original_file = models.FileField(upload_to=fee_report_storage_path, max_length=300)
+    original_filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64, unique=True)
+    file_format = models.CharField(max_length=8, blank=True)
+    header_row = models.PositiveIntegerField(null=True, blank=True)
+    column_mapping = models.JSONField(default=dict, blank=True)
+    column_confidence = models.JSONField(default=dict, blank=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_accepted = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    rows_skipped = models.PositiveIntegerField(default=0)
+    # [{row, column, reason}] for rows not accepted (DESIGN §5: nothing is lost, nothing is silent).
+    rejected = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.vendor} {self.original_filename}"
+
+
+class AdminFeeReportLine(models.Model):
+    """One row of a vendor's admin-fee report: a member's sales and fee on a contract in a quarter."""
+
+    report = models.ForeignKey(AdminFeeReport, on_delete=models.CASCADE, related_name="lines")
+    row_number = models.PositiveIntegerField()
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT, related_name="admin_fee_lines")
+    practice = models.ForeignKey(
+        "members.Practice", on_delete=models.PROTECT, null=True, blank=True, related_name="admin_fee_lines"
+    )
+    member_id = models.CharField(max_length=120, blank=True)
+    member_name = models.CharField(max_length=300, blank=True)
+    quarter = models.DateField(help_text="First day of the quarter.")
+    sales = models.DecimalField(max_digits=16, decimal_places=2)
+    fee_rate = models.DecimalField(max_digits=9, decimal_places=4, null=True, blank=True)
+    fee_reported = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    fee_paid = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["report", "row_number"]
+        indexes = [models.Index(fields=["contract", "quarter"], name="fee_line_contract_quarter_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}:{self.row_number} {self.member_name or self.member_id}"

@@ -31,6 +31,7 @@ class Right(StrEnum):
     MONTH_CLOSE = "month_close"  # close a month once its uploads are in (its figures are published)
     MONTH_REOPEN = "month_reopen"  # reopen a closed month, with a reason (coalition staff)
     COALITION_FIGURES = "coalition_figures"  # coalition economics: tiers, commitments, admin-fee audit
+    FEE_REPORTS = "fee_reports"  # import vendors' admin-fee reports (coalition admins)
 
 
 # DESIGN §3: practice roles hold a right in their own practice; coalition roles hold it in every practice.
@@ -52,6 +53,7 @@ FORBIDDEN_MESSAGES: dict[Right, str] = {
     Right.MONTH_CLOSE: "Only the practice's finance lead or a coalition admin may close its months.",
     Right.MONTH_REOPEN: "Only a coalition admin may reopen a closed month.",
     Right.COALITION_FIGURES: "Coalition figures (tiers, commitments, admin fees) are for coalition staff.",
+    Right.FEE_REPORTS: "Only a coalition admin may import vendors' admin-fee reports.",
 }
 
 
