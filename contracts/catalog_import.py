@@ -20,7 +20,7 @@ from django.db import transaction
 
 from contracts import services
 from contracts.changes import catalog_changed
-from contracts.models import Contract, ContractItem, ContractPrice, Participation
+from contracts.models import Basis, Contract, ContractItem, ContractPrice, ContractTier, Participation
 from contracts.spreadsheet import (
     CellError,
     ImportRowsError,
@@ -41,12 +41,16 @@ from vendors.normalize import normalize_sku, normalize_vendor_name
 SOURCE = "import_catalog"
 HUNDRED = Decimal(100)
 
+# Optional Contracts columns: tier measurement and commitment terms (contracts.services.ECONOMICS_FIELDS).
+ECONOMICS_COLUMNS = services.ECONOMICS_FIELDS
+BASES = {choice.value for choice in Basis}
+
 # DESIGN §7: sheet -> (required columns, optional columns).
 SHEETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Vendors": (("name",), ("category", "website", "aliases", "description")),
     "Contracts": (
         ("number", "vendor", "title", "start_date", "end_date"),
-        ("admin_fee_pct", "discount_pct", "status", "renewal_notice_days"),
+        ("admin_fee_pct", "discount_pct", "status", "renewal_notice_days", *ECONOMICS_COLUMNS),
     ),
     "Items": (
         ("contract", "vendor_sku"),
@@ -55,7 +59,11 @@ SHEETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Prices": (("contract", "vendor_sku", "price", "effective_from"), ("effective_to", "tier", "min_qty")),
     "Practices": (("name", "slug"), ()),
     "Participation": (("practice", "contract", "joined_on"), ("tier",)),
+    # Optional (coalition economics): each tier's threshold in the contract's tier_basis over tier_period_months.
+    "Tiers": (("contract", "tier", "threshold"), ()),
 }
+# Sheets a workbook may leave out without a line in the summary.
+OPTIONAL_SHEETS = frozenset({"Tiers"})
 
 
 class CatalogImportError(ImportRowsError):
@@ -90,6 +98,7 @@ class ImportSummary:
         return [
             f"{name}: {c.created} created, {c.updated} updated, {c.unchanged} unchanged"
             for name, c in self.sheets.items()
+            if name not in OPTIONAL_SHEETS or c.created or c.updated or c.unchanged
         ]
 
 
@@ -178,6 +187,54 @@ class _Plan:
     prices: list[dict[str, Any]] = field(default_factory=list)
     practices: list[dict[str, Any]] = field(default_factory=list)
     participations: list[dict[str, Any]] = field(default_factory=list)
+    tiers: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _economics_fields(p: _Parser) -> dict[str, Any]:
+    """The optional tier and commitment columns of a Contracts row that the sheet has (blank cells clear them)."""
+    fields: dict[str, Any] = {}
+    for column in ("tier_basis", "commitment_basis"):
+        if p.has(column):
+            basis = p.text(column).lower()
+            if basis and basis not in BASES:
+                p.fail(column, f"must be one of {', '.join(sorted(BASES))}")
+            fields[column] = basis
+    if p.has("tier_period_months"):
+        months = p.decimal("tier_period_months")
+        if months is not None and (months != months.to_integral_value() or not 1 <= months <= 36):
+            p.fail("tier_period_months", "must be a whole number of months from 1 to 36")
+        fields["tier_period_months"] = int(months) if months is not None else None
+    for column in ("commitment_amount", "commitment_penalty"):
+        if p.has(column):
+            amount = p.decimal(column)
+            if amount is not None and amount < 0:
+                p.fail(column, "must not be negative")
+            fields[column] = amount
+    for column in ("commitment_start", "commitment_end"):
+        if p.has(column):
+            fields[column] = p.date(column)
+    if p.has("commitment_drop_tier"):
+        fields["commitment_drop_tier"] = p.text("commitment_drop_tier")
+    return fields
+
+
+def _validate_tiers(sheets: dict[str, SheetRows], errors: _Collector, contract_known: Any, plan: _Plan) -> None:
+    seen: dict[tuple[str, str], int] = {}
+    for number, values in sheets["Tiers"].rows:
+        p = _Parser(errors, "Tiers", number, values)
+        contract_number = p.text("contract", required=True)
+        if contract_number and not contract_known(contract_number):
+            p.fail("contract", f"no contract {contract_number} in the Contracts sheet or the catalog")
+        tier = p.text("tier", required=True)
+        if (contract_number, tier) in seen:
+            p.fail("tier", f"repeats the tier of row {seen[(contract_number, tier)]}")
+        seen.setdefault((contract_number, tier), number)
+        threshold = p.decimal("threshold", required=True)
+        if threshold is not None and threshold < 0:
+            p.fail("threshold", "must be 0 or more")
+        plan.tiers.append(
+            {"row": number, "ok": p.ok, "contract": contract_number, "tier": tier, "threshold": threshold}
+        )
 
 
 def _validate(sheets: dict[str, SheetRows], errors: _Collector) -> _Plan:
@@ -287,6 +344,7 @@ def _validate(sheets: dict[str, SheetRows], errors: _Collector) -> _Plan:
             fields["admin_fee_pct"] = admin_fee if admin_fee is not None else Decimal(0)
         if notice is not None:
             fields["renewal_notice_days"] = int(notice)
+        fields.update(_economics_fields(p))
         plan.contracts.append({"row": number, "ok": p.ok, "number": contract_number, "vendor": vendor, **fields})
 
     def contract_known(number: str) -> bool:
@@ -414,6 +472,7 @@ def _validate(sheets: dict[str, SheetRows], errors: _Collector) -> _Plan:
                 "tier": p.text("tier") if p.has("tier") else None,
             }
         )
+    _validate_tiers(sheets, errors, contract_known, plan)
     return plan
 
 
@@ -605,6 +664,20 @@ class _Writer:
             return
         self.summary.vendor_ids.add(contract.vendor_id)
 
+    def write_tier(self, row: dict[str, Any]) -> None:
+        contract = self.contract(row["contract"])
+        tier = ContractTier.objects.filter(contract=contract, tier=row["tier"]).first()
+        if tier is None:
+            services.contract_tier_create(
+                contract=contract, user=self.user, source=SOURCE, tier=row["tier"], threshold=row["threshold"]
+            )
+            self.count("Tiers", "created")
+        elif services.changed_fields(tier, {"threshold": row["threshold"]}):
+            services.contract_tier_update(contract_tier=tier, user=self.user, source=SOURCE, threshold=row["threshold"])
+            self.count("Tiers", "updated")
+        else:
+            self.count("Tiers", "unchanged")
+
 
 def _write(plan: _Plan, summary: ImportSummary, user: Any) -> list[str]:
     writer = _Writer(summary, user)
@@ -616,6 +689,7 @@ def _write(plan: _Plan, summary: ImportSummary, user: Any) -> list[str]:
         ("Prices", plan.prices, writer.write_price),
         ("Practices", plan.practices, writer.write_practice),
         ("Participation", plan.participations, writer.write_participation),
+        ("Tiers", plan.tiers, writer.write_tier),
     ]
     for sheet, rows, write in steps:
         for row in rows:

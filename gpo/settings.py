@@ -170,6 +170,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Reconciliation tolerance per unit (DESIGN.md section 4 rule 6): max(absolute, relative x contract price).
 OVERCHARGE_TOLERANCE_ABSOLUTE = Decimal(env.str("OVERCHARGE_TOLERANCE_ABSOLUTE", default="0.01"))
 OVERCHARGE_TOLERANCE_RELATIVE = Decimal(env.str("OVERCHARGE_TOLERANCE_RELATIVE", default="0.005"))
+# Admin-fee audit: sales a vendor reports below the members' uploaded on-contract spend by more than
+# max(ABSOLUTE, RELATIVE x that spend) are flagged as under-reported (the fee likewise, at the contract's fee %).
+ADMIN_FEE_TOLERANCE_ABSOLUTE = Decimal(env.str("ADMIN_FEE_TOLERANCE_ABSOLUTE", default="5.00"))
+ADMIN_FEE_TOLERANCE_RELATIVE = Decimal(env.str("ADMIN_FEE_TOLERANCE_RELATIVE", default="0.01"))
 VENDOR_FUZZY_THRESHOLD = env.float("VENDOR_FUZZY_THRESHOLD", default=92.0)
 
 # Figures are cached in the cache above under versioned keys (reports.figures_cache): a write bumps a version, so

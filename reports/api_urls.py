@@ -1,6 +1,6 @@
 """REST routes of the reports app (mounted under /api/)."""
 
-from reports.api import benchmarks, claims, lines, review, savings, uploads
+from reports.api import admin_fees, benchmarks, claims, economics, lines, month_closes, review, savings, uploads
 
 urlpatterns = [
     *uploads.urlpatterns,
@@ -9,4 +9,7 @@ urlpatterns = [
     *review.urlpatterns,
     *claims.urlpatterns,
     *benchmarks.urlpatterns,
+    *month_closes.urlpatterns,
+    *economics.urlpatterns,
+    *admin_fees.urlpatterns,
 ]

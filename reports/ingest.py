@@ -1172,6 +1172,29 @@ def preview(
     )
 
 
+@dataclass
+class CellRows:
+    """Every row of a sheet as cell text, with the row number the user sees (csv: the line in the file)."""
+
+    file_format: str
+    sheet_name: str
+    rows: list[tuple[int, list[str]]]
+    unusable_cells: dict[tuple[int, int], str]  # (row number, column position) -> why (a formula without a value)
+
+
+def read_cells(path: Path, *, sheet: str | None = None, filename: str | None = None) -> CellRows:
+    """A file's rows as text through the same type detection, safety limits and readers as purchase files, for
+    reports with columns of their own (vendors' admin-fee reports); the caller finds its header among them. A csv
+    grid starts at its header line when one is recognised (title lines above it are left out)."""
+    path = Path(path)
+    file_format, csv_bytes = _detect(path, filename)
+    grid = _read_grid(path, file_format, sheet, None, None, csv_bytes)
+    numbers = [int(number) for number in grid.row_numbers]
+    return CellRows(
+        file_format, grid.sheet_name, list(zip(numbers, grid.rows(0, grid.height), strict=True)), grid.unusable_cells
+    )
+
+
 def ingest_file(
     path: Path,
     *,

@@ -1,6 +1,16 @@
 """Pages of the reports app: uploads, dashboards and the vendor review queue."""
 
-from reports.views import benchmarks, claims, dashboards, lines, review, upload_columns, uploads
+from reports.views import (
+    benchmarks,
+    claims,
+    dashboards,
+    economics,
+    lines,
+    month_closes,
+    review,
+    upload_columns,
+    uploads,
+)
 
 urlpatterns = [
     *uploads.urlpatterns,
@@ -10,4 +20,6 @@ urlpatterns = [
     *review.urlpatterns,
     *claims.urlpatterns,
     *benchmarks.urlpatterns,
+    *month_closes.urlpatterns,
+    *economics.urlpatterns,
 ]

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from reports.models import NonGpoVendorName, PurchaseLine
+from reports.models import NonGpoVendorName, PurchaseLine, Restatement
 from reports.services.reconciliation import lines_reconcile
 from vendors.models import Vendor, VendorAlias
 from vendors.normalize import normalize_vendor_name
@@ -32,7 +32,9 @@ def vendor_name_map(*, name: str, vendor: Vendor, user: Any = None) -> tuple[Ven
     alias.full_clean()
     alias.save()
     NonGpoVendorName.objects.filter(normalized_name=normalized).delete()
-    updated = lines_reconcile(queryset=PurchaseLine.objects.filter(id__in=_lines_named(normalized)))
+    updated = lines_reconcile(
+        queryset=PurchaseLine.objects.filter(id__in=_lines_named(normalized)), cause=Restatement.Cause.VENDOR_REVIEW
+    )
     return alias, updated
 
 
@@ -52,7 +54,9 @@ def vendor_name_mark_non_gpo(*, name: str, user: Any = None) -> tuple[NonGpoVend
     )
     marked.full_clean()
     marked.save()
-    updated = lines_reconcile(queryset=PurchaseLine.objects.filter(id__in=_lines_named(normalized)))
+    updated = lines_reconcile(
+        queryset=PurchaseLine.objects.filter(id__in=_lines_named(normalized)), cause=Restatement.Cause.VENDOR_REVIEW
+    )
     return marked, updated
 
 

@@ -36,7 +36,7 @@ from gpo.members.rights import Right, right_require
 from gpo.money import cents
 from reports import ingest
 from reports.figures_cache import figures_versions_bump
-from reports.models import ColumnMappingPreset, PurchaseLine, PurchaseUpload, RejectedRow, UploadAuditEntry
+from reports.models import ColumnMappingPreset, PurchaseLine, PurchaseUpload, RejectedRow, Restatement, UploadAuditEntry
 from reports.selectors.savings import lines_in_periods
 from reports.services import upload_checks
 from reports.services.line_store import decimal_array, line_references_lock, lines_insert_batches, text_column
@@ -813,9 +813,11 @@ def _summary_replace(upload: PurchaseUpload, previous_span: tuple[Any, Any], orp
     reconcile again the later uploads' lines that repeated the old ones (they may repeat the new ones)."""
     days = [day for day in (*previous_span, upload.first_purchase_date, upload.last_purchase_date) if day]
     if days:
-        savings_summary_refresh(practice_ids=[upload.practice_id], between=(min(days), max(days)))
+        savings_summary_refresh(
+            practice_ids=[upload.practice_id], between=(min(days), max(days)), cause=Restatement.Cause.REPROCESS
+        )
     if orphaned:
-        lines_reconcile(queryset=PurchaseLine.objects.filter(id__in=orphaned))
+        lines_reconcile(queryset=PurchaseLine.objects.filter(id__in=orphaned), cause=Restatement.Cause.REPROCESS)
 
 
 def _later_lines_sharing_invoices(upload: PurchaseUpload) -> list[int]:
@@ -869,8 +871,9 @@ def upload_delete(*, upload: PurchaseUpload, user: Any) -> None:
     upload.delete()
     # The practice's figures change with this commit, before the summary refresh below catches up.
     figures_versions_bump(practice_ids=[practice_id])
+    deleted = Restatement.Cause.UPLOAD_DELETED
     if orphaned_ids:
-        lines_reconcile(queryset=PurchaseLine.objects.filter(id__in=orphaned_ids))
+        lines_reconcile(queryset=PurchaseLine.objects.filter(id__in=orphaned_ids), cause=deleted)
     if stored_name:
         transaction.on_commit(lambda: storage.delete(stored_name))
-    run_after_commit(lambda: savings_summary_refresh(practice_ids=[practice_id]))
+    run_after_commit(lambda: savings_summary_refresh(practice_ids=[practice_id], cause=deleted))

@@ -457,7 +457,9 @@ def test_delete_removes_lines_rejected_rows_upload_and_file(
     processed_upload, finance_a, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
     refreshed = []
-    monkeypatch.setattr(upload_services, "savings_summary_refresh", lambda practice_ids: refreshed.append(practice_ids))
+    monkeypatch.setattr(
+        upload_services, "savings_summary_refresh", lambda practice_ids, cause: refreshed.append((practice_ids, cause))
+    )
     practice_id = processed_upload.practice_id
     with django_capture_on_commit_callbacks(execute=True):
         upload_delete(upload=processed_upload, user=finance_a)
@@ -465,7 +467,7 @@ def test_delete_removes_lines_rejected_rows_upload_and_file(
     assert PurchaseLine.objects.count() == 0
     assert RejectedRow.objects.count() == 0
     assert _stored_files(settings) == []
-    assert refreshed == [[practice_id]]
+    assert refreshed == [([practice_id], "upload_deleted")]
 
 
 def test_delete_clears_repeats_pointing_at_the_deleted_lines(processed_upload, finance_a):

@@ -13,6 +13,7 @@ from contracts.demo import seed_catalog
 from gpo.billing.demo import LAPSED_LOGIN, seed_billing
 from gpo.members.demo import DEMO_PASSWORD, seed_members
 from reports.demo import seed_purchases
+from reports.demo_economics import seed_commitment_terms, seed_month_closes, seed_tier_terms
 
 
 class Command(BaseCommand):
@@ -45,6 +46,15 @@ class Command(BaseCommand):
                 f"{row['accepted']} accepted, {row['rejected']} rejected, savings ${row['savings']:,}, "
                 f"overcharge ${row['overcharge']:,}."
             )
+        closes = seed_month_closes()
+        self.stdout.write(
+            f"Month close: {closes['closed']} months closed, {closes['restatements']} restatement(s) after a late "
+            "credit memo."
+        )
+        tiered = seed_tier_terms()
+        self.stdout.write(f"Tier thresholds (spend over 12 months) on {', '.join(tiered) or 'no contract'}.")
+        committed = seed_commitment_terms()
+        self.stdout.write(f"Spend commitments (one at risk, one on track) on {', '.join(committed) or 'no contract'}.")
         standings = seed_billing()
         self.stdout.write(
             "Dues (stored locally; Stripe not needed): "
