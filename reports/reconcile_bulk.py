@@ -150,7 +150,7 @@ class _Out:
     size: int
 
     def __post_init__(self) -> None:
-        n = self.size
+        n = self.size  # lines in the batch
         self.status = np.full(n, _NON_GPO, dtype=np.int64)
         self.cause = np.zeros(n, dtype=np.int64)
         self.contract = np.full(n, NONE, dtype=np.int64)
@@ -228,8 +228,8 @@ def reconcile_columns(
     product = np.zeros(size, dtype=np.int64)
     exact = ~has_extended & _fits(quantity, paid)
     product[exact] = round_half_up_integers(quantity[exact] * paid[exact], E4_TIMES_E4_PER_CENT)
-    for k in np.flatnonzero(~has_extended & ~exact).tolist():
-        product[k] = _cents_int(cents(from_e4(int(quantity[k])) * from_e4(int(paid[k]))))
+    for position in np.flatnonzero(~has_extended & ~exact).tolist():
+        product[position] = _cents_int(cents(from_e4(int(quantity[position])) * from_e4(int(paid[position]))))
     line_spend = spend(extended, has_extended, product)
 
     out.category[:] = vendor_cat
@@ -257,18 +257,18 @@ def reconcile_columns(
     if len(lookout):
         wanted = {part_values[p] for p in np.unique(part[lookout]).tolist()}
         catalog = index.catalog_for(index.vendors_of_parts(wanted))
-        for k, line in zip(
+        for position, line in zip(
             lookout.tolist(), _line_inputs(lines, lookout, days, quantity, paid, extended, has_extended), strict=True
         ):
             alternative = price_by_mfr_part(
                 catalog,
                 practice_id=line.practice_id,
-                mfr_normalized=part_values[part[k]],
-                uom=folded[uom_codes[k]],
+                mfr_normalized=part_values[part[position]],
+                uom=folded[uom_codes[position]],
                 quantity=abs(line.quantity),
                 on=line.purchase_date,
             )
-            out.missed[k] = _cents_int(missed_savings_by_part(line, alternative))
+            out.missed[position] = _cents_int(missed_savings_by_part(line, alternative))
 
     # 5. The rest through the keyed reference loop.
     rest = np.flatnonzero(out.todo)
@@ -276,12 +276,12 @@ def reconcile_columns(
         wanted = {part_values[p] for p in np.unique(part[rest]).tolist()}
         vendors = set(np.unique(vendor[rest]).tolist()) | index.vendors_of_parts(wanted)
         inputs = _line_inputs(lines, rest, days, quantity, paid, extended, has_extended)
-        for k, result in zip(
+        for position, result in zip(
             rest.tolist(),
             reconcile_keyed(index.catalog_for(vendors - {NONE}), directory, inputs, tolerance=tolerance),
             strict=True,
         ):
-            _store_result(out, k, result)
+            _store_result(out, position, result)
 
     # Text answers as categoricals over their few distinct values: no string per line is built here.
     parts = pd.CategoricalDtype(pd.Index(part_values, dtype=object))
@@ -541,16 +541,16 @@ def _line_inputs(
     return [
         LineInput(
             practice_id=int(practice_id),
-            purchase_date=EPOCH + timedelta(days=int(days[k])),
+            purchase_date=EPOCH + timedelta(days=int(days[position])),
             vendor_name=str(vendor_name),
             sku=str(sku),
-            quantity=from_e4(int(quantity[k])),
-            unit_price=from_e4(int(paid[k])),
+            quantity=from_e4(int(quantity[position])),
+            unit_price=from_e4(int(paid[position])),
             uom=str(uom),
             mfr_part_number=str(mfr),
-            extended_amount=from_cents(int(extended[k])) if has_extended[k] else None,
+            extended_amount=from_cents(int(extended[position])) if has_extended[position] else None,
         )
-        for k, (practice_id, vendor_name, sku, uom, mfr) in zip(
+        for position, (practice_id, vendor_name, sku, uom, mfr) in zip(
             rows.tolist(), texts.itertuples(index=False, name=None), strict=True
         )
     ]
@@ -560,17 +560,17 @@ def _cents_int(amount: Decimal) -> int:
     return int(amount.scaleb(2))
 
 
-def _store_result(out: _Out, k: int, result: LineResult) -> None:
-    out.status[k] = STATUS_CODE[result.status]
-    out.cause[k] = CAUSE_CODE[result.overcharge_cause]
-    out.contract[k] = result.contract_id if result.contract_id is not None else NONE
-    out.item[k] = result.item_id if result.item_id is not None else NONE
-    out.price[k] = result.price_id if result.price_id is not None else NONE
-    out.category[k] = result.category_id if result.category_id is not None else NONE
+def _store_result(out: _Out, position: int, result: LineResult) -> None:
+    out.status[position] = STATUS_CODE[result.status]
+    out.cause[position] = CAUSE_CODE[result.overcharge_cause]
+    out.contract[position] = result.contract_id if result.contract_id is not None else NONE
+    out.item[position] = result.item_id if result.item_id is not None else NONE
+    out.price[position] = result.price_id if result.price_id is not None else NONE
+    out.category[position] = result.category_id if result.category_id is not None else NONE
     expected = e4(result.expected_unit_price) if result.expected_unit_price is not None else None
     list_price = e4(result.list_price) if result.list_price is not None else None
-    out.expected[k] = expected if expected is not None else NONE
-    out.list_price[k] = list_price if list_price is not None else NONE
-    out.savings[k] = _cents_int(result.savings)
-    out.overcharge[k] = _cents_int(result.overcharge)
-    out.missed[k] = _cents_int(result.missed_savings)
+    out.expected[position] = expected if expected is not None else NONE
+    out.list_price[position] = list_price if list_price is not None else NONE
+    out.savings[position] = _cents_int(result.savings)
+    out.overcharge[position] = _cents_int(result.overcharge)
+    out.missed[position] = _cents_int(result.missed_savings)
