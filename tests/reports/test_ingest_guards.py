@@ -115,6 +115,14 @@ def test_csv_data_line_wider_than_the_cap_is_refused_naming_its_line(tmp_path: P
         ingest_file(path)
 
 
+def test_ragged_csv_with_a_cell_over_the_csv_modules_limit_is_refused_naming_its_line(tmp_path: Path) -> None:
+    # Before: the csv module's own error escaped (a 500 from the upload page's preview).
+    path = write(tmp_path, f'{HEADER}\n{ROW},extra\n{ROW},"{"x" * 140_000}"\n')
+
+    with pytest.raises(IngestError, match=r"^Line 3 cannot be read as csv: a cell is too long"):
+        preview(path)
+
+
 def test_csv_line_longer_than_the_row_byte_cap_is_refused_naming_its_line(tmp_path: Path, settings: object) -> None:
     settings.UPLOAD_MAX_ROW_BYTES = 1000  # type: ignore[attr-defined]
     long_line = f"{ROW},{'x' * 2000}"
