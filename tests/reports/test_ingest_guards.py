@@ -479,3 +479,20 @@ def test_xlsx_cells_written_unusually_are_still_counted(tmp_path: Path, rows_xml
 
     assert outcome.startswith(refusal), outcome
     assert growth < 30, f"peak RSS grew by {growth} MB"
+
+
+def test_ods_content_declaring_a_dtd_is_refused_before_the_reader(tmp_path: Path) -> None:
+    path = repeated_ods(tmp_path / "entities.ods", 1, 1)
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    content = parts["content.xml"]
+    declaration_end = content.index(b"?>") + 2
+    laughs = b'<!DOCTYPE office:document-content [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+    parts["content.xml"] = content[:declaration_end] + laughs + content[declaration_end:]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        target.writestr(zipfile.ZipInfo("mimetype"), parts.pop("mimetype"))
+        for name, data in parts.items():
+            target.writestr(name, data)
+
+    with pytest.raises(IngestError, match="declares a DTD"):
+        preview(path)
