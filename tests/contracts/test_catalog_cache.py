@@ -49,8 +49,9 @@ def test_highlights_follow_a_price_change_an_item_and_a_category_rename(db):
     assert cached == fresh
     assert "Film" in cached.categories
 
-    category.name = "Iodinated contrast"
-    CategoryAdmin(Category, AdminSite()).save_model(None, category, None, True)
+    renamed = Category.objects.get(pk=category.pk)
+    renamed.name = "Iodinated contrast"
+    CategoryAdmin(Category, AdminSite()).save_model(None, renamed, None, True)
     cached, fresh = _both(vendor)
     assert cached == fresh
     assert "Iodinated contrast" in cached.categories
