@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from gpo.jobs import run_after_commit
+from vendors.services import catalog_version_bump
 
 CatalogListener = Callable[[set[int]], None]
 
@@ -36,7 +37,11 @@ def catalog_listeners() -> tuple[CatalogListener, ...]:
 
 
 def catalog_changed(*, vendor_ids: Iterable[int]) -> None:
-    """Tell every listener which vendors' catalog changed: after commit, or at once when jobs run in-process."""
+    """Tell every listener which vendors' catalog changed: after commit, or at once when jobs run in-process.
+
+    The catalog's version changes here, inside the writing transaction: cached catalog fragments go with it.
+    """
+    catalog_version_bump()
     ids = {int(vendor_id) for vendor_id in vendor_ids if vendor_id is not None}
     if not ids:
         return

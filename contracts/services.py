@@ -18,6 +18,7 @@ from django.db.models import Model, Q
 from contracts.changes import catalog_changed
 from contracts.models import CatalogChange, Contract, ContractItem, ContractPrice, ContractTier, Participation
 from vendors.normalize import fold_uom, normalize_sku
+from vendors.services import catalog_version_bump
 
 HUNDRED = Decimal(100)
 
@@ -94,6 +95,8 @@ def _audit(
     source: str,
     detail: dict[str, Any],
 ) -> CatalogChange:
+    # Every audited catalog write, notified or not (imports notify once at the end), replaces the catalog version.
+    catalog_version_bump()
     return CatalogChange.objects.create(
         changed_by=user if getattr(user, "is_authenticated", False) else None,
         source=source,
