@@ -98,7 +98,8 @@ def cover_sheet(document: ClaimDocument) -> Sheet:
         ["What we ask", ""],
     ]
     rows.extend(["", step] for step in instructions(document))
-    return Sheet("Credit claim", [Column("Credit claim", "text", 24), Column("", "text", 100)], rows, autofilter=False)
+    columns = [Column("Credit claim", "text", 24), Column("", "text", 100)]
+    return Sheet("Credit claim", columns, rows, autofilter=False, print_landscape_fit_width=True)
 
 
 def lines_sheet(document: ClaimDocument) -> Sheet:
@@ -110,7 +111,7 @@ def lines_sheet(document: ClaimDocument) -> Sheet:
         rows.append([*row[:10], difference, row[10]])
     total = sum((Decimal(str(r[-1])) for r in rows), ZERO)
     rows.append(["Total", "", "", None, "", f"{len(rows)} lines", None, "", None, None, None, total])
-    return Sheet("Lines", LINE_COLUMNS, rows)
+    return Sheet("Lines", LINE_COLUMNS, rows, print_landscape_fit_width=True)
 
 
 def claim_workbook(document: ClaimDocument) -> bytes:
