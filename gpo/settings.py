@@ -293,6 +293,7 @@ SPECTACULAR_SETTINGS = {
         "UploadStatusEnum": "reports.models.PurchaseUpload.Status",
         "LineStatusEnum": "reports.models.PurchaseLine.Status",
         "ContractStatusEnum": "contracts.models.Contract.Status",
+        "ClaimStatusEnum": "reports.models.OverchargeClaim.Status",
     },
 }
 
