@@ -80,7 +80,8 @@ def test_comparison_periods_are_equal_in_length(start: date, end: date, before: 
 
     earlier, last_year = previous_period(period), year_earlier(period)
 
-    assert earlier is not None and last_year is not None
+    assert earlier is not None
+    assert last_year is not None
     assert ((earlier.start, earlier.end), (last_year.start, last_year.end)) == (before, year_ago)
 
 
