@@ -17,7 +17,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import URLPattern, URLResolver, path
 
-from contracts.models import Contract
+from contracts.selectors import catalog_contracts
 from gpo.members import scoping
 from gpo.members.rights import Right, practice_ids_with_right, right_require, scope_to_right
 from gpo.xlsx import csv_download, workbook_bytes, xlsx_download
@@ -106,16 +106,18 @@ def _export(lines: QuerySet[PurchaseLine], *, kind: str, with_practice: bool, na
     return xlsx_download(workbook_bytes([sheet]), filename=f"{name}.xlsx")
 
 
-def _choices(data: QueryDict) -> dict[str, Any]:
-    """Options of the filter form: catalog vendors (plus an unresolved name being filtered), categories, contracts."""
+def _choices(data: QueryDict, user: Any) -> dict[str, Any]:
+    """Options of the filter form: the vendors and contracts the user may browse (plus an unresolved vendor name
+    being filtered) and the categories."""
     vendors = list(Vendor.objects.order_by("name").values_list("slug", "name"))
     chosen = data.get("vendor")
     if chosen and chosen not in {slug for slug, _ in vendors}:
         vendors.insert(0, (chosen, f"{chosen} (not in the catalog)"))
+    contracts = catalog_contracts(user=user).order_by("number").values_list("number", "title")
     return {
         "vendors": vendors,
         "categories": [(NONE_VALUE, "No category"), *Category.objects.order_by("name").values_list("slug", "name")],
-        "contracts": [(NONE_VALUE, "No contract"), *Contract.objects.order_by("number").values_list("number", "title")],
+        "contracts": [(NONE_VALUE, "No contract"), *contracts],
     }
 
 
@@ -161,7 +163,7 @@ def lines_page(request: HttpRequest) -> HttpResponseBase:
         "page_query": _query(request, drop=("page",)),
         "xlsx_query": _query(request, drop=("page",), format="xlsx"),
         "csv_query": _query(request, drop=("page",), format="csv"),
-        **_choices(request.GET),
+        **_choices(request.GET, request.user),
     }
     return render(request, "reports/lines/explorer.html", context)
 

@@ -227,3 +227,31 @@ def test_coalition_staff_see_every_practice_with_a_practice_column(coalition_adm
     assert _total(html, "lines") == "2"
     assert "<th>Practice</th>" in html
     assert PurchaseLine.objects.count() == 5
+
+
+def test_query_count_does_not_grow_with_the_lines(
+    finance_a: Any, practice_a: Practice, django_assert_max_num_queries: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    upload = PurchaseUploadFactory(practice=practice_a)
+    vendor, contract = VendorFactory(), ContractFactory()
+    client = Client()
+    client.force_login(finance_a)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/lines/", {"period": "all"}).status_code == 200
+        return len(captured)
+
+    line(practice_a, upload=upload, row_number=2, vendor=vendor, contract=contract, purchase_date=date(2026, 5, 1))
+    few = queries()
+    for row in range(3, 40):
+        line(
+            practice_a, upload=upload, row_number=row, vendor=vendor, contract=contract, purchase_date=date(2026, 5, 1)
+        )
+
+    assert queries() == few
+    with django_assert_max_num_queries(20):
+        client.get("/lines/", {"period": "all"})
