@@ -24,7 +24,7 @@ from gpo.xlsx import csv_download, workbook_bytes, xlsx_download
 from reports.filters import LINE_STATUS_CHOICES, MONEY_COLUMNS, NONE_VALUE, PurchaseLineFilterSet
 from reports.line_table import columns_shown, lines_sheet
 from reports.models import PurchaseLine
-from reports.periods import PERIOD_CHOICES, Period
+from reports.periods import PERIOD_CHOICES, Period, month_bounds, month_label
 from reports.selectors.lines import line_totals, purchase_line_list
 from reports.views.common import request_period
 from vendors.models import Category, Vendor
@@ -64,6 +64,13 @@ def _sort_links(request: HttpRequest, ordering: str) -> dict[str, dict[str, str]
     return links
 
 
+def _month_shown(month: str) -> str:
+    try:
+        return month_label(month_bounds(month)[0])
+    except ValueError:
+        return month  # a malformed month is reported by the form; the chip shows it as given
+
+
 def _chips(data: QueryDict, lines_of_one_practice: bool) -> list[dict[str, str]]:
     """The active filters in words, each with the address that drops it."""
     labels = dict(LINE_STATUS_CHOICES)
@@ -77,7 +84,7 @@ def _chips(data: QueryDict, lines_of_one_practice: bool) -> list[dict[str, str]]
             else "Category: " + (Category.objects.filter(slug=v).values_list("name", flat=True).first() or v)
         ),
         "contract": lambda v: "No contract" if v == NONE_VALUE else f"Contract {v}",
-        "month": lambda v: f"Month: {v}",
+        "month": lambda v: f"Month: {_month_shown(v)}",
         "upload": lambda v: "One upload",
         "row": lambda v: f"Row {v}",
         "search": lambda v: f"Text: “{v}”",

@@ -124,6 +124,16 @@ def test_filters_select_the_lines_and_their_totals(finance_a: Any, params: dict[
     assert "Beta" not in html  # another practice's lines never show
 
 
+@pytest.mark.usefixtures("lines_a")
+def test_active_filters_are_named_in_words(finance_a: Any) -> None:
+    _, html = _get(finance_a, {"period": "all", "month": "2026-04", "vendor": "bracco", "status": "on_contract"})
+
+    chips = html.split('aria-label="Active filters"')[1].split("</ul>")[0]
+    assert "Month: Apr 2026" in chips
+    assert "Vendor: Bracco Diagnostics" in chips
+    assert "Status: On contract" in chips
+
+
 def test_one_upload_and_row_is_one_line(finance_a: Any, lines_a: dict[str, Any]) -> None:
     _, html = _get(finance_a, {"period": "all", "upload": str(lines_a["upload"].public_id), "row": "3"})
 
