@@ -14,15 +14,9 @@ from django.db.models import Count, F, QuerySet
 from django.db.models.functions import TruncMonth
 
 from reports.catalog_index import NONE
+from reports.db.copy import ids_or_null, rows_insert_batches
+from reports.lines import UNRESOLVED_VENDOR_NAME, cents_sum, counted_lines, lines_in_periods, lines_of_practices
 from reports.models import PurchaseLine, PurchaseUpload, SavingsSummary
-from reports.selectors.savings import (
-    UNRESOLVED_VENDOR_NAME,
-    cents_sum,
-    counted_lines,
-    lines_in_periods,
-    lines_of_practices,
-)
-from reports.services.line_store import ids_or_null, rows_insert_batches
 
 if TYPE_CHECKING:
     from reports.services.reconciliation import ReconciledBatch
