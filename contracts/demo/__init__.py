@@ -28,10 +28,14 @@ LETTER_TEMPLATES = ("RPC-CM-2025-01", "RPC-CM-2025-02", "RPC-MS-2025-01")
 
 
 def catalog_workbook(folder: Path = CATALOG_FOLDER) -> bytes:
-    """The demo catalog's csv sheets as one workbook, every cell as the text the csv holds."""
+    """The demo catalog's csv sheets as one workbook, every cell as the text the csv holds (a sheet with no csv
+    file is left out, as a workbook may leave out a sheet)."""
     sheets = []
     for name in SHEETS:
-        with (folder / f"{name}.csv").open(newline="", encoding="utf-8") as file:
+        path = folder / f"{name}.csv"
+        if not path.is_file():
+            continue
+        with path.open(newline="", encoding="utf-8") as file:
             header, *rows = list(csv.reader(file))
         sheets.append(Sheet(name, [Column(column, "text") for column in header], rows, autofilter=False))
     return workbook_bytes(sheets)
