@@ -20,7 +20,7 @@ from django.db import transaction
 
 from contracts import services
 from contracts.changes import catalog_changed
-from contracts.models import Contract, ContractItem, ContractPrice, Participation
+from contracts.models import Basis, Contract, ContractItem, ContractPrice, ContractTier, Participation
 from contracts.spreadsheet import (
     CellError,
     ImportRowsError,
@@ -41,12 +41,25 @@ from vendors.normalize import normalize_sku, normalize_vendor_name
 SOURCE = "import_catalog"
 HUNDRED = Decimal(100)
 
+# Optional Contracts columns: tier measurement and commitment terms (contracts.services.ECONOMICS_FIELDS).
+ECONOMICS_COLUMNS = services.ECONOMICS_FIELDS
+BASES = {choice.value for choice in Basis}
+
 # DESIGN §7: sheet -> (required columns, optional columns).
 SHEETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Vendors": (("name",), ("category", "website", "aliases", "description", "contact_name", "contact_email")),
     "Contracts": (
         ("number", "vendor", "title", "start_date", "end_date"),
-        ("admin_fee_pct", "discount_pct", "status", "renewal_notice_days", "terms", "contact_name", "contact_email"),
+        (
+            "admin_fee_pct",
+            "discount_pct",
+            "status",
+            "renewal_notice_days",
+            "terms",
+            "contact_name",
+            "contact_email",
+            *ECONOMICS_COLUMNS,
+        ),
     ),
     "Items": (
         ("contract", "vendor_sku"),
@@ -55,7 +68,11 @@ SHEETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Prices": (("contract", "vendor_sku", "price", "effective_from"), ("effective_to", "tier", "min_qty")),
     "Practices": (("name", "slug"), ()),
     "Participation": (("practice", "contract", "joined_on"), ("tier",)),
+    # Optional (coalition economics): each tier's threshold in the contract's tier_basis over tier_period_months.
+    "Tiers": (("contract", "tier", "threshold"), ()),
 }
+# Sheets a workbook may leave out without a line in the summary.
+OPTIONAL_SHEETS = frozenset({"Tiers"})
 
 # Optional text columns taken as they are (beyond DESIGN §7's: what a coalition also keeps on file).
 VENDOR_TEXT_COLUMNS = ("category", "website", "description", "contact_name", "contact_email")
@@ -94,6 +111,7 @@ class ImportSummary:
         return [
             f"{name}: {c.created} created, {c.updated} updated, {c.unchanged} unchanged"
             for name, c in self.sheets.items()
+            if name not in OPTIONAL_SHEETS or c.created or c.updated or c.unchanged
         ]
 
 
@@ -182,6 +200,7 @@ class _Plan:
     prices: list[dict[str, Any]] = field(default_factory=list)
     practices: list[dict[str, Any]] = field(default_factory=list)
     participations: list[dict[str, Any]] = field(default_factory=list)
+    tiers: list[dict[str, Any]] = field(default_factory=list)
 
 
 PriceKey = tuple[str, str, str, Decimal | None]  # contract number, normalised SKU, tier, min_qty
@@ -317,6 +336,34 @@ def _contract_known(number: str, seen: _Seen, stored: _Stored) -> bool:
     return number in seen.contracts or number in stored.contracts
 
 
+def _economics_fields(p: _Parser) -> dict[str, Any]:
+    """The optional tier and commitment columns of a Contracts row that the sheet has (blank cells clear them)."""
+    fields: dict[str, Any] = {}
+    for column in ("tier_basis", "commitment_basis"):
+        if p.has(column):
+            basis = p.text(column).lower()
+            if basis and basis not in BASES:
+                p.fail(column, f"must be one of {', '.join(sorted(BASES))}")
+            fields[column] = basis
+    if p.has("tier_period_months"):
+        months = p.decimal("tier_period_months")
+        if months is not None and (months != months.to_integral_value() or not 1 <= months <= 36):
+            p.fail("tier_period_months", "must be a whole number of months from 1 to 36")
+        fields["tier_period_months"] = int(months) if months is not None else None
+    for column in ("commitment_amount", "commitment_penalty"):
+        if p.has(column):
+            amount = p.decimal(column)
+            if amount is not None and amount < 0:
+                p.fail(column, "must not be negative")
+            fields[column] = amount
+    for column in ("commitment_start", "commitment_end"):
+        if p.has(column):
+            fields[column] = p.date(column)
+    if p.has("commitment_drop_tier"):
+        fields["commitment_drop_tier"] = p.text("commitment_drop_tier")
+    return fields
+
+
 def _validate_contracts(rows: SheetRows, errors: _Collector, seen: _Seen, stored: _Stored) -> list[dict[str, Any]]:
     """Contracts: a number once per sheet, a known vendor, dates, and the services' contract checks."""
     statuses = {choice.value for choice in Contract.Status}
@@ -347,6 +394,7 @@ def _validate_contracts(rows: SheetRows, errors: _Collector, seen: _Seen, stored
         elif notice is not None:
             fields["renewal_notice_days"] = int(notice)
         fields.update({column: p.text(column) for column in CONTRACT_TEXT_COLUMNS if p.has(column)})
+        fields.update(_economics_fields(p))
         _service_check(p, services.contract_check, Contract(**fields), {})
         if contract_number:
             seen.contracts.setdefault(contract_number, number)
@@ -472,6 +520,26 @@ def _validate_participations(rows: SheetRows, errors: _Collector, seen: _Seen, s
     return plans
 
 
+def _validate_tiers(rows: SheetRows, errors: _Collector, seen: _Seen, stored: _Stored) -> list[dict[str, Any]]:
+    """Tiers: a known contract, a tier once per contract, a threshold of 0 or more."""
+    tiers: dict[tuple[str, str], int] = {}
+    plans = []
+    for number, values in rows.rows:
+        p = _Parser(errors, "Tiers", number, values)
+        contract_number = p.text("contract", required=True)
+        if contract_number and not _contract_known(contract_number, seen, stored):
+            p.fail("contract", f"no contract {contract_number} in the Contracts sheet or the catalog")
+        tier = p.text("tier", required=True)
+        if (contract_number, tier) in tiers:
+            p.fail("tier", f"repeats the tier of row {tiers[(contract_number, tier)]}")
+        tiers.setdefault((contract_number, tier), number)
+        threshold = p.decimal("threshold", required=True)
+        if threshold is not None and threshold < 0:
+            p.fail("threshold", "must be 0 or more")
+        plans.append({"row": number, "ok": p.ok, "contract": contract_number, "tier": tier, "threshold": threshold})
+    return plans
+
+
 def _validate(sheets: dict[str, SheetRows], errors: _Collector, stored: _Stored) -> _Plan:
     """Every sheet through its validator, in the order later sheets name earlier ones."""
     seen = _Seen()
@@ -482,6 +550,7 @@ def _validate(sheets: dict[str, SheetRows], errors: _Collector, stored: _Stored)
         prices=_validate_prices(sheets["Prices"], errors, seen, stored),
         practices=_validate_practices(sheets["Practices"], errors, seen, stored),
         participations=_validate_participations(sheets["Participation"], errors, seen, stored),
+        tiers=_validate_tiers(sheets["Tiers"], errors, seen, stored),
     )
 
 
@@ -689,6 +758,20 @@ class _Writer:
             return
         self.summary.vendor_ids.add(contract.vendor_id)
 
+    def write_tier(self, row: dict[str, Any]) -> None:
+        contract = self.stored.contracts[row["contract"]]
+        tier = ContractTier.objects.filter(contract=contract, tier=row["tier"]).first()
+        if tier is None:
+            services.contract_tier_create(
+                contract=contract, user=self.user, source=SOURCE, tier=row["tier"], threshold=row["threshold"]
+            )
+            self.count("Tiers", "created")
+        elif services.changed_fields(tier, {"threshold": row["threshold"]}):
+            services.contract_tier_update(contract_tier=tier, user=self.user, source=SOURCE, threshold=row["threshold"])
+            self.count("Tiers", "updated")
+        else:
+            self.count("Tiers", "unchanged")
+
     def each(self, sheet: str, rows: list[dict[str, Any]], write: Any) -> None:
         for row in rows:
             try:
@@ -730,6 +813,7 @@ def _write(plan: _Plan, summary: ImportSummary, user: Any, stored: _Stored) -> l
     )
     writer.each("Practices", plan.practices, writer.write_practice)
     writer.each("Participation", plan.participations, writer.write_participation)
+    writer.each("Tiers", plan.tiers, writer.write_tier)
     return writer.errors
 
 

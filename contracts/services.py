@@ -17,11 +17,22 @@ from django.db import transaction
 from django.db.models import Model
 
 from contracts.changes import catalog_changed
-from contracts.models import CatalogChange, Contract, ContractItem, ContractPrice, Participation
+from contracts.models import CatalogChange, Contract, ContractItem, ContractPrice, ContractTier, Participation
 from vendors.normalize import fold_uom, normalize_sku
 
 HUNDRED = Decimal(100)
 
+# Tier measurement and commitment terms (coalition economics): they price no purchase line.
+ECONOMICS_FIELDS = (
+    "tier_basis",
+    "tier_period_months",
+    "commitment_basis",
+    "commitment_amount",
+    "commitment_start",
+    "commitment_end",
+    "commitment_penalty",
+    "commitment_drop_tier",
+)
 CONTRACT_FIELDS = (
     "vendor",
     "number",
@@ -37,7 +48,9 @@ CONTRACT_FIELDS = (
     "terms",
     "contact_name",
     "contact_email",
+    *ECONOMICS_FIELDS,
 )
+TIER_FIELDS = ("tier", "threshold")
 ITEM_FIELDS = (
     "vendor_sku",
     "manufacturer",
@@ -127,6 +140,7 @@ def contract_check(contract: Contract) -> None:
         errors["admin_fee_pct"] = "The admin fee must be a percentage between 0 and 100."
     if contract.discount_pct is not None and not (0 < Decimal(contract.discount_pct) < HUNDRED):
         errors["discount_pct"] = "The discount must be a percentage above 0 and below 100 (12.5 means 12.5 % off list)."
+    errors.update(_economics_errors(contract))
     if errors:
         raise ValidationError(errors)
 
@@ -135,6 +149,31 @@ def contract_validate(contract: Contract) -> None:
     """`contract_check`, then the model's checks (number unique)."""
     contract_check(contract)
     contract.full_clean()
+
+
+def _economics_errors(contract: Contract) -> dict[str, str]:
+    """Tier measurement and commitment terms are given whole or not at all."""
+    errors: dict[str, str] = {}
+    if bool(contract.tier_basis) != (contract.tier_period_months is not None):
+        errors["tier_period_months"] = (
+            "Give both the tier basis (volume or spend) and its period in months, or neither."
+        )
+    elif contract.tier_period_months is not None and not (1 <= contract.tier_period_months <= 36):
+        errors["tier_period_months"] = "The tier period is 1 to 36 months."
+    commitment = (
+        contract.commitment_basis,
+        contract.commitment_amount,
+        contract.commitment_start,
+        contract.commitment_end,
+    )
+    if any(value not in (None, "") for value in commitment):
+        if not all(value not in (None, "") for value in commitment):
+            errors["commitment_amount"] = "A commitment needs its basis, amount, start and end."
+        elif Decimal(contract.commitment_amount or 0) <= 0:
+            errors["commitment_amount"] = "The committed amount must be greater than 0."
+        elif contract.commitment_end < contract.commitment_start:  # type: ignore[operator]
+            errors["commitment_end"] = "The commitment ends before it starts."
+    return errors
 
 
 @transaction.atomic
@@ -177,11 +216,84 @@ def contract_update(
         contract=contract,
         user=user,
         source=source,
-        notify=notify,
+        # Tier and commitment terms price no line: changing only them re-reconciles nothing.
+        notify=notify and bool(set(changes) - set(ECONOMICS_FIELDS)),
         detail={field: [_plain(old), _plain(new)] for field, (old, new) in changes.items()},
         vendor_ids={old_vendor_id, contract.vendor_id},
     )
     return contract
+
+
+# --- tiers -------------------------------------------------------------------------------------------------------
+
+
+def contract_tier_validate(tier: ContractTier) -> None:
+    """A tier names a price tier of its contract and a threshold of 0 or more (in the contract's tier basis)."""
+    tier.tier = str(tier.tier or "").strip()
+    if not tier.tier:
+        raise ValidationError({"tier": "Name the tier as its price rows do."})
+    tier.full_clean()
+
+
+@transaction.atomic
+def contract_tier_create(*, contract: Contract, user: Any = None, source: str = "api", **fields: Any) -> ContractTier:
+    """Add a tier threshold to a contract and audit it (tiers price no line: nothing is re-reconciled)."""
+    _check_unknown(fields, TIER_FIELDS, "tier")
+    tier = ContractTier(contract=contract, **fields)
+    contract_tier_validate(tier)
+    tier.save()
+    _audited(
+        CatalogChange.Action.CREATED,
+        tier,
+        contract=contract,
+        user=user,
+        source=source,
+        notify=False,  # tiers price no line
+        detail=_snapshot(tier, TIER_FIELDS),
+    )
+    return tier
+
+
+@transaction.atomic
+def contract_tier_update(
+    *, contract_tier: ContractTier, user: Any = None, source: str = "api", **fields: Any
+) -> ContractTier:
+    """Change a tier's name or threshold; unchanged input writes nothing."""
+    _check_unknown(fields, TIER_FIELDS, "tier")
+    changes = changed_fields(contract_tier, fields)
+    if not changes:
+        return contract_tier
+    for field, (_, new) in changes.items():
+        setattr(contract_tier, field, new)
+    contract_tier_validate(contract_tier)
+    contract_tier.save()
+    _audited(
+        CatalogChange.Action.UPDATED,
+        contract_tier,
+        contract=contract_tier.contract,
+        user=user,
+        source=source,
+        notify=False,  # tiers price no line
+        detail={field: [_plain(old), _plain(new)] for field, (old, new) in changes.items()},
+    )
+    return contract_tier
+
+
+@transaction.atomic
+def contract_tier_delete(*, contract_tier: ContractTier, user: Any = None, source: str = "api") -> None:
+    """Remove a tier threshold and audit it."""
+    tier_id, snapshot = contract_tier.pk, _snapshot(contract_tier, TIER_FIELDS)
+    contract_tier.delete()
+    contract_tier.pk = tier_id
+    _audited(
+        CatalogChange.Action.DELETED,
+        contract_tier,
+        contract=contract_tier.contract,
+        user=user,
+        source=source,
+        notify=False,  # tiers price no line
+        detail=snapshot,
+    )
 
 
 @transaction.atomic

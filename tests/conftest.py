@@ -63,6 +63,14 @@ def _commits_as_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(transaction.Atomic, "__exit__", exit_)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Every test starts with an empty cache (throttle and lock-out counts, cached figures) in this process."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def real_data() -> Path:
     """The folder of real public price lists and purchase histories; skips where it is absent."""

@@ -262,6 +262,12 @@ class UploadViewSet(
         "retry": Right.UPLOADS,
         "reprocess": Right.UPLOADS,
     }
+    # Answers beyond the common errors (gpo/schema.py), documented per action.
+    schema_error_codes = {
+        "create": {"409": "This practice already uploaded this file (same SHA-256): `upload_id` is that upload."},
+        "reprocess": {"409": "The upload is still being processed, or its file was uploaded again since."},
+        "retry": {"409": "Only a failed upload is processed again; or its file was uploaded again since."},
+    }
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         if self.action == "create":

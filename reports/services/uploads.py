@@ -38,8 +38,9 @@ from reports import ingest
 from reports.db.copy import decimal_array, text_column
 from reports.db.line_references import line_references_lock
 from reports.db.locks import UPLOAD_CLAIM_NAMESPACE
+from reports.figures_cache import figures_versions_bump
 from reports.lines import lines_in_periods
-from reports.models import ColumnMappingPreset, PurchaseLine, PurchaseUpload, RejectedRow, UploadAuditEntry
+from reports.models import ColumnMappingPreset, PurchaseLine, PurchaseUpload, RejectedRow, Restatement, UploadAuditEntry
 from reports.services import upload_checks
 from reports.services.line_store import lines_insert_batches
 from reports.services.reconciliation import (
@@ -813,9 +814,11 @@ def _summary_replace(upload: PurchaseUpload, previous_span: tuple[Any, Any], orp
     reconcile again the later uploads' lines that repeated the old ones (they may repeat the new ones)."""
     days = [day for day in (*previous_span, upload.first_purchase_date, upload.last_purchase_date) if day]
     if days:
-        savings_summary_refresh(practice_ids=[upload.practice_id], between=(min(days), max(days)))
+        savings_summary_refresh(
+            practice_ids=[upload.practice_id], between=(min(days), max(days)), cause=Restatement.Cause.REPROCESS
+        )
     if orphaned:
-        lines_reconcile(queryset=PurchaseLine.objects.filter(id__in=orphaned))
+        lines_reconcile(queryset=PurchaseLine.objects.filter(id__in=orphaned), cause=Restatement.Cause.REPROCESS)
 
 
 def _later_lines_sharing_invoices(upload: PurchaseUpload) -> list[int]:
@@ -867,8 +870,11 @@ def upload_delete(*, upload: PurchaseUpload, user: Any) -> None:
     _audit(upload=upload, action=UploadAuditEntry.Action.DELETED, user=user)
     orphaned_ids = _lines_remove(upload)
     upload.delete()
+    # The practice's figures change with this commit, before the summary refresh below catches up.
+    figures_versions_bump(practice_ids=[practice_id])
+    deleted = Restatement.Cause.UPLOAD_DELETED
     if orphaned_ids:
-        lines_reconcile(queryset=PurchaseLine.objects.filter(id__in=orphaned_ids))
+        lines_reconcile(queryset=PurchaseLine.objects.filter(id__in=orphaned_ids), cause=deleted)
     if stored_name:
         transaction.on_commit(lambda: storage.delete(stored_name))
-    run_after_commit(lambda: savings_summary_refresh(practice_ids=[practice_id]))
+    run_after_commit(lambda: savings_summary_refresh(practice_ids=[practice_id], cause=deleted))

@@ -43,7 +43,7 @@ def test_contract_added_in_admin_is_audited(admin_client_logged_in: Client) -> N
             "open_to_all_members": "on",
             **{
                 f"{prefix}-{key}": value
-                for prefix in ("items", "participations", "documents")
+                for prefix in ("items", "tiers", "participations", "documents")
                 for key, value in {"TOTAL_FORMS": "0", "INITIAL_FORMS": "0"}.items()
             },
         },
@@ -189,7 +189,7 @@ def test_item_inline_edit_in_contract_admin_is_audited(admin_client_logged_in: C
         "items-0-uom": "each",
         "items-0-units_per_uom": "1",
         "items-0-list_price": "100",
-        **{f"{p}-{k}": "0" for p in ("participations", "documents") for k in ("TOTAL_FORMS", "INITIAL_FORMS")},
+        **{f"{p}-{k}": "0" for p in ("tiers", "participations", "documents") for k in ("TOTAL_FORMS", "INITIAL_FORMS")},
     }
 
     response = admin_client_logged_in.post(f"/admin/contracts/contract/{contract.id}/change/", form)

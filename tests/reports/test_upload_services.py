@@ -482,7 +482,9 @@ def test_the_file_is_parsed_while_the_catalog_loads_and_the_caller_stores_its_pr
 
 def test_delete_removes_lines_rejected_rows_upload_and_file(processed_upload, finance_a, settings, monkeypatch, broker):
     refreshed = []
-    monkeypatch.setattr(upload_services, "savings_summary_refresh", lambda practice_ids: refreshed.append(practice_ids))
+    monkeypatch.setattr(
+        upload_services, "savings_summary_refresh", lambda practice_ids, cause: refreshed.append((practice_ids, cause))
+    )
     practice_id = processed_upload.practice_id
     with broker.worker():
         upload_delete(upload=processed_upload, user=finance_a)
@@ -490,7 +492,7 @@ def test_delete_removes_lines_rejected_rows_upload_and_file(processed_upload, fi
     assert PurchaseLine.objects.count() == 0
     assert RejectedRow.objects.count() == 0
     assert _stored_files(settings) == []
-    assert refreshed == [[practice_id]]
+    assert refreshed == [([practice_id], "upload_deleted")]
 
 
 def test_delete_clears_repeats_pointing_at_the_deleted_lines(processed_upload, finance_a):
