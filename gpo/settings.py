@@ -203,6 +203,8 @@ if not CELERY_BROKER_URL:
     # Eager tasks never touch a broker; naming the in-memory one keeps kombu from guessing localhost.
     CELERY_BROKER_URL = "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
+# Who hears a committed catalog change (contracts/changes.py): functions taking the changed vendor ids.
+CATALOG_CHANGE_LISTENERS = ["reports.tasks.catalog_change_rereconcile"]
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 

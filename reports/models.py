@@ -242,7 +242,7 @@ class PurchaseLine(models.Model):
         # every inserted or updated line's references once per statement (PostgreSQL; per row on SQLite) and
         # refuse deleting a referenced row (PostgreSQL); 0009 makes the check one query and replaces row locks by an
         # advisory lock shared by writers of lines; 0010 lets the line store check the ids of its own COPY instead
-        # (reports.services.line_store._copy). Per-row foreign-key checks cost about 45 s per million lines at
+        # (reports.db.copy._copy). Per-row foreign-key checks cost about 45 s per million lines at
         # commit; the statement trigger about 1.5 s, the line store's check about 0.3 s.
         indexes = [
             models.Index(fields=["upload", "row_number"], name="line_upload_row_idx"),

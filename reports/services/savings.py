@@ -14,16 +14,10 @@ from django.db.models import Count, F, QuerySet
 from django.db.models.functions import TruncMonth
 
 from reports.catalog_index import NONE
+from reports.db.copy import ids_or_null, rows_insert_batches
 from reports.figures_cache import figures_versions_bump
+from reports.lines import UNRESOLVED_VENDOR_NAME, cents_sum, counted_lines, lines_in_periods, lines_of_practices
 from reports.models import PurchaseLine, PurchaseUpload, Restatement, SavingsSummary
-from reports.selectors.savings import (
-    UNRESOLVED_VENDOR_NAME,
-    cents_sum,
-    counted_lines,
-    lines_in_periods,
-    lines_of_practices,
-)
-from reports.services.line_store import ids_or_null, rows_insert_batches
 from reports.services.month_closes import month_closes_restate
 
 if TYPE_CHECKING:
