@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve serve-prod migrate test test-postgres lint format bench bench-scale bench-parallel loadtest check clean
+.PHONY: install demo serve serve-prod migrate test test-postgres lint format bench bench-scale bench-parallel loadtest check clean schema-fuzz
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ migrate: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
 
 demo: migrate
-	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 $(PY) manage.py seed_demo --host $(HOST) --port $(PORT)
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -66,3 +66,7 @@ loadtest: install
 
 clean:
 	rm -rf $(VENV) var
+
+# The schema fuzz with more examples per operation than the suite's few (tests/api/test_schema_conformance.py).
+schema-fuzz: install
+	SCHEMA_EXAMPLES=$${SCHEMA_EXAMPLES:-50} DEBUG=1 $(PY) -m pytest -q tests/api/test_schema_conformance.py

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from contracts import selectors, services
 from contracts.filters import ContractFilterSet
 from contracts.models import Contract, ContractItem
-from gpo.api import CatalogViewSet
+from gpo.api import CatalogViewSet, DecimalTextField
 from gpo.billing import selectors as billing_selectors
 from gpo.members import scoping
 from gpo.members.models import Practice
@@ -27,7 +27,7 @@ from vendors.models import Vendor
 class ContractItemSerializer(serializers.ModelSerializer):
     """An item with the price the practice pays today, list price, discount % and volume breaks."""
 
-    list_price = serializers.SerializerMethodField()
+    list_price = DecimalTextField("unit_price")
     price = serializers.SerializerMethodField()
     tier = serializers.SerializerMethodField()
     price_effective_from = serializers.SerializerMethodField()
@@ -57,9 +57,6 @@ class ContractItemSerializer(serializers.ModelSerializer):
     def _price(self, item: ContractItem) -> selectors.ItemPrice:
         prices: dict[int, selectors.ItemPrice] = self.context["prices"]
         return prices.get(item.id) or selectors.ItemPrice(item_id=item.id, price=None)
-
-    def get_list_price(self, item: ContractItem) -> str | None:
-        return unit_price_str(item.list_price)
 
     def get_price(self, item: ContractItem) -> str | None:
         return unit_price_str(self._price(item).price)
@@ -92,7 +89,7 @@ class ContractListSerializer(serializers.ModelSerializer):
 
     vendor: serializers.SlugRelatedField[Vendor] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     vendor_name = serializers.CharField(source="vendor.name", read_only=True)
-    admin_fee_pct = serializers.SerializerMethodField()
+    admin_fee_pct = DecimalTextField("plain")
     discount_pct = serializers.SerializerMethodField()
     in_force = serializers.SerializerMethodField()
     practice = serializers.SerializerMethodField()
@@ -127,9 +124,6 @@ class ContractListSerializer(serializers.ModelSerializer):
             "prices_notice",
             "item_count",
         ]
-
-    def get_admin_fee_pct(self, contract: Contract) -> str | None:
-        return plain_decimal_str(contract.admin_fee_pct)
 
     def get_discount_pct(self, contract: Contract) -> str | None:
         if self.context.get("prices_notice"):

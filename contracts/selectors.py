@@ -166,11 +166,6 @@ def _item_price(
     )
 
 
-def contract_price_history(*, item: ContractItem) -> QuerySet[ContractPrice]:
-    """Every price row of an item, tier by tier, oldest first (the contract page's price history)."""
-    return ContractPrice.objects.filter(item=item).order_by("tier", "min_qty", "effective_from")
-
-
 # --- pages ---
 
 # The highest code point: a prefix range [p, p + MAX_CHAR) is what an index can answer (LIKE 'p%' in SQLite is
@@ -402,9 +397,7 @@ def contract_item_prices_for_page(
     views = []
     for item in items:
         rows = rows_by_item.get(item.id, [])
-        today = [
-            row for row in rows if row.effective_from <= on and (row.effective_to is None or on <= row.effective_to)
-        ]
+        today = [row for row in rows if pricing.effective_on(row.effective_from, row.effective_to or date.max, on)]
         view = ItemPriceView(item=item)
         if all_tiers:
             view.history = rows

@@ -15,26 +15,28 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import (
-    BigIntegerField,
-    Case,
-    CharField,
     Count,
     Exists,
-    F,
     OuterRef,
     Q,
     QuerySet,
     Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Cast, Round, TruncMonth
+from django.db.models.functions import TruncMonth
 
 from gpo.members import scoping
 from gpo.members.models import Practice
 from gpo.members.rights import Right, has_right, right_require
 from gpo.money import ZERO, money_str
 from reports.figures_cache import figures_cached, scope_version
+from reports.lines import (  # noqa: F401  (re-exported: the selectors' building blocks)
+    UNRESOLVED_VENDOR_NAME,
+    cents_sum,
+    counted_lines,
+    from_cents,
+    lines_in_periods,
+    lines_of_practices,
+)
 from reports.models import PurchaseLine, SavingsSummary
 from vendors.models import Category, Vendor
 
@@ -45,12 +47,6 @@ MONEY_KEYS = ("spend", "on_contract_spend", "savings", "overcharge", "missed_sav
 
 # Everything a grouping may name; the summary answers them one breakdown at a time (see summary_breakdown).
 DIMENSIONS = ("practice", "month", "status", "vendor", "unresolved_vendor_name", "category", "contract")
-
-
-# Resolved vendors' spellings fold into the vendor; unresolved lines group by the name as given (DESIGN §4.1).
-UNRESOLVED_VENDOR_NAME = Case(
-    When(vendor__isnull=True, then=F("vendor_name")), default=Value(""), output_field=CharField()
-)
 
 
 # --- periods (pure) ---------------------------------------------------------------------------------------------
@@ -143,20 +139,6 @@ class Figures:
         }
 
 
-def cents_sum(field_name: str, condition: Q | None = None) -> Sum:
-    """Sum of a money column (of the rows meeting `condition`, when given) as integer cents: exact on every backend.
-
-    SQLite keeps decimals as floating point and would add them as floats; summing whole cents (each stored amount
-    has exactly two places) keeps millions of lines exact to the cent on SQLite and PostgreSQL alike.
-    """
-    return Sum(Cast(Round(F(field_name) * Value(100)), output_field=BigIntegerField()), filter=condition)
-
-
-def from_cents(value: int | Decimal | None) -> Decimal:
-    """Integer cents (from `cents_sum`) as a Decimal amount with two places."""
-    return Decimal(int(value or 0)).scaleb(-2)
-
-
 MONEY_FIELDS = ("spend", "savings", "overcharge", "missed_savings")
 _SUMS = {name: cents_sum(name) for name in MONEY_FIELDS}
 
@@ -168,49 +150,6 @@ def _money_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         for name in MONEY_FIELDS:
             row[name] = from_cents(row[name])
     return result
-
-
-def counted_lines() -> QuerySet[PurchaseLine]:
-    """Lines that count in totals: reconciled (not pending) and not a repeat (DESIGN §4.9)."""
-    return PurchaseLine.objects.filter(repeat_of__isnull=True).exclude(status=Status.PENDING)
-
-
-def lines_of_practices(lines: QuerySet[PurchaseLine], practice_ids: Iterable[int]) -> QuerySet[PurchaseLine]:
-    """The lines of these practices, reached through their uploads.
-
-    The line table has no practice, date or invoice index (each would cost every upload's COPY 2-5 s per million
-    lines): reads go from the practices' uploads to their lines by the (upload, row) index. The lines' own
-    practice is filtered too, so the scope never rests on the join alone.
-    """
-    ids = list(practice_ids)
-    return lines.filter(practice_id__in=ids, upload__practice_id__in=ids)
-
-
-def lines_in_periods(
-    lines: QuerySet[PurchaseLine],
-    periods: Iterable[tuple[datetime.date | None, datetime.date | None]],
-    practice_ids: Iterable[int] | None = None,
-) -> QuerySet[PurchaseLine]:
-    """The lines (of these practices, when given) purchased within any of the periods (both ends included; None:
-    open). No period: no line.
-
-    An upload records the first and last purchase date of its lines, so only the lines of uploads whose span meets
-    a period are read. An upload without a recorded span (lines stored some other way) is always read.
-    """
-    if practice_ids is not None:
-        lines = lines_of_practices(lines, practice_ids)
-    line_condition, span_condition = Q(pk__in=[]), Q(pk__in=[])
-    for low, high in periods:
-        if low is None and high is None:
-            return lines
-        on = Q(purchase_date__gte=low) if low is not None else Q(purchase_date__lte=high)
-        span = Q(upload__last_purchase_date__gte=low) if low is not None else Q(upload__first_purchase_date__lte=high)
-        if low is not None and high is not None:
-            on &= Q(purchase_date__lte=high)
-            span &= Q(upload__first_purchase_date__lte=high)
-        line_condition |= on
-        span_condition |= span
-    return lines.filter(line_condition, span_condition | Q(upload__first_purchase_date__isnull=True))
 
 
 def _line_rows(

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('members', '0001_initial'),
-        ('reports', '0017_upload_mapping_warnings_and_reprocess'),
+        ('reports', '0020_admin_fee_reports'),
     ]
 
     operations = [
