@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.__main__ import format_table
+from bench._postgres import database_ensure
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/gpo_scale_sim"
 
@@ -34,13 +35,7 @@ def _setup_django() -> None:
     os.environ.setdefault("DEBUG", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gpo.settings")
     os.environ.setdefault("DATA_DIR", str(Path("/tmp") / "gpo-bench-scale"))
-    import psycopg
-
-    url = os.environ["DATABASE_URL"]
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+    database_ensure(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
