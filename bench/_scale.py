@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.__main__ import format_table
+from bench._postgres import database_ensure
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/gpo_scale_sim"
 
@@ -34,19 +35,14 @@ def _setup_django() -> None:
     os.environ.setdefault("DEBUG", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gpo.settings")
     os.environ.setdefault("DATA_DIR", str(Path("/tmp") / "gpo-bench-scale"))
-    import psycopg
-
-    url = os.environ["DATABASE_URL"]
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+    database_ensure(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
     from django.conf import settings
 
     settings.DEBUG = False  # no query log: millions of lines are stored below
+    settings.UPLOAD_MAX_BYTES = max(settings.UPLOAD_MAX_BYTES, 500 * 1024 * 1024)  # the 1M-line csv is ~90 MB
 
 
 def _catalog_items() -> list[tuple[str, str, str, float]]:
@@ -186,6 +182,7 @@ def main() -> int:
         measure("/dashboard/ (practice page)", finance, dashboard_urls, "< 1 s", cold=cold)
     measure("/api/lines/ first page, filtered", finance, lines_urls, "< 500 ms", cold=True)
 
+    print(format_table(rows), flush=True)
     newcomer, _ = Practice.objects.get_or_create(slug="sim-newcomer", defaults={"name": "Sim Newcomer"})
     content = purchase_csv(upload_lines, items=_catalog_items(), seed=9999, first_year=2026, years=1)
     upload = upload_create(

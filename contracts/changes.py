@@ -30,10 +30,10 @@ def catalog_changed(*, vendor_ids: Iterable[int]) -> None:
 
     The catalog's version changes here, inside the writing transaction: cached catalog fragments go with it.
     """
-    catalog_version_bump()
     ids = {int(vendor_id) for vendor_id in vendor_ids if vendor_id is not None}
     if not ids:
         return
+    catalog_version_bump()
 
     def deliver() -> None:
         for listener in catalog_listeners():
