@@ -31,8 +31,9 @@ from gpo.celery import app as celery_app
 from reports.models import PurchaseLine, PurchaseUpload
 from reports.services.upload_recovery import upload_retry, uploads_sweep_stale
 from reports.services.uploads import upload_create
+from tests.redis_check import redis_reachable
 from tests.reports.conftest import acme  # noqa: F401  the contract the purchases reconcile against
-from tests.reports.test_upload_worker import BROKER_URL, _connections_reset, _redis_reachable
+from tests.reports.test_upload_worker import BROKER_URL, _connections_reset
 from tests.reports.upload_samples import csv_rows, csv_upload
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -128,7 +129,7 @@ class Worker:
 
 @pytest.fixture
 def worker_queue(settings) -> Iterator[str]:
-    if not _redis_reachable(BROKER_URL):
+    if not redis_reachable(BROKER_URL):
         pytest.skip(f"Redis broker {BROKER_URL} is not reachable (set CELERY_TEST_BROKER_URL to run this test)")
     saved = {
         key: celery_app.conf[key] for key in ("task_always_eager", "broker_url", "result_backend", "task_default_queue")
