@@ -18,7 +18,15 @@ from django.urls import URLPattern, path, reverse
 
 from contracts import services
 from contracts.catalog_import import CatalogImportError, catalog_import
-from contracts.models import CatalogChange, Contract, ContractDocument, ContractItem, ContractPrice, Participation
+from contracts.models import (
+    CatalogChange,
+    Contract,
+    ContractDocument,
+    ContractItem,
+    ContractPrice,
+    ContractTier,
+    Participation,
+)
 from gpo.members.rights import Right, right_require
 
 SOURCE = "admin"
@@ -63,6 +71,17 @@ def _save_through_service(obj: Model, user: Any) -> Model:
             source=SOURCE,
             **_values(obj, services.PRICE_FIELDS),
         )
+    if isinstance(obj, ContractTier):
+        if obj.pk is None:
+            return services.contract_tier_create(
+                contract=obj.contract, user=user, source=SOURCE, **_values(obj, services.TIER_FIELDS)
+            )
+        return services.contract_tier_update(
+            contract_tier=ContractTier.objects.get(pk=obj.pk),
+            user=user,
+            source=SOURCE,
+            **_values(obj, services.TIER_FIELDS),
+        )
     if isinstance(obj, Participation):
         if obj.pk is None:
             return services.participation_create(
@@ -91,6 +110,8 @@ def _delete_through_service(obj: Model, user: Any) -> None:
         services.contract_price_delete(contract_price=obj, user=user, source=SOURCE)
     elif isinstance(obj, Participation):
         services.participation_delete(participation=obj, user=user, source=SOURCE)
+    elif isinstance(obj, ContractTier):
+        services.contract_tier_delete(contract_tier=obj, user=user, source=SOURCE)
     else:
         obj.delete()
 
@@ -113,6 +134,7 @@ VALIDATORS: dict[type[Model], Any] = {
     Contract: services.contract_validate,
     ContractItem: services.contract_item_validate,
     ContractPrice: services.contract_price_validate,
+    ContractTier: services.contract_tier_validate,
 }
 
 
@@ -155,6 +177,15 @@ class ParticipationInline(admin.TabularInline):
     autocomplete_fields = ["practice"]
 
 
+class ContractTierInline(admin.TabularInline):
+    """Tier thresholds, measured as the contract's tier basis over its tier period (coalition economics)."""
+
+    model = ContractTier
+    form = ServiceValidatedForm
+    extra = 0
+    fields = ["tier", "threshold"]
+
+
 class ContractDocumentInline(admin.TabularInline):
     model = ContractDocument
     extra = 0
@@ -183,7 +214,7 @@ class ContractAdmin(ServiceSavingAdmin):
     autocomplete_fields = ["vendor"]
     filter_horizontal = ["eligible_practices"]
     date_hierarchy = "end_date"
-    inlines = [ContractItemInline, ParticipationInline, ContractDocumentInline]
+    inlines = [ContractItemInline, ContractTierInline, ParticipationInline, ContractDocumentInline]
     change_list_template = "admin/contracts/contract/change_list.html"
 
     def get_urls(self) -> list[URLPattern]:

@@ -9,6 +9,13 @@ from django.db.models import F, Q
 from gpo.db import TimeStampedModel
 
 
+class Basis(models.TextChoices):
+    """What a tier threshold or a commitment counts: units bought (in the items' UOM) or money spent."""
+
+    VOLUME = "volume", "Volume (units)"
+    SPEND = "spend", "Spend ($)"
+
+
 class Contract(TimeStampedModel):
     """A vendor agreement negotiated by the coalition; in force on days start..end when not a draft."""
 
@@ -32,6 +39,18 @@ class Contract(TimeStampedModel):
     terms = models.TextField(blank=True, help_text="Payment, freight, rebate and termination terms.")
     contact_name = models.CharField(max_length=200, blank=True)
     contact_email = models.EmailField(blank=True)
+    # Tiered pricing (optional): members' aggregate volume or spend over the last `tier_period_months` whole months
+    # decides which ContractTier the coalition reaches (reports.tiers simulates the next one).
+    tier_basis = models.CharField(max_length=8, choices=Basis.choices, blank=True)
+    tier_period_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    # A committed volume or spend over commitment_start..commitment_end (both inclusive), and what a shortfall costs:
+    # a penalty, and/or the tier whose prices members fall back to (reports.commitments projects it).
+    commitment_basis = models.CharField(max_length=8, choices=Basis.choices, blank=True)
+    commitment_amount = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    commitment_start = models.DateField(null=True, blank=True)
+    commitment_end = models.DateField(null=True, blank=True)
+    commitment_penalty = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    commitment_drop_tier = models.CharField(max_length=40, blank=True)
 
     class Meta:
         ordering = ["vendor__name", "number"]
@@ -44,10 +63,45 @@ class Contract(TimeStampedModel):
                 condition=Q(discount_pct__isnull=True) | (Q(discount_pct__gt=0) & Q(discount_pct__lt=100)),
                 name="contract_discount_pct_range",
             ),
+            models.CheckConstraint(
+                condition=Q(tier_period_months__isnull=True) | Q(tier_period_months__gte=1, tier_period_months__lte=36),
+                name="contract_tier_period_months_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(commitment_amount__isnull=True)
+                | (
+                    Q(commitment_amount__gt=0)
+                    & Q(commitment_start__isnull=False)
+                    & Q(commitment_end__gte=F("commitment_start"))
+                    & ~Q(commitment_basis="")
+                ),
+                name="contract_commitment_complete",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+
+class ContractTier(TimeStampedModel):
+    """A pricing tier of a contract and the aggregate volume or spend (per the contract's tier period) reaching it.
+
+    `tier` names the tier as price rows and participations do (ContractPrice.tier, Participation.tier).
+    """
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="tiers")
+    tier = models.CharField(max_length=40)
+    threshold = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        ordering = ["contract", "threshold", "tier"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "tier"], name="tier_unique_per_contract"),
+            models.CheckConstraint(condition=Q(threshold__gte=0), name="tier_threshold_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract.number} {self.tier} from {self.threshold}"
 
 
 class ContractDocument(TimeStampedModel):

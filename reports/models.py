@@ -242,7 +242,7 @@ class PurchaseLine(models.Model):
         # every inserted or updated line's references once per statement (PostgreSQL; per row on SQLite) and
         # refuse deleting a referenced row (PostgreSQL); 0009 makes the check one query and replaces row locks by an
         # advisory lock shared by writers of lines; 0010 lets the line store check the ids of its own COPY instead
-        # (reports.services.line_store._copy). Per-row foreign-key checks cost about 45 s per million lines at
+        # (reports.db.copy._copy). Per-row foreign-key checks cost about 45 s per million lines at
         # commit; the statement trigger about 1.5 s, the line store's check about 0.3 s.
         indexes = [
             models.Index(fields=["upload", "row_number"], name="line_upload_row_idx"),
@@ -352,6 +352,24 @@ class SavingsSummary(models.Model):
         return f"{self.practice_id} {self.breakdown} {self.month:%Y-%m} {self.status}"
 
 
+class FiguresVersion(models.Model):
+    """A practice's figures version: a fresh random token whenever its savings summary changes (issue 16).
+
+    Cached figures are keyed by the tokens of the practices they cover (reports.figures_cache), so a write that
+    changes a practice's figures (an upload, a reprocess, a reconcile after a catalog change, a delete) makes every
+    cached figure of that practice unreachable in the same transaction. Random rather than counted: a rolled-back
+    transaction, a restored database or a reused practice id can never meet a cached figure made for other data.
+    """
+
+    practice = models.OneToOneField(
+        "members.Practice", on_delete=models.CASCADE, primary_key=True, related_name="figures_version"
+    )
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.practice_id} {self.token}"
+
+
 class UploadAuditEntry(models.Model):
     """Append-only record of what happened to an upload (SECURITY.md item 12); it outlives the upload itself."""
 
@@ -386,3 +404,229 @@ class UploadAuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} upload {self.upload_id_recorded}"
+
+
+class OverchargeClaim(TimeStampedModel):
+    """A credit claim to one vendor for a practice's overcharged lines (DESIGN §4.7 overcharge), and its outcome.
+
+    The claim keeps its own copy of the lines it was filed with (`ClaimLine`): it is the document the vendor got,
+    so reprocessing an upload later never changes what was claimed.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        SENT = "sent", "Sent to vendor"
+        CREDITED = "credited", "Credited"
+        PARTLY_CREDITED = "partly_credited", "Partly credited"
+        DENIED = "denied", "Denied"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    practice = models.ForeignKey("members.Practice", on_delete=models.PROTECT, related_name="overcharge_claims")
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="overcharge_claims")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
+    amount_claimed = models.DecimalField(max_digits=16, decimal_places=2)
+    amount_recovered = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    period_start = models.DateField(help_text="The earliest purchase date of the claimed lines.")
+    period_end = models.DateField(help_text="The latest purchase date of the claimed lines.")
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_claimed__gt=0), name="claim_amount_claimed_positive"),
+            models.CheckConstraint(
+                condition=Q(amount_recovered__gte=0) & Q(amount_recovered__lte=models.F("amount_claimed")),
+                name="claim_recovered_within_claimed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Claim {self.public_id} {self.vendor_id} {self.amount_claimed}"
+
+
+class ClaimLine(models.Model):
+    """One overcharged line as it was claimed: the figures the vendor's contract administrator checks."""
+
+    claim = models.ForeignKey(OverchargeClaim, on_delete=models.CASCADE, related_name="lines")
+    # The purchase line claimed (no foreign key: lines are replaced on reprocess; the claim keeps its copy).
+    purchase_line_id = models.BigIntegerField(db_index=True)
+    upload_public_id = models.UUIDField()
+    row_number = models.PositiveIntegerField()
+    contract_number = models.CharField(max_length=60, blank=True)
+    invoice_number = models.CharField(max_length=80, blank=True)
+    po_number = models.CharField(max_length=80, blank=True)
+    purchase_date = models.DateField()
+    sku = models.CharField(max_length=120, blank=True)
+    description = models.CharField(max_length=500, blank=True)
+    quantity = models.DecimalField(max_digits=18, decimal_places=4)
+    uom = models.CharField(max_length=40, blank=True)
+    unit_price = models.DecimalField(max_digits=18, decimal_places=4, help_text="Paid per unit.")
+    contract_price = models.DecimalField(max_digits=18, decimal_places=4)
+    overcharge = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        ordering = ["purchase_date", "invoice_number", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id}: {self.invoice_number} {self.sku} {self.overcharge}"
+
+
+class ClaimEvent(models.Model):
+    """Append-only history of a claim: who changed what and when (created, status, amount recovered, note)."""
+
+    claim = models.ForeignKey(OverchargeClaim, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=OverchargeClaim.Status.choices)
+    amount_recovered = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class MonthClose(TimeStampedModel):
+    """A practice's month whose figures were published when its finance lead closed it.
+
+    Later changes to that month's lines (a reprocess, a catalog price change, a deleted or late upload) do not change
+    what was published silently: each is recorded as a `Restatement` with its deltas. Staff may reopen the month
+    with a reason; closing it again starts a new close (a new row) from the figures of that moment.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    practice = models.ForeignKey("members.Practice", on_delete=models.PROTECT, related_name="month_closes")
+    month = models.DateField(help_text="First day of the closed month.")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField()
+    # The figures as published at close (DESIGN §4 rules 7-8: exact sums of the month's stored lines).
+    spend = models.DecimalField(max_digits=16, decimal_places=2)
+    on_contract_spend = models.DecimalField(max_digits=16, decimal_places=2)
+    savings = models.DecimalField(max_digits=16, decimal_places=2)
+    overcharge = models.DecimalField(max_digits=16, decimal_places=2)
+    missed_savings = models.DecimalField(max_digits=16, decimal_places=2)
+    line_count = models.PositiveIntegerField(default=0)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopen_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-month", "practice", "-closed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "month"],
+                condition=Q(reopened_at__isnull=True),
+                name="month_close_one_live_close_per_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(reopened_at__isnull=True) | ~Q(reopen_reason=""), name="month_close_reopen_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practice} {self.month:%Y-%m}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.reopened_at is None
+
+
+class Restatement(models.Model):
+    """A change to a closed month's figures after it was published, with the delta of each figure (append-only)."""
+
+    class Cause(models.TextChoices):
+        UPLOAD_ADDED = "upload_added", "A later upload added lines"
+        REPROCESS = "reprocess", "An upload was reprocessed"
+        UPLOAD_DELETED = "upload_deleted", "An upload was deleted"
+        CATALOG_CHANGE = "catalog_change", "A contract or price changed"
+        VENDOR_REVIEW = "vendor_review", "A vendor name was mapped"
+        RECALCULATED = "recalculated", "Lines were reconciled again"
+
+    month_close = models.ForeignKey(MonthClose, on_delete=models.PROTECT, related_name="restatements")
+    recorded_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    cause = models.CharField(max_length=16, choices=Cause.choices)
+    # Each delta = the figure now - the figure as last published (at close plus the restatements before this one).
+    spend_delta = models.DecimalField(max_digits=16, decimal_places=2)
+    on_contract_spend_delta = models.DecimalField(max_digits=16, decimal_places=2)
+    savings_delta = models.DecimalField(max_digits=16, decimal_places=2)
+    overcharge_delta = models.DecimalField(max_digits=16, decimal_places=2)
+    missed_savings_delta = models.DecimalField(max_digits=16, decimal_places=2)
+    line_count_delta = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.month_close} {self.cause} {self.spend_delta}"
+
+
+def fee_report_storage_path(instance: AdminFeeReport, filename: str) -> str:
+    """Generated storage name (SECURITY.md item 6); the vendor's file name is metadata only."""
+    import secrets
+
+    return f"admin-fee-reports/{secrets.token_hex(16)}"
+
+
+class AdminFeeReport(TimeStampedModel):
+    """A vendor's quarterly admin-fee report as received (kept for audit), with what reading it found."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="admin_fee_reports")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    original_file = models.FileField(upload_to=fee_report_storage_path, max_length=300)
+    original_filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64, unique=True)
+    file_format = models.CharField(max_length=8, blank=True)
+    header_row = models.PositiveIntegerField(null=True, blank=True)
+    column_mapping = models.JSONField(default=dict, blank=True)
+    column_confidence = models.JSONField(default=dict, blank=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_accepted = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    rows_skipped = models.PositiveIntegerField(default=0)
+    # [{row, column, reason}] for rows not accepted (DESIGN §5: nothing is lost, nothing is silent).
+    rejected = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.vendor} {self.original_filename}"
+
+
+class AdminFeeReportLine(models.Model):
+    """One row of a vendor's admin-fee report: a member's sales and fee on a contract in a quarter."""
+
+    report = models.ForeignKey(AdminFeeReport, on_delete=models.CASCADE, related_name="lines")
+    row_number = models.PositiveIntegerField()
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT, related_name="admin_fee_lines")
+    practice = models.ForeignKey(
+        "members.Practice", on_delete=models.PROTECT, null=True, blank=True, related_name="admin_fee_lines"
+    )
+    member_id = models.CharField(max_length=120, blank=True)
+    member_name = models.CharField(max_length=300, blank=True)
+    quarter = models.DateField(help_text="First day of the quarter.")
+    sales = models.DecimalField(max_digits=16, decimal_places=2)
+    fee_rate = models.DecimalField(max_digits=9, decimal_places=4, null=True, blank=True)
+    fee_reported = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    fee_paid = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["report", "row_number"]
+        indexes = [models.Index(fields=["contract", "quarter"], name="fee_line_contract_quarter_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}:{self.row_number} {self.member_name or self.member_id}"

@@ -27,6 +27,8 @@ class VendorReviewEntrySerializer(serializers.Serializer):
     match = serializers.CharField()
     spend = serializers.DecimalField(max_digits=16, decimal_places=2)
     lines = serializers.IntegerField()
+    practices = serializers.ListField(child=serializers.CharField(), help_text="Practices that bought under the name.")
+    samples = serializers.ListField(child=serializers.CharField(), help_text="Up to 3 items bought (SKU description).")
 
 
 class VendorNameMapInputSerializer(serializers.Serializer):

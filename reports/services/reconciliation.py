@@ -32,18 +32,12 @@ from django.utils import timezone
 
 from contracts.selectors import catalog_frames_load
 from reports.catalog_index import NONE, CatalogIndex
-from reports.models import NonGpoVendorName, PurchaseLine
+from reports.db.copy import decimal_array, ids_or_null, moment_array, text_array, text_column
+from reports.lines import lines_in_periods
+from reports.models import NonGpoVendorName, PurchaseLine, Restatement
 from reports.reconcile import Tolerance, VendorDirectory, VendorRecord
 from reports.reconcile_bulk import reconcile_columns
-from reports.selectors.savings import lines_in_periods
-from reports.services.line_store import (
-    decimal_array,
-    ids_or_null,
-    lines_update,
-    moment_array,
-    text_array,
-    text_column,
-)
+from reports.services.line_store import lines_update
 from reports.services.savings import savings_summary_refresh
 from vendors.models import Vendor, VendorAlias
 from vendors.normalize import normalize_skus
@@ -290,8 +284,16 @@ def _stored_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
 
 
 @transaction.atomic
-def lines_reconcile(*, queryset: QuerySet[PurchaseLine], progress: Callable[[int], None] | None = None) -> int:
-    """Reconcile the given stored lines (status, money, repeats) and store the results; returns how many."""
+def lines_reconcile(
+    *,
+    queryset: QuerySet[PurchaseLine],
+    progress: Callable[[int], None] | None = None,
+    cause: str = Restatement.Cause.RECALCULATED,
+) -> int:
+    """Reconcile the given stored lines (status, money, repeats) and store the results; returns how many.
+
+    `cause` is what a closed month whose figures move is told (its restatement's cause).
+    """
     ids = list(queryset.order_by("id").values_list("id", flat=True))
     if not ids:
         return 0
@@ -308,7 +310,7 @@ def lines_reconcile(*, queryset: QuerySet[PurchaseLine], progress: Callable[[int
         practice_ids.update(int(p) for p in frame["practice_id"].unique())
         if progress is not None:
             progress(min(100, round(100 * updated / len(ids))))
-    savings_summary_refresh(practice_ids=sorted(practice_ids))
+    savings_summary_refresh(practice_ids=sorted(practice_ids), cause=cause)
     return updated
 
 
@@ -323,4 +325,4 @@ def lines_rereconcile_for_vendors(*, vendor_ids: Iterable[int]) -> int:
         | Q(vendor__isnull=True)
         | Q(status__in=[PurchaseLine.Status.OFF_CONTRACT, PurchaseLine.Status.NON_GPO_VENDOR])
     )
-    return lines_reconcile(queryset=affected)
+    return lines_reconcile(queryset=affected, cause=Restatement.Cause.CATALOG_CHANGE)

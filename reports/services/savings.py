@@ -14,15 +14,11 @@ from django.db.models import Count, F, QuerySet
 from django.db.models.functions import TruncMonth
 
 from reports.catalog_index import NONE
-from reports.models import PurchaseLine, PurchaseUpload, SavingsSummary
-from reports.selectors.savings import (
-    UNRESOLVED_VENDOR_NAME,
-    cents_sum,
-    counted_lines,
-    lines_in_periods,
-    lines_of_practices,
-)
-from reports.services.line_store import ids_or_null, rows_insert_batches
+from reports.db.copy import ids_or_null, rows_insert_batches
+from reports.figures_cache import figures_versions_bump
+from reports.lines import UNRESOLVED_VENDOR_NAME, cents_sum, counted_lines, lines_in_periods, lines_of_practices
+from reports.models import PurchaseLine, PurchaseUpload, Restatement, SavingsSummary
+from reports.services.month_closes import month_closes_restate
 
 if TYPE_CHECKING:
     from reports.services.reconciliation import ReconciledBatch
@@ -51,16 +47,24 @@ _BREAKDOWN_KEYS = {
 
 
 @transaction.atomic
-def savings_summary_refresh(*, practice_ids: Iterable[int], between: tuple[date, date] | None = None) -> int:
+def savings_summary_refresh(
+    *,
+    practice_ids: Iterable[int],
+    between: tuple[date, date] | None = None,
+    cause: str = Restatement.Cause.RECALCULATED,
+) -> int:
     """Recompute the savings summary rows of these practices from their stored lines; returns the rows written.
 
     Call it after lines of these practices are reconciled again or deleted: the savings figures read the
     summary, so a practice whose lines changed without a refresh would show stale totals. `between` (first and
-    last purchase date of the lines that changed) limits the work to the whole months those dates fall in.
+    last purchase date of the lines that changed) limits the work to the whole months those dates fall in. A closed
+    month whose figures moved gets a restatement saying why (`cause`).
     """
     ids = sorted(set(practice_ids))
     if not ids:
         return 0
+    # Their cached figures are unreachable from here on, for whoever reads after this transaction commits.
+    figures_versions_bump(practice_ids=ids)
     stale = SavingsSummary.objects.filter(practice_id__in=ids)
     lines = lines_of_practices(counted_lines(), ids)
     if between is not None:
@@ -70,7 +74,9 @@ def savings_summary_refresh(*, practice_ids: Iterable[int], between: tuple[date,
         stale = stale.filter(month__gte=first_month, month__lte=last_month)
         lines = lines_in_periods(lines, [(first_month, month_end)])
     stale.delete()
-    return _summary_insert(lines)
+    written = _summary_insert(lines)
+    month_closes_restate(practice_ids=ids, cause=cause, between=between)
+    return written
 
 
 class SummaryRows:
@@ -170,13 +176,20 @@ def savings_summary_add(*, upload_id: int, practice_id: int, rows: SummaryRows) 
     rows of their own: readers sum every row of a key, so a key may have one row per upload. A practice whose
     summary was never built (lines stored before the summary existed) is rebuilt whole instead.
     """
+    figures_versions_bump(practice_ids=[practice_id])
     if not SavingsSummary.objects.filter(practice_id=practice_id).exists():
         # Looked up by upload (an index), not by practice: the new upload's own lines would all be read first.
         others = PurchaseUpload.objects.filter(practice_id=practice_id).exclude(pk=upload_id).values("pk")
         if PurchaseLine.objects.filter(upload_id__in=others).exists():
-            return savings_summary_refresh(practice_ids=[practice_id])
+            return savings_summary_refresh(practice_ids=[practice_id], cause=Restatement.Cause.UPLOAD_ADDED)
     columns = rows.columns()
-    return 0 if columns is None else rows_insert_batches(SavingsSummary, [columns])
+    written = 0 if columns is None else rows_insert_batches(SavingsSummary, [columns])
+    span = PurchaseUpload.objects.filter(pk=upload_id).values_list("first_purchase_date", "last_purchase_date").first()
+    first, last = span if span else (None, None)
+    if first is not None and last is not None:
+        # A late upload into a closed month is a change to published figures too.
+        month_closes_restate(practice_ids=[practice_id], cause=Restatement.Cause.UPLOAD_ADDED, between=(first, last))
+    return written
 
 
 def _summary_insert(lines: QuerySet[Any]) -> int:

@@ -35,10 +35,14 @@ from gpo.members.models import Practice
 from gpo.members.rights import Right, right_require
 from gpo.money import cents
 from reports import ingest
-from reports.models import ColumnMappingPreset, PurchaseLine, PurchaseUpload, RejectedRow, UploadAuditEntry
-from reports.selectors.savings import lines_in_periods
+from reports.db.copy import decimal_array, text_column
+from reports.db.line_references import line_references_lock
+from reports.db.locks import UPLOAD_CLAIM_NAMESPACE
+from reports.figures_cache import figures_versions_bump
+from reports.lines import lines_in_periods
+from reports.models import ColumnMappingPreset, PurchaseLine, PurchaseUpload, RejectedRow, Restatement, UploadAuditEntry
 from reports.services import upload_checks
-from reports.services.line_store import decimal_array, line_references_lock, lines_insert_batches, text_column
+from reports.services.line_store import lines_insert_batches
 from reports.services.reconciliation import (
     ReconcileContext,
     invoice_condition,
@@ -55,8 +59,6 @@ UploadSource = UploadedFile | str | os.PathLike[str]
 
 # Share of the progress bar spent parsing; the rest is storing and reconciling.
 PARSE_PROGRESS_SHARE = 70
-# First key of the advisory locks that claim an upload for processing (the second is its id); line_store uses 4_710_213.
-UPLOAD_CLAIM_NAMESPACE = 4_710_214
 _CHUNK = 1024 * 1024
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -812,9 +814,11 @@ def _summary_replace(upload: PurchaseUpload, previous_span: tuple[Any, Any], orp
     reconcile again the later uploads' lines that repeated the old ones (they may repeat the new ones)."""
     days = [day for day in (*previous_span, upload.first_purchase_date, upload.last_purchase_date) if day]
     if days:
-        savings_summary_refresh(practice_ids=[upload.practice_id], between=(min(days), max(days)))
+        savings_summary_refresh(
+            practice_ids=[upload.practice_id], between=(min(days), max(days)), cause=Restatement.Cause.REPROCESS
+        )
     if orphaned:
-        lines_reconcile(queryset=PurchaseLine.objects.filter(id__in=orphaned))
+        lines_reconcile(queryset=PurchaseLine.objects.filter(id__in=orphaned), cause=Restatement.Cause.REPROCESS)
 
 
 def _later_lines_sharing_invoices(upload: PurchaseUpload) -> list[int]:
@@ -866,8 +870,11 @@ def upload_delete(*, upload: PurchaseUpload, user: Any) -> None:
     _audit(upload=upload, action=UploadAuditEntry.Action.DELETED, user=user)
     orphaned_ids = _lines_remove(upload)
     upload.delete()
+    # The practice's figures change with this commit, before the summary refresh below catches up.
+    figures_versions_bump(practice_ids=[practice_id])
+    deleted = Restatement.Cause.UPLOAD_DELETED
     if orphaned_ids:
-        lines_reconcile(queryset=PurchaseLine.objects.filter(id__in=orphaned_ids))
+        lines_reconcile(queryset=PurchaseLine.objects.filter(id__in=orphaned_ids), cause=deleted)
     if stored_name:
         transaction.on_commit(lambda: storage.delete(stored_name))
-    run_after_commit(lambda: savings_summary_refresh(practice_ids=[practice_id]))
+    run_after_commit(lambda: savings_summary_refresh(practice_ids=[practice_id], cause=deleted))

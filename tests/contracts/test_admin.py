@@ -43,7 +43,7 @@ def test_contract_added_in_admin_is_audited(admin_client_logged_in: Client) -> N
             "open_to_all_members": "on",
             **{
                 f"{prefix}-{key}": value
-                for prefix in ("items", "participations", "documents")
+                for prefix in ("items", "tiers", "participations", "documents")
                 for key, value in {"TOTAL_FORMS": "0", "INITIAL_FORMS": "0"}.items()
             },
         },
@@ -108,7 +108,7 @@ def test_import_page_lists_errors_and_writes_nothing(admin_client_logged_in: Cli
     response = admin_client_logged_in.post("/admin/contracts/contract/import-catalog/", {"workbook": upload})
 
     assert response.status_code == 200
-    assert "Prices!2 price: must be greater than 0" in response.content.decode()
+    assert "Prices!2 price: The price must be greater than 0." in response.content.decode()
     assert Contract.objects.count() == 0
 
 
@@ -189,7 +189,7 @@ def test_item_inline_edit_in_contract_admin_is_audited(admin_client_logged_in: C
         "items-0-uom": "each",
         "items-0-units_per_uom": "1",
         "items-0-list_price": "100",
-        **{f"{p}-{k}": "0" for p in ("participations", "documents") for k in ("TOTAL_FORMS", "INITIAL_FORMS")},
+        **{f"{p}-{k}": "0" for p in ("tiers", "participations", "documents") for k in ("TOTAL_FORMS", "INITIAL_FORMS")},
     }
 
     response = admin_client_logged_in.post(f"/admin/contracts/contract/{contract.id}/change/", form)

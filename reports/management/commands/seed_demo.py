@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,12 @@ from contracts.demo import seed_catalog
 from gpo.billing.demo import LAPSED_LOGIN, seed_billing
 from gpo.members.demo import DEMO_PASSWORD, seed_members
 from reports.demo import seed_purchases
+from reports.demo_economics import (
+    seed_admin_fee_report,
+    seed_commitment_terms,
+    seed_month_closes,
+    seed_tier_terms,
+)
 
 
 class Command(BaseCommand):
@@ -25,6 +32,9 @@ class Command(BaseCommand):
             help="Folder of real public price lists; its VA FSS diagnostic-agent rows join the catalog when present.",
         )
         parser.add_argument("--no-real-data", action="store_true", help="Seed the synthetic catalog only.")
+        # The address printed for signing in: the one the server will use (`make demo` passes its HOST and PORT).
+        parser.add_argument("--host", default=os.environ.get("HOST") or "127.0.0.1", help="Host the server listens on.")
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000), help="Its port.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         logins = seed_members()
@@ -41,13 +51,28 @@ class Command(BaseCommand):
                 f"{row['accepted']} accepted, {row['rejected']} rejected, savings ${row['savings']:,}, "
                 f"overcharge ${row['overcharge']:,}."
             )
+        closes = seed_month_closes()
+        self.stdout.write(
+            f"Month close: {closes['closed']} months closed, {closes['restatements']} restatement(s) after a late "
+            "credit memo."
+        )
+        tiered = seed_tier_terms()
+        self.stdout.write(f"Tier thresholds (spend over 12 months) on {', '.join(tiered) or 'no contract'}.")
+        committed = seed_commitment_terms()
+        self.stdout.write(f"Spend commitments (one at risk, one on track) on {', '.join(committed) or 'no contract'}.")
+        fee_vendor = seed_admin_fee_report()
+        self.stdout.write(f"Admin-fee report of last quarter (one member under-reported): {fee_vendor or 'none'}.")
         standings = seed_billing()
         self.stdout.write(
             "Dues (stored locally; Stripe not needed): "
             + ", ".join(f"{slug} {status}" for slug, status in sorted(standings.items()))
             + "."
         )
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/accounts/login/"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready. Sign in at http://{options['host']}:{options['port']}/accounts/login/"
+            )
+        )
         self.stdout.write(f"{'username':<18} {'password':<16} {'role':<20} practice")
         for username, role, practice in [*logins, LAPSED_LOGIN]:
             self.stdout.write(f"{username:<18} {DEMO_PASSWORD:<16} {role:<20} {practice}")
