@@ -151,11 +151,11 @@ class MonthCloseViewSet(
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, id: str | None = None) -> Response:
         """Reopen a closed month with a reason (coalition admins): 409 when it is not closed."""
+        # The object first: another practice's month answers 404 whatever the body holds (SECURITY.md item 14).
+        month_close = self.get_object()
         data = MonthCloseReopenInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        close = month_close_reopen(
-            month_close=self.get_object(), user=request.user, reason=data.validated_data["reason"]
-        )
+        close = month_close_reopen(month_close=month_close, user=request.user, reason=data.validated_data["reason"])
         close = month_close_list(user=request.user).get(pk=close.pk)
         return Response(MonthCloseSerializer(close).data)
 
