@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gpo.pagination import StandardPagination
+from gpo.schema import page_of
 from reports.admin_fees import FIELDS, quarter_label, quarter_of
 from reports.models import AdminFeeReport
 from reports.selectors.admin_fees import admin_fee_audit, admin_fee_report_list
@@ -84,7 +85,7 @@ class AdminFeeReportsView(APIView):
 
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
-    @extend_schema(responses=AdminFeeReportSerializer(many=True))
+    @extend_schema(responses=page_of("PaginatedAdminFeeReportList", AdminFeeReportSerializer))
     def get(self, request: Request) -> Response:
         paginator = StandardPagination()
         page = paginator.paginate_queryset(admin_fee_report_list(user=request.user), request, view=self)

@@ -123,7 +123,11 @@ class MonthCloseViewSet(
         if params.get("practice"):
             queryset = queryset.filter(practice__slug=params["practice"])
         if params.get("month"):
-            queryset = queryset.filter(month=MonthInputField().run_validation(params["month"]))
+            try:
+                month = MonthInputField().run_validation(params["month"])
+            except serializers.ValidationError as exc:  # named after its parameter, as every 400 of the API is
+                raise serializers.ValidationError({"month": exc.detail}) from None
+            queryset = queryset.filter(month=month)
         if params.get("status") in {"closed", "reopened"}:
             queryset = queryset.filter(reopened_at__isnull=params["status"] == "closed")
         return queryset
@@ -151,11 +155,11 @@ class MonthCloseViewSet(
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, id: str | None = None) -> Response:
         """Reopen a closed month with a reason (coalition admins): 409 when it is not closed."""
+        # The object first: another practice's month answers 404 whatever the body holds (SECURITY.md item 14).
+        month_close = self.get_object()
         data = MonthCloseReopenInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        close = month_close_reopen(
-            month_close=self.get_object(), user=request.user, reason=data.validated_data["reason"]
-        )
+        close = month_close_reopen(month_close=month_close, user=request.user, reason=data.validated_data["reason"])
         close = month_close_list(user=request.user).get(pk=close.pk)
         return Response(MonthCloseSerializer(close).data)
 
