@@ -24,7 +24,7 @@ from django.test import Client
 
 from gpo.billing.models import BillingAccount, Invoice
 from gpo.members.models import Role
-from reports.models import PurchaseLine, PurchaseUpload
+from reports.models import OverchargeClaim, PurchaseLine, PurchaseUpload
 from tests.factories import (
     ContractFactory,
     ContractItemFactory,
@@ -65,7 +65,17 @@ PARAMETERS: dict[tuple[str, str], str] = {
     ("billing-plan-publish", "plan_id"): "shared",
     ("password_reset_confirm", "uidb64"): "shared",
     ("password_reset_confirm", "token"): "shared",
+    ("claim-detail", "id"): "practice",
+    ("claim-status", "id"): "practice",
+    ("claim-workbook", "id"): "practice",
+    ("claim-page", "public_id"): "practice",
+    ("claim-page-status", "public_id"): "practice",
+    ("claim-page-workbook", "public_id"): "practice",
+    ("contract-benchmarks", "pk"): "shared",
 }
+
+
+CONTRACT_ROUTES = {"contract-detail", "contract-benchmarks"}
 
 
 def _walked(route: Route) -> bool:
@@ -115,7 +125,15 @@ class PracticeB:
             amount_due=Decimal("900.00"),
             amount_remaining=Decimal("900.00"),
         )
-        self.marks = (*self.MARKS, str(self.upload.public_id), "BETA-DUES-0042")
+        self.claim = OverchargeClaim.objects.create(
+            practice=practice,
+            vendor=vendor,
+            amount_claimed=Decimal("4321.00"),
+            period_start=date(2026, 3, 1),
+            period_end=date(2026, 3, 1),
+            notes="Beta Secret Supplies",
+        )
+        self.marks = (*self.MARKS, str(self.upload.public_id), "BETA-DUES-0042", str(self.claim.public_id))
 
     def state(self) -> tuple[Any, ...]:
         """Everything a write through A's session might change."""
@@ -134,10 +152,16 @@ class PracticeB:
             f"{route.template} ({route.name}) takes `{name}`: say in PARAMETERS whose object it is, so the walk "
             "can fill it with practice B's"
         )
+        if kind == "practice" and route.name.startswith("claim-"):
+            return str(self.claim.public_id)
         if kind == "practice":
             return self.practice.slug if name == "slug" else str(self.upload.public_id)
         shared = {
-            "pk": str(self.contract.pk if route.name == "contract-detail" else self.contract.vendor.pk),
+            "pk": str(
+                self.contract.pk
+                if route.name in {"contract-detail", "contract-benchmarks"}
+                else self.contract.vendor.pk
+            ),
             "slug": self.contract.vendor.slug,
             "number": self.contract.number,
         }
