@@ -84,7 +84,17 @@ PARAMETERS: dict[tuple[str, str], str] = {
     ("billing-plan-publish", "plan_id"): "shared",
     ("password_reset_confirm", "uidb64"): "shared",
     ("password_reset_confirm", "token"): "shared",
+    ("claim-detail", "id"): "practice",
+    ("claim-status", "id"): "practice",
+    ("claim-workbook", "id"): "practice",
+    ("claim-page", "public_id"): "practice",
+    ("claim-page-status", "public_id"): "practice",
+    ("claim-page-workbook", "public_id"): "practice",
+    ("contract-benchmarks", "pk"): "shared",
 }
+
+
+CONTRACT_ROUTES = {"contract-detail", "contract-benchmarks"}
 
 
 def _walked(route: Route) -> bool:
