@@ -159,6 +159,16 @@ def new_queue() -> str:
     return f"parallel-{uuid.uuid4().hex}"
 
 
+def _database_ensure(url: str) -> None:
+    """Create the bench's own PostgreSQL database when it is not there yet."""
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
 def main() -> int:
     """Four PARALLEL_LINES-line files (250,000): stored one after the other, then at once by two workers."""
     os.environ["DATABASE_URL"] = os.environ.get(
@@ -167,12 +177,7 @@ def main() -> int:
     broker = os.environ.get("PARALLEL_BROKER_URL", "redis://127.0.0.1:6379/0")
     os.environ.setdefault("DEBUG", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gpo.settings")
-    import psycopg
-
-    base, name = os.environ["DATABASE_URL"].rsplit("/", 1)
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+    _database_ensure(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
