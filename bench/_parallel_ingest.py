@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import random
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -67,7 +68,11 @@ def practice_totals(practice: Any) -> dict[str, Any]:
 
 @contextmanager
 def celery_workers(*, count: int, broker_url: str, queue: str, env: dict[str, str]) -> Any:
-    """`count` worker processes (`celery -A gpo worker`, one process each) consuming `queue` on the broker."""
+    """`count` worker processes (`celery -A gpo worker`, one process each) consuming `queue` on the broker.
+
+    Each worker's stderr goes to a temporary file, read back into the error when a worker stops early.
+    """
+    logs = [tempfile.TemporaryFile() for _ in range(count)]  # noqa: SIM115  # closed in the finally below
     workers = [
         subprocess.Popen(
             [
@@ -90,12 +95,13 @@ def celery_workers(*, count: int, broker_url: str, queue: str, env: dict[str, st
             cwd=ROOT,
             env={**os.environ, **env, "CELERY_BROKER_URL": broker_url},
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
+            stderr=log,
             start_new_session=True,
         )
-        for index in range(count)
+        for index, log in enumerate(logs)
     ]
+    for worker, log in zip(workers, logs, strict=True):
+        worker.log = log  # type: ignore[attr-defined]  # read by wait_until_finished when the worker stops early
     try:
         yield workers
     finally:
@@ -106,6 +112,8 @@ def celery_workers(*, count: int, broker_url: str, queue: str, env: dict[str, st
                 worker.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 worker.kill()
+        for log in logs:
+            log.close()
 
 
 def uploads_at_once(*, practices: Sequence[Any], user_for: Any, files: Sequence[bytes]) -> list[Any]:
@@ -139,8 +147,9 @@ def uploads_at_once(*, practices: Sequence[Any], user_for: Any, files: Sequence[
     return created
 
 
-def wait_until_finished(uploads: Sequence[Any], *, timeout: float) -> float:
-    """Poll until every upload is done or failed; returns the seconds waited (fails after `timeout`)."""
+def wait_until_finished(uploads: Sequence[Any], *, timeout: float, workers: Sequence[Any] = ()) -> float:
+    """Poll until every upload is done or failed; returns the seconds waited (fails after `timeout`, or at once
+    when one of the workers has stopped)."""
     from reports.models import PurchaseUpload
 
     began = time.monotonic()
@@ -150,6 +159,10 @@ def wait_until_finished(uploads: Sequence[Any], *, timeout: float) -> float:
         statuses = set(PurchaseUpload.objects.filter(pk__in=ids).values_list("status", flat=True))
         if statuses <= finished:
             return time.monotonic() - began
+        for worker in workers:
+            if worker.poll() is not None:
+                worker.log.seek(0)
+                raise RuntimeError(f"a worker stopped ({worker.returncode}): {worker.log.read()[-3000:].decode()}")
         time.sleep(0.5)
     raise TimeoutError(f"uploads not finished after {timeout:.0f} s: {sorted(statuses)}")
 
@@ -221,11 +234,11 @@ def main() -> int:
     settings.CELERY_TASK_ALWAYS_EAGER = False
     celery_app.conf.update(task_always_eager=False, broker_url=broker, task_default_queue=queue)
     env = {"DATABASE_URL": os.environ["DATABASE_URL"], "MEDIA_ROOT": str(settings.MEDIA_ROOT), "DEBUG": "1"}
-    with celery_workers(count=2, broker_url=broker, queue=queue, env=env):
+    with celery_workers(count=2, broker_url=broker, queue=queue, env=env) as workers:
         time.sleep(5)  # both workers up before the uploads arrive
         began = time.perf_counter()
         uploads = uploads_at_once(practices=parallel, user_for=lambda practice: None, files=files)
-        wait_until_finished(uploads, timeout=3600)
+        wait_until_finished(uploads, timeout=3600, workers=workers)
         parallel_seconds = time.perf_counter() - began
     for upload in uploads:
         upload.refresh_from_db()

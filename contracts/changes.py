@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from gpo.jobs import run_after_commit
+from vendors.services import catalog_version_bump
 
 CatalogListener = Callable[[set[int]], None]
 
@@ -25,10 +26,14 @@ def catalog_listeners() -> tuple[CatalogListener, ...]:
 
 
 def catalog_changed(*, vendor_ids: Iterable[int]) -> None:
-    """Tell every listener which vendors' catalog changed, once the change commits."""
+    """Tell every listener which vendors' catalog changed, once the change commits (gpo.jobs.run_after_commit).
+
+    The catalog's version changes here, inside the writing transaction: cached catalog fragments go with it.
+    """
     ids = {int(vendor_id) for vendor_id in vendor_ids if vendor_id is not None}
     if not ids:
         return
+    catalog_version_bump()
 
     def deliver() -> None:
         for listener in catalog_listeners():

@@ -47,9 +47,11 @@ from contracts.pricing import (
     ParticipationTerms,
     PriceRow,
 )
+from gpo.cache import cached_by_version
 from gpo.members import scoping
 from gpo.members.models import Practice
 from gpo.members.scoping import is_coalition_staff
+from vendors import selectors as vendor_selectors
 from vendors.models import Category, Vendor
 from vendors.normalize import fold_uom, normalize_sku
 
@@ -269,8 +271,16 @@ class VendorHighlights:
 def vendor_highlights(*, vendors: list[Vendor], on: date) -> dict[int, VendorHighlights]:
     """For each vendor: contracts in force on the day, the best discount off list any member gets, categories.
 
-    Three queries for the whole page of vendors, whatever its size.
+    The same for every viewer: cached under the catalog's version (gpo.cache), which every catalog write replaces.
     """
+    ids = [vendor.id for vendor in vendors]
+    return cached_by_version(
+        "vendor-highlights", vendor_selectors.catalog_version(), (ids, on), lambda: _vendor_highlights(vendors, on)
+    )
+
+
+def _vendor_highlights(vendors: list[Vendor], on: date) -> dict[int, VendorHighlights]:
+    """vendor_highlights computed: three queries for the whole page of vendors, whatever its size."""
     ids = [vendor.id for vendor in vendors]
     highlights = {vendor.id: VendorHighlights() for vendor in vendors}
     in_force = Contract.objects.filter(in_force_q(on), vendor_id__in=ids)

@@ -19,6 +19,7 @@ from django.db.models import Model
 from contracts.changes import catalog_changed
 from contracts.models import CatalogChange, Contract, ContractItem, ContractPrice, ContractTier, Participation
 from vendors.normalize import fold_uom, normalize_sku
+from vendors.services import catalog_version_bump
 
 HUNDRED = Decimal(100)
 
@@ -112,7 +113,9 @@ def _audited(
     vendor_ids: set[int] | None = None,
 ) -> None:
     """The end of every catalog write: one CatalogChange row (STYLE.md rule 14), then, unless the caller notifies
-    once for many rows, the catalog listeners hear which vendors changed (contracts/changes.py)."""
+    once for many rows, the catalog listeners hear which vendors changed (contracts/changes.py). Every audited write,
+    notified or not (imports notify once at the end), replaces the catalog version: cached catalog fragments go."""
+    catalog_version_bump()
     _audit_row(action=action, obj=obj, contract_number=contract.number, user=user, source=source, detail=detail).save()
     if notify:
         catalog_changed(vendor_ids=vendor_ids or {contract.vendor_id})
@@ -396,6 +399,7 @@ def _audited_many(
 ) -> None:
     """`_audited` for rows written together: one audit row each in one insert, one notification."""
     fields = ITEM_FIELDS if objects and isinstance(objects[0], ContractItem) else PRICE_FIELDS
+    catalog_version_bump()
     CatalogChange.objects.bulk_create(
         _audit_row(
             action=action,

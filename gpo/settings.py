@@ -113,10 +113,15 @@ LOGOUT_REDIRECT_URL = "login"
 CACHE_URL = env.str("CACHE_URL", default="") or "locmemcache://"
 CACHES = {"default": environ.Env.cache_url_config(CACHE_URL)}
 
-# Lock-out after repeated failed logins (SECURITY.md item 21), counted in the cache above. Each entry is counted on
-# its own: failures from one address (whatever the usernames: one address trying many accounts), failures for one
-# username (whatever the addresses: one account tried from many), and the pair.
-AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+# Lock-out after repeated failed logins (SECURITY.md item 21): counted in the shared cache when CACHE_URL names one,
+# else in the database (local memory would count per process). Each entry is counted on its own: failures from one
+# address (whatever the usernames: one address trying many accounts), failures for one username (whatever the
+# addresses: one account tried from many), and the pair.
+AXES_HANDLER = (
+    "axes.handlers.cache.AxesCacheHandler"
+    if env.str("CACHE_URL", default="")
+    else "axes.handlers.database.AxesDatabaseHandler"
+)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username", ["username", "ip_address"]]
@@ -290,6 +295,7 @@ SPECTACULAR_SETTINGS = {
         "UploadStatusEnum": "reports.models.PurchaseUpload.Status",
         "LineStatusEnum": "reports.models.PurchaseLine.Status",
         "ContractStatusEnum": "contracts.models.Contract.Status",
+        "ClaimStatusEnum": "reports.models.OverchargeClaim.Status",
     },
 }
 

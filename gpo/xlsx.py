@@ -89,6 +89,8 @@ class Sheet:
     columns: Sequence[Column]
     rows: Iterable[Sequence[Any]]
     autofilter: bool = True
+    # Printing (and PDF export): landscape pages, every column on one page wide, the header row on each page.
+    print_landscape_fit_width: bool = False
 
 
 def safe_text(value: object) -> str:
@@ -155,6 +157,10 @@ def workbook_write(sheets: Sequence[Sheet], out: IO[bytes] | str) -> None:
             worksheet.set_column(index, index, column.width or DEFAULT_WIDTHS[column.kind])
             worksheet.write_string(0, index, safe_text(column.header), header_format)
         worksheet.freeze_panes(1, 0)
+        if sheet.print_landscape_fit_width:
+            worksheet.set_landscape()
+            worksheet.fit_to_pages(1, 0)
+            worksheet.repeat_rows(0)
         last_row = 0
         for row_index, row in enumerate(sheet.rows, start=1):
             last_row = row_index

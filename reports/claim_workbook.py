@@ -7,9 +7,10 @@ the claim it is given and touches no request.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from gpo.money import ZERO
 from gpo.xlsx import Column, Sheet, Typed, workbook_bytes
@@ -98,7 +99,8 @@ def cover_sheet(document: ClaimDocument) -> Sheet:
         ["What we ask", ""],
     ]
     rows.extend(["", step] for step in instructions(document))
-    return Sheet("Credit claim", [Column("Credit claim", "text", 24), Column("", "text", 100)], rows, autofilter=False)
+    columns = [Column("Credit claim", "text", 24), Column("", "text", 100)]
+    return Sheet("Credit claim", columns, rows, autofilter=False, print_landscape_fit_width=True)
 
 
 def lines_sheet(document: ClaimDocument) -> Sheet:
@@ -110,9 +112,70 @@ def lines_sheet(document: ClaimDocument) -> Sheet:
         rows.append([*row[:10], difference, row[10]])
     total = sum((Decimal(str(r[-1])) for r in rows), ZERO)
     rows.append(["Total", "", "", None, "", f"{len(rows)} lines", None, "", None, None, None, total])
-    return Sheet("Lines", LINE_COLUMNS, rows)
+    return Sheet("Lines", LINE_COLUMNS, rows, print_landscape_fit_width=True)
 
 
 def claim_workbook(document: ClaimDocument) -> bytes:
     """The claim as xlsx bytes: the cover sheet, then the lines."""
     return workbook_bytes([cover_sheet(document), lines_sheet(document)])
+
+
+# --- the claims page's tables, exported -------------------------------------------------------------------------
+
+
+def to_claim_sheet(vendor_order: Sequence[int], lines: Iterable[Any]) -> Sheet:
+    """The overcharged lines not claimed yet, vendor by vendor (largest claim first), as the claims page lists them."""
+    rank = {vendor_id: position for position, vendor_id in enumerate(vendor_order)}
+    ordered = sorted(lines, key=lambda line: (rank.get(line.vendor_id, len(rank)), -line.overcharge, line.id))
+    return Sheet(
+        "To claim",
+        [Column("Vendor", "text", 26), *LINE_COLUMNS],
+        [
+            [
+                line.vendor.name,
+                line.contract.number if line.contract else "",
+                line.invoice_number,
+                line.po_number,
+                line.purchase_date,
+                line.sku,
+                line.description,
+                line.quantity,
+                line.uom,
+                line.unit_price,
+                line.expected_unit_price,
+                line.unit_price - (line.expected_unit_price or ZERO),
+                line.overcharge,
+            ]
+            for line in ordered
+        ],
+    )
+
+
+def claims_sheet(claims: Iterable[Any]) -> Sheet:
+    """The claims filed: vendor, purchases covered, claimed, status, recovered, when."""
+    return Sheet(
+        "Claims",
+        [
+            Column("Reference", "text", 38),
+            Column("Vendor", "text", 26),
+            Column("Purchases from", "date"),
+            Column("Purchases to", "date"),
+            Column("Claimed", "money"),
+            Column("Status", "text", 16),
+            Column("Recovered", "money"),
+            Column("Filed", "date"),
+        ],
+        [
+            [
+                str(c.public_id),
+                c.vendor.name,
+                c.period_start,
+                c.period_end,
+                c.amount_claimed,
+                c.get_status_display(),
+                c.amount_recovered,
+                c.created_at.date(),
+            ]
+            for c in claims
+        ],
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -139,3 +141,70 @@ def seed_commitment_terms(*, today: date | None = None) -> list[str]:
             else "",
         )
     return [contract.number for contract, _ in chosen]
+
+
+DEMO_FEE_REPORT = "demo-admin-fee-report.csv"
+
+
+def seed_admin_fee_report(*, today: date | None = None) -> str | None:
+    """A vendor's admin-fee report for the last whole quarter in the distributors' standard layout: every member's
+    on-contract sales as uploaded, except the largest one's, reported 15 % short (and its fee with it), so the audit
+    has an under-reported member to find. Idempotent (the file is imported once). Returns the vendor's slug."""
+    from django.db.models import Sum
+
+    from reports.admin_fees import STANDARD_LAYOUT, quarter_label
+    from reports.models import AdminFeeReport
+    from reports.selectors.admin_fees import quarter_end
+    from reports.selectors.savings import ON_CONTRACT_STATUSES, counted_lines, lines_in_periods
+    from reports.services.admin_fees import admin_fee_report_create
+
+    if AdminFeeReport.objects.filter(original_filename=DEMO_FEE_REPORT).exists():
+        return AdminFeeReport.objects.filter(original_filename=DEMO_FEE_REPORT).values_list("vendor__slug", flat=True)[
+            0
+        ]
+    today = today or timezone.localdate()
+    this_quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    first = add_months(this_quarter, -3)
+    lines = lines_in_periods(counted_lines(), [(first, quarter_end(first))]).filter(
+        status__in=sorted(ON_CONTRACT_STATUSES), contract__admin_fee_pct__gt=0
+    )
+    sums = list(
+        lines.values("contract__vendor__name", "contract__vendor__slug", "contract__number", "contract__admin_fee_pct")
+        .annotate(spend=Sum("spend"))
+        .values_list("contract__vendor__slug", flat=True)
+    )
+    if not sums:
+        return None
+    vendor_slug = max(set(sums), key=sums.count)
+    rows = (
+        lines.filter(contract__vendor__slug=vendor_slug)
+        .values(
+            "contract__vendor__name", "contract__number", "contract__admin_fee_pct", "practice__slug", "practice__name"
+        )
+        .annotate(spend=Sum("spend"))
+        .order_by("-spend")
+    )
+    buffer = io.StringIO()
+    out = csv.writer(buffer, lineterminator="\n")
+    out.writerow(STANDARD_LAYOUT.values())
+    for index, row in enumerate(rows):
+        sales = Decimal(row["spend"]).quantize(Decimal("0.01"))
+        if index == 0:
+            sales = (sales * Decimal("0.85")).quantize(Decimal("0.01"))
+        fee = (sales * row["contract__admin_fee_pct"] / 100).quantize(Decimal("0.01"))
+        out.writerow(
+            [
+                row["contract__vendor__name"],
+                row["contract__number"],
+                row["practice__slug"],
+                row["practice__name"],
+                quarter_label(first),
+                sales,
+                f"{row['contract__admin_fee_pct']:.2f}%",
+                fee,
+                fee,
+            ]
+        )
+    content = buffer.getvalue().encode()
+    admin_fee_report_create(file=SimpleUploadedFile(DEMO_FEE_REPORT, content), user=None, vendor=vendor_slug)
+    return vendor_slug

@@ -15,23 +15,14 @@ figures are computed on every request until its summary is written once.
 from __future__ import annotations
 
 import hashlib
-import logging
 import uuid
-from collections.abc import Callable, Hashable, Iterable, Sequence
-from typing import TypeVar
+from collections.abc import Iterable, Sequence
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Exists, OuterRef
 
+from gpo.cache import cached_by_version
 from gpo.members.models import Practice
 from reports.models import FiguresVersion, PurchaseUpload
-
-logger = logging.getLogger(__name__)
-T = TypeVar("T")
-
-# Bump when the shape of what is cached changes: entries of the old shape are then never read.
-KEY_PREFIX = "figures:1"
 
 
 def figures_versions_bump(*, practice_ids: Iterable[int]) -> None:
@@ -67,26 +58,5 @@ def scope_version(practice_ids: Sequence[int] | None) -> str | None:
     return hashlib.sha256(",".join(parts).encode()).hexdigest()
 
 
-def figures_cached(kind: str, version: str | None, parameters: Hashable, compute: Callable[[], T]) -> T:
-    """The cached value of `compute()` for this kind of figure, version and parameters; computed on a miss.
-
-    The cache is an accelerator only: when it cannot be reached the figure is computed (and a warning logged).
-    """
-    if version is None:
-        return compute()
-    digest = hashlib.sha256(repr(parameters).encode()).hexdigest()[:32]
-    key = f"{KEY_PREFIX}:{kind}:{version}:{digest}"
-    try:
-        found = cache.get(key)
-    except Exception:  # the cache is down or unreadable: figures still come from the database
-        logger.warning("figures cache unavailable for reading", exc_info=True)
-        return compute()
-    if found is not None:
-        value: T = found
-        return value
-    value = compute()
-    try:
-        cache.set(key, value, settings.FIGURES_CACHE_SECONDS)
-    except Exception:
-        logger.warning("figures cache unavailable for writing", exc_info=True)
-    return value
+# Figures are cached like any versioned value (gpo.cache); the name says what the callers cache.
+figures_cached = cached_by_version

@@ -348,29 +348,49 @@ def check_zip_container(path: Path) -> None:
 
 @dataclass
 class _SheetExtent:
-    """How far a worksheet part's cell references reach (1-based), read from its XML before the reader sizes a grid.
+    """How far a worksheet part's cells reach (1-based), read from its XML before the reader sizes a grid.
 
     Only the bytes with a reference beyond column Z or row 99,999 are parsed: below both, at most 2.6 million cells,
-    so the usual file pays one fast search per chunk.
+    so the usual file pays a few fast searches and counts per chunk. Cells and rows may also go without a reference
+    (the reader then places them one after the other): when a chunk's elements outnumber its references, each row's
+    cells are counted there.
     """
 
     rows: int = 0
     columns: int = 0
     column_letters: str = ""
+    row_elements: int = 0  # rows met so far, for rows without a reference
 
-    def take(self, data: bytes) -> None:
-        if not _FAR_CELL.search(data):
-            return
-        for letters in set(_CELL_LETTERS.findall(data)):
-            position = _column_position(letters.decode()) + 1
-            if position > self.columns:
-                self.columns, self.column_letters = position, letters.decode()
-        self.rows = max([self.rows, *(int(digits) for digits in set(_CELL_ROW.findall(data)))])
+    def take(self, data: bytes, *, seen: int) -> None:
+        """Widen to the cells in `data`, whose first `seen` bytes ended the previous chunk (counted there)."""
+        head = data[:seen]
+
+        def count(needle: bytes) -> int:  # occurrences ending after the seen bytes: each counted once overall
+            return data.count(needle) - head.count(needle)
+
+        self.row_elements += count(b"<row")
+        if _FAR_CELL.search(data):
+            for letters in set(_CELL_LETTERS.findall(data)):
+                self._widen(_column_position(letters.decode()) + 1)
+            self.rows = max([self.rows, *(int(digits) for digits in set(_CELL_ROW.findall(data)))])
+        # Every cell written the usual way starts '<c r="': other elements starting "<c" (cells without a reference,
+        # or with it elsewhere; <col>, <cfRule>) tip the balance and the rows of this chunk are counted cell by cell.
+        # Nothing can mask a cell without a reference: only a cell adds to '<c r="'. A chunk's edge can cut one
+        # element between "<c" and its reference: a few are let go (the reader's width check still follows).
+        if count(b"<c") - count(b'<c r="') > 2:
+            pieces = data[seen:].split(b"<row")
+            self._widen(max(piece.count(b"<c ") + piece.count(b"<c>") + piece.count(b"<c/>") for piece in pieces))
+            self.rows = max(self.rows, self.row_elements)
+
+    def _widen(self, columns: int) -> None:
+        if columns > self.columns:
+            self.columns, self.column_letters = columns, _column_letters(columns)
 
 
-_FAR_CELL = re.compile(rb'<c r="(?:[A-Z]{2}|[A-Z][0-9]{6})')  # beyond column Z or row 99,999
-_CELL_LETTERS = re.compile(rb'<c r="([A-Z]+)')
-_CELL_ROW = re.compile(rb'<c r="[A-Z]+([0-9]+)')
+# A cell reference beyond column Z or row 99,999, in any attribute order or quoting (only cells have letters in r).
+_FAR_CELL = re.compile(rb"""(?:r="|r=')(?:[A-Z]{2}|[A-Z][0-9]{6})""")
+_CELL_LETTERS = re.compile(rb"""(?:r="|r=')([A-Z]+)[0-9]""")
+_CELL_ROW = re.compile(rb"""(?:r="|r=')[A-Z]+([0-9]+)""")
 
 
 def _check_sheet_extent(extent: _SheetExtent | None, sheet_name: str) -> None:
@@ -539,7 +559,8 @@ def _inflate_checked(path: Path, *, scan_formulas: bool) -> _PackageScan:
                                 f"The workbook unpacks to more than {budget:,} bytes: refused as a zip bomb."
                             )
                         if is_sheet:
-                            extent.take(tail[-32:] + chunk)
+                            seam = tail[-32:]
+                            extent.take(seam + chunk, seen=len(seam))
                             if b"<f" in chunk or b"<f" in tail[-1:] + chunk[:1]:
                                 # Re-scan the seam between chunks: a cell's markup is far shorter than the tail.
                                 for match in _CELL_FORMULA_NO_VALUE.finditer(tail + chunk):

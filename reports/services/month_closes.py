@@ -28,8 +28,11 @@ def _figure_values(figures: Figures) -> dict[str, Decimal]:
 
 @transaction.atomic
 def month_close_create(*, practice: Practice, month: datetime.date, user: Any) -> MonthClose:
-    """Close (publish) a practice's month once it has ended and none of the practice's uploads is in flight."""
-    right_require(user, practice, Right.MONTH_CLOSE)
+    """Close (publish) a practice's month once it has ended and none of the practice's uploads is in flight.
+
+    `user` None is the system itself (seed_demo, commands), which needs no right."""
+    if user is not None:
+        right_require(user, practice, Right.MONTH_CLOSE)
     month = month.replace(day=1)
     if month_end(month) >= timezone.localdate():
         raise ApplicationError(f"{month:%Y-%m} has not ended yet: a month is closed once it is over.")

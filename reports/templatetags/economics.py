@@ -10,6 +10,7 @@ from typing import Any
 from django import template
 
 from gpo.members.rights import Right, has_right
+from reports.selectors.admin_fees import admin_fee_revenue
 from reports.selectors.month_closes import restatement_list
 
 register = template.Library()
@@ -32,3 +33,11 @@ def coalition_economics_links(context: dict[str, Any]) -> dict[str, Any]:
     """Links to the coalition economics pages the user may open."""
     user = context["request"].user
     return {"coalition": has_right(user, None, Right.COALITION_FIGURES)}
+
+
+@register.inclusion_tag("reports/dashboards/_admin_fee_kpi.html")
+def admin_fee_kpi(period: Any, estimate: Any) -> dict[str, Any]:
+    """The coalition's admin-fee revenue: what vendors paid by their own reports for the quarters in the period,
+    beside the estimate from uploaded on-contract spend x fee %."""
+    revenue = admin_fee_revenue(start=getattr(period, "start", None), end=getattr(period, "end", None))
+    return {"revenue": revenue, "estimate": estimate, "has_reports": bool(revenue["reports"])}

@@ -70,6 +70,7 @@ def drill(link: Any, text: str = "", css: str = "") -> str:
     )
 
 
+@register.filter
 def month_name(month: str) -> str:
     """ "2026-01" as "Jan 2026"."""
     return month_label(month) if month else ""
@@ -92,6 +93,7 @@ def change(current: Any, earlier: Any, *, is_rate: bool = False) -> str:
     return f"{arrow} {abs(percent):.1f}%"
 
 
+@register.filter
 def unit_money(value: Decimal | None) -> str:
     """A unit price: two decimals, up to four when the price has them ("$2.50", "$1.2345")."""
     if value is None:
@@ -102,6 +104,7 @@ def unit_money(value: Decimal | None) -> str:
     return f"{sign}${abs(amount):,.{places}f}"
 
 
+@register.filter
 def get_item(mapping: Any, key: str) -> Any:
     """`mapping[key]` in a template (None when absent)."""
     return mapping.get(key) if hasattr(mapping, "get") else None

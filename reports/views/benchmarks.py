@@ -43,7 +43,8 @@ def contract_benchmarks(request: HttpRequest, pk: int) -> HttpResponse:
         "year": year,
         "years": [year - 1, year + 1] if year < timezone.localdate().year else [year - 1],
         "page_query": f"year={year}",
-        "rows": [r for r in rows if r.your_price is not None or r.shown],
+        # Items with peer figures first, then those the practice bought alone or with too few others.
+        "rows": sorted((r for r in rows if r.your_price is not None or r.shown), key=lambda r: not r.shown),
         "min_peers": MIN_PEERS,
         "page": page,
     }

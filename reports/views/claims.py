@@ -19,8 +19,8 @@ from django.views.decorators.http import require_POST
 from gpo.members import scoping
 from gpo.members.rights import Right, has_right, right_require
 from gpo.money import ZERO
-from gpo.xlsx import xlsx_download
-from reports.claim_workbook import claim_workbook
+from gpo.xlsx import wants_xlsx, workbook_bytes, xlsx_download
+from reports.claim_workbook import claim_workbook, claims_sheet, to_claim_sheet
 from reports.models import OverchargeClaim
 from reports.selectors.claims import (
     claim_candidates,
@@ -54,6 +54,12 @@ def claims_page(request: HttpRequest) -> HttpResponse:
     right_require(request.user, practice, Right.FIGURES)
     candidates = claim_candidates(practice=practice)
     lines = claimable_lines(practice=practice).order_by("vendor__name", "-overcharge", "purchase_date", "id")
+    if wants_xlsx(request):
+        sheets = [
+            to_claim_sheet([c.vendor.id for c in candidates], lines.filter(vendor__in=[c.vendor for c in candidates])),
+            claims_sheet(claim_list(user=request.user).filter(practice=practice)),
+        ]
+        return xlsx_download(workbook_bytes(sheets), filename=f"claims-{practice.slug}")
     by_vendor = {vendor_id: list(group) for vendor_id, group in groupby(lines, key=lambda line: line.vendor_id)}
     groups = [(c, by_vendor.get(c.vendor.id, [])[:LINES_SHOWN_PER_VENDOR]) for c in candidates]
     return render(

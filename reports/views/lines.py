@@ -17,14 +17,14 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import URLPattern, URLResolver, path
 
-from contracts.models import Contract
+from contracts.selectors import catalog_contracts
 from gpo.members import scoping
 from gpo.members.rights import Right, practice_ids_with_right, right_require, scope_to_right
 from gpo.xlsx import csv_download, workbook_bytes, xlsx_download
 from reports.filters import LINE_STATUS_CHOICES, MONEY_COLUMNS, NONE_VALUE, PurchaseLineFilterSet
 from reports.line_table import columns_shown, lines_sheet
 from reports.models import PurchaseLine
-from reports.periods import PERIOD_CHOICES, Period
+from reports.periods import PERIOD_CHOICES, Period, month_bounds, month_label
 from reports.selectors.lines import line_totals, purchase_line_list
 from reports.views.common import request_period
 from vendors.models import Category, Vendor
@@ -64,6 +64,13 @@ def _sort_links(request: HttpRequest, ordering: str) -> dict[str, dict[str, str]
     return links
 
 
+def _month_shown(month: str) -> str:
+    try:
+        return month_label(month_bounds(month)[0])
+    except ValueError:
+        return month  # a malformed month is reported by the form; the chip shows it as given
+
+
 def _chips(data: QueryDict, lines_of_one_practice: bool) -> list[dict[str, str]]:
     """The active filters in words, each with the address that drops it."""
     labels = dict(LINE_STATUS_CHOICES)
@@ -77,7 +84,7 @@ def _chips(data: QueryDict, lines_of_one_practice: bool) -> list[dict[str, str]]
             else "Category: " + (Category.objects.filter(slug=v).values_list("name", flat=True).first() or v)
         ),
         "contract": lambda v: "No contract" if v == NONE_VALUE else f"Contract {v}",
-        "month": lambda v: f"Month: {v}",
+        "month": lambda v: f"Month: {_month_shown(v)}",
         "upload": lambda v: "One upload",
         "row": lambda v: f"Row {v}",
         "search": lambda v: f"Text: “{v}”",
@@ -106,16 +113,18 @@ def _export(lines: QuerySet[PurchaseLine], *, kind: str, with_practice: bool, na
     return xlsx_download(workbook_bytes([sheet]), filename=f"{name}.xlsx")
 
 
-def _choices(data: QueryDict) -> dict[str, Any]:
-    """Options of the filter form: catalog vendors (plus an unresolved name being filtered), categories, contracts."""
+def _choices(data: QueryDict, user: Any) -> dict[str, Any]:
+    """Options of the filter form: the vendors and contracts the user may browse (plus an unresolved vendor name
+    being filtered) and the categories."""
     vendors = list(Vendor.objects.order_by("name").values_list("slug", "name"))
     chosen = data.get("vendor")
     if chosen and chosen not in {slug for slug, _ in vendors}:
         vendors.insert(0, (chosen, f"{chosen} (not in the catalog)"))
+    contracts = catalog_contracts(user=user).order_by("number").values_list("number", "title")
     return {
         "vendors": vendors,
         "categories": [(NONE_VALUE, "No category"), *Category.objects.order_by("name").values_list("slug", "name")],
-        "contracts": [(NONE_VALUE, "No contract"), *Contract.objects.order_by("number").values_list("number", "title")],
+        "contracts": [(NONE_VALUE, "No contract"), *contracts],
     }
 
 
@@ -161,7 +170,7 @@ def lines_page(request: HttpRequest) -> HttpResponseBase:
         "page_query": _query(request, drop=("page",)),
         "xlsx_query": _query(request, drop=("page",), format="xlsx"),
         "csv_query": _query(request, drop=("page",), format="csv"),
-        **_choices(request.GET),
+        **_choices(request.GET, request.user),
     }
     return render(request, "reports/lines/explorer.html", context)
 

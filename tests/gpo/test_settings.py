@@ -45,6 +45,16 @@ def test_check_deploy_warns_when_throttles_and_lock_out_count_per_process(tmp_pa
     assert "gpo.W001" in result.stdout + result.stderr
 
 
+def test_without_cache_url_lock_out_counts_in_the_database_and_checks_stay_quiet(tmp_path):
+    code = "from django.conf import settings as s; print(s.CACHES['default']['BACKEND'], s.AXES_HANDLER)"
+    result = _manage("shell", "-c", code, env={"DEBUG": "1", "CACHE_URL": ""}, tmp_path=tmp_path)
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "django.core.cache.backends.locmem.LocMemCache",
+        "axes.handlers.database.AxesDatabaseHandler",
+    ]
+    assert "axes.W001" not in result.stderr
+
+
 def test_production_cache_is_the_redis_named_by_cache_url(tmp_path):
     env = {**PRODUCTION, "SECRET_KEY": secrets.token_urlsafe(64)}
     code = (

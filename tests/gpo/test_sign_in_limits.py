@@ -121,6 +121,8 @@ def redis_cache(settings):
     """The default cache on a real Redis, under a key prefix of this test's own."""
     if not _redis_answers(REDIS_URL):
         pytest.skip(f"Redis at {REDIS_URL} does not answer (set CACHE_TEST_URL to run the shared-cache tests)")
+    from axes.handlers.proxy import AxesProxyHandler
+
     prefix = f"test-{uuid.uuid4().hex}"
     settings.CACHES = {
         "default": {
@@ -129,6 +131,9 @@ def redis_cache(settings):
             "KEY_PREFIX": prefix,
         }
     }
+    # As production settings choose with CACHE_URL set.
+    settings.AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+    AxesProxyHandler.get_implementation(force=True)
     import redis
 
     client = redis.Redis.from_url(REDIS_URL)
@@ -136,6 +141,8 @@ def redis_cache(settings):
     for key in client.scan_iter(f"{prefix}:*"):
         client.delete(key)
     caches["default"].close()
+    settings.AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+    AxesProxyHandler.get_implementation(force=True)
 
 
 def test_lock_out_counts_live_in_redis_where_every_web_process_reads_them(client, members, settings, redis_cache):

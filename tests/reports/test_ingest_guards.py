@@ -115,6 +115,14 @@ def test_csv_data_line_wider_than_the_cap_is_refused_naming_its_line(tmp_path: P
         ingest_file(path)
 
 
+def test_ragged_csv_with_a_cell_over_the_csv_modules_limit_is_refused_naming_its_line(tmp_path: Path) -> None:
+    # Before: the csv module's own error escaped (a 500 from the upload page's preview).
+    path = write(tmp_path, f'{HEADER}\n{ROW},extra\n{ROW},"{"x" * 140_000}"\n')
+
+    with pytest.raises(IngestError, match=r"^Line 3 cannot be read as csv: a cell is too long"):
+        preview(path)
+
+
 def test_csv_line_longer_than_the_row_byte_cap_is_refused_naming_its_line(tmp_path: Path, settings: object) -> None:
     settings.UPLOAD_MAX_ROW_BYTES = 1000  # type: ignore[attr-defined]
     long_line = f"{ROW},{'x' * 2000}"
@@ -422,3 +430,69 @@ def test_upload_page_preview_refuses_the_inflating_workbook_with_the_reason(
     assert response.status_code == 400
     assert "unpacks to 685 times its packed size" in response.content.decode()
     assert "/tmp" not in response.content.decode()
+
+
+def rewritten_sheet(path: Path, rows_xml: str) -> Path:
+    """The small workbook with its sheet data replaced by `rows_xml`."""
+    xlsxwriter_workbook(path)
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    start, end = sheet.index("<sheetData>") + len("<sheetData>"), sheet.index("</sheetData>")
+    parts["xl/worksheets/sheet1.xml"] = (sheet[:start] + rows_xml + sheet[end:]).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return path
+
+
+HEADER_ROW_XML = (
+    '<row r="1"><c r="A1" t="inlineStr"><is><t>Date</t></is></c><c r="B1" t="inlineStr"><is><t>Vendor</t></is></c>'
+    '<c r="C1" t="inlineStr"><is><t>Qty</t></is></c><c r="D1" t="inlineStr"><is><t>Unit Price</t></is></c></row>'
+)
+
+
+@pytest.mark.parametrize(
+    ("rows_xml", "refusal"),
+    [
+        pytest.param(
+            HEADER_ROW_XML + '<row r="2"><c s="0" r="XFD1048576"><v>1</v></c></row>',
+            "The sheet Purchases has a cell in column XFD",
+            id="reference_not_first",
+        ),
+        pytest.param(
+            HEADER_ROW_XML + "<row r='2'><c r='XFD2'><v>1</v></c></row>",
+            "The sheet Purchases has a cell in column XFD",
+            id="single_quotes",
+        ),
+        pytest.param(
+            HEADER_ROW_XML + "<row>" + "<c><v>1</v></c>" * 300 + "</row>",
+            "The sheet Purchases has a cell in column KN (column 300",
+            id="cells_without_references",
+        ),
+    ],
+)
+def test_xlsx_cells_written_unusually_are_still_counted(tmp_path: Path, rows_xml: str, refusal: str) -> None:
+    path = rewritten_sheet(tmp_path / "unusual.xlsx", rows_xml)
+
+    growth, outcome = peak_growth("preview", path)
+
+    assert outcome.startswith(refusal), outcome
+    assert growth < 30, f"peak RSS grew by {growth} MB"
+
+
+def test_ods_content_declaring_a_dtd_is_refused_before_the_reader(tmp_path: Path) -> None:
+    path = repeated_ods(tmp_path / "entities.ods", 1, 1)
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    content = parts["content.xml"]
+    declaration_end = content.index(b"?>") + 2
+    laughs = b'<!DOCTYPE office:document-content [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+    parts["content.xml"] = content[:declaration_end] + laughs + content[declaration_end:]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        target.writestr(zipfile.ZipInfo("mimetype"), parts.pop("mimetype"))
+        for name, data in parts.items():
+            target.writestr(name, data)
+
+    with pytest.raises(IngestError, match="declares a DTD"):
+        preview(path)

@@ -79,7 +79,7 @@ def test_four_practices_uploading_at_once_get_exactly_their_sequential_figures(a
     try:
         with celery_workers(count=2, broker_url=BROKER_URL, queue=queue, env=worker_env) as workers:
             uploads = uploads_at_once(practices=parallel, user_for=_finance, files=files)
-            wait_until_finished(uploads, timeout=600)
+            wait_until_finished(uploads, timeout=600, workers=workers)
             alive = [worker.poll() is None for worker in workers]
     finally:
         celery_app.conf.update(saved)

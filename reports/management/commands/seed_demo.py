@@ -13,7 +13,12 @@ from contracts.demo import seed_catalog
 from gpo.billing.demo import LAPSED_LOGIN, seed_billing
 from gpo.members.demo import DEMO_PASSWORD, seed_members
 from reports.demo import seed_purchases
-from reports.demo_economics import seed_commitment_terms, seed_month_closes, seed_tier_terms
+from reports.demo_economics import (
+    seed_admin_fee_report,
+    seed_commitment_terms,
+    seed_month_closes,
+    seed_tier_terms,
+)
 
 
 class Command(BaseCommand):
@@ -55,6 +60,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Tier thresholds (spend over 12 months) on {', '.join(tiered) or 'no contract'}.")
         committed = seed_commitment_terms()
         self.stdout.write(f"Spend commitments (one at risk, one on track) on {', '.join(committed) or 'no contract'}.")
+        fee_vendor = seed_admin_fee_report()
+        self.stdout.write(f"Admin-fee report of last quarter (one member under-reported): {fee_vendor or 'none'}.")
         standings = seed_billing()
         self.stdout.write(
             "Dues (stored locally; Stripe not needed): "

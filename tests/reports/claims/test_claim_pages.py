@@ -100,3 +100,23 @@ def test_another_practices_claim_pages_answer_404(overcharges, practice_a, finan
     assert theirs.get(f"/claims/{claim.public_id}/workbook.xlsx").status_code == 404
     assert theirs.post(f"/claims/{claim.public_id}/status", {"status": "sent"}).status_code == 404
     assert theirs.get(f"/claims/?practice={practice_a.slug}").status_code == 404
+
+
+def test_claims_page_exports_what_is_left_and_what_was_filed(overcharges, practice_a, finance_a):
+    import io
+
+    import openpyxl
+
+    claim_create(practice=practice_a, vendor=overcharges["ge"], user=finance_a)
+
+    response = _client(finance_a).get(f"/claims/?practice={practice_a.slug}&format=xlsx")
+
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    to_claim = list(book["To claim"].iter_rows(min_row=2, values_only=True))
+    claims = list(book["Claims"].iter_rows(min_row=2, values_only=True))
+    assert [(row[0], row[2], row[-1]) for row in to_claim] == [
+        ("Bracco Diagnostics", "INV-2", 30.0),
+        ("Bracco Diagnostics", "INV-1", 5.0),
+        ("Bracco Diagnostics", "CR-2", -2.5),
+    ]
+    assert [(row[1], row[4], row[5]) for row in claims] == [("GE Healthcare", 7.25, "Open")]

@@ -135,6 +135,8 @@ def test_workbook_has_an_actionable_cover_and_lines_that_sum_to_the_claim(
     assert lines[0][:2] == ("GPO-IM-07", "G-1")
     assert lines[0][8:] == (17.25, 10.0, 7.25, 7.25)
     assert lines[-1][0] == "Total"
+    assert book["Lines"].page_setup.orientation == "landscape"
+    assert book["Lines"].sheet_properties.pageSetUpPr.fitToPage is True
     assert Decimal(str(lines[-1][-1])) == claim.amount_claimed
     assert not any(
         isinstance(cell.value, str) and cell.value.startswith("=")

@@ -44,6 +44,18 @@ def test_executives_get_the_months_figures_top_claims_and_a_link(
     assert output == "alpha-radiology: sent to 1 executive.\n"
 
 
+def test_claims_awaiting_an_answer_are_counted(overcharges, practice_a, finance_a, make_member, mailoutbox):
+    from reports.services.claims import claim_create
+
+    make_member(Role.EXECUTIVE, practice_a)
+    claim_create(practice=practice_a, vendor=overcharges["ge"], user=finance_a)
+
+    _send("--month", "2026-03")
+
+    assert "Recovered from vendors:   $0.00 of $7.25 claimed so far\nClaims awaiting an answer: 1" in mailoutbox[0].body
+    assert "- GE Healthcare" not in mailoutbox[0].body
+
+
 def test_practice_without_executives_gets_nothing(overcharges, practice_a, make_member, mailoutbox):
     make_member(Role.FINANCE, practice_a)
 

@@ -176,3 +176,41 @@ def test_fee_report_rights_case(role, post_status, read_status, fee_catalog, pra
     assert _post(client).status_code == post_status
     assert client.get("/api/admin-fee-reports/").status_code == read_status
     assert client.get("/api/admin-fee-reports/audit/").status_code == read_status
+
+
+def test_the_page_imports_a_report_and_flags_the_under_reported_member(fee_catalog, coalition_admin, client):
+    client.force_login(coalition_admin)
+
+    imported = client.post(
+        "/coalition/admin-fees/", {"file": SimpleUploadedFile("q1.csv", REPORT.encode())}, follow=True
+    ).content.decode()
+    page = client.get("/coalition/admin-fees/", {"flagged": "1"}).content.decode()
+
+    assert "2 rows kept, 1 not kept, 1 blank or total rows skipped" in imported
+    assert "$234.56" in page
+    assert "$37.04" in page
+    audit = page.split("<h2>Audit")[1].split("Reports imported")[0]
+    assert "Alpha Radiology" in audit
+    assert "Beta Imaging" not in audit
+
+
+def test_the_page_is_403_for_a_practice_finance_lead(finance_a, client):
+    client.force_login(finance_a)
+
+    assert client.get("/coalition/admin-fees/").status_code == 403
+
+
+def test_coalition_dashboard_fee_revenue_comes_from_the_vendors_reports(
+    fee_catalog, coalition_admin, api_client_for, client
+):
+    _post(api_client_for(coalition_admin))
+    client.force_login(coalition_admin)
+
+    page = client.get("/coalition/", {"period": "custom", "start": "2026-01-01", "end": "2026-03-31"}).content.decode()
+
+    # Vendors paid 30.00 + 15.00 for Q1; uploads put the fee at 3 % of 1,734.56 = 52.04 (to the cent, per contract).
+    kpi = page.split("Admin fee revenue")[1][:600]
+    assert "$45.00" in kpi
+    assert "paid by vendors" in kpi
+    assert "$52.04 due on uploaded" in kpi
+    assert 'href="/coalition/admin-fees/"' in page

@@ -124,6 +124,16 @@ def test_filters_select_the_lines_and_their_totals(finance_a: Any, params: dict[
     assert "Beta" not in html  # another practice's lines never show
 
 
+@pytest.mark.usefixtures("lines_a")
+def test_active_filters_are_named_in_words(finance_a: Any) -> None:
+    _, html = _get(finance_a, {"period": "all", "month": "2026-04", "vendor": "bracco", "status": "on_contract"})
+
+    chips = html.split('aria-label="Active filters"')[1].split("</ul>")[0]
+    assert "Month: Apr 2026" in chips
+    assert "Vendor: Bracco Diagnostics" in chips
+    assert "Status: On contract" in chips
+
+
 def test_one_upload_and_row_is_one_line(finance_a: Any, lines_a: dict[str, Any]) -> None:
     _, html = _get(finance_a, {"period": "all", "upload": str(lines_a["upload"].public_id), "row": "3"})
 
@@ -227,3 +237,31 @@ def test_coalition_staff_see_every_practice_with_a_practice_column(coalition_adm
     assert _total(html, "lines") == "2"
     assert "<th>Practice</th>" in html
     assert PurchaseLine.objects.count() == 5
+
+
+def test_query_count_does_not_grow_with_the_lines(
+    finance_a: Any, practice_a: Practice, django_assert_max_num_queries: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    upload = PurchaseUploadFactory(practice=practice_a)
+    vendor, contract = VendorFactory(), ContractFactory()
+    client = Client()
+    client.force_login(finance_a)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/lines/", {"period": "all"}).status_code == 200
+        return len(captured)
+
+    line(practice_a, upload=upload, row_number=2, vendor=vendor, contract=contract, purchase_date=date(2026, 5, 1))
+    few = queries()
+    for row in range(3, 40):
+        line(
+            practice_a, upload=upload, row_number=row, vendor=vendor, contract=contract, purchase_date=date(2026, 5, 1)
+        )
+
+    assert queries() == few
+    with django_assert_max_num_queries(20):
+        client.get("/lines/", {"period": "all"})
