@@ -127,11 +127,24 @@ def _timed_get(client: Any, urls: list[str], *, cold: bool) -> tuple[float, floa
     return statistics.median(samples), _p95(samples), status
 
 
+def _disk_sizes() -> tuple[int, int, int]:
+    """Bytes of the database, of the line table and of the savings summary table (with their indexes)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_database_size(current_database())")
+        total = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT pg_total_relation_size('reports_purchaseline'), pg_total_relation_size('reports_savingssummary')"
+        )
+        line_bytes, summary_bytes = cursor.fetchone()
+    return total, line_bytes, summary_bytes
+
+
 def main() -> int:
     _setup_django()
     from django.contrib.auth import get_user_model
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.db import connection
     from django.test import Client
 
     from bench._parallel_ingest import purchase_csv
@@ -201,13 +214,7 @@ def main() -> int:
             "status": upload.status,
         }
     )
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_database_size(current_database())")
-        total = cursor.fetchone()[0]
-        cursor.execute(
-            "SELECT pg_total_relation_size('reports_purchaseline'), pg_total_relation_size('reports_savingssummary')"
-        )
-        line_bytes, summary_bytes = cursor.fetchone()
+    total, line_bytes, summary_bytes = _disk_sizes()
     print(f"\n== bench-scale: {stored:,} lines, {len(created)} practices, {years} years (PostgreSQL) ==")
     print(format_table(rows))
     print(

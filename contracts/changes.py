@@ -26,7 +26,7 @@ def catalog_listeners() -> tuple[CatalogListener, ...]:
 
 
 def catalog_changed(*, vendor_ids: Iterable[int]) -> None:
-    """Tell every listener which vendors' catalog changed: after commit, or at once when jobs run in-process.
+    """Tell every listener which vendors' catalog changed, once the change commits (gpo.jobs.run_after_commit).
 
     The catalog's version changes here, inside the writing transaction: cached catalog fragments go with it.
     """
