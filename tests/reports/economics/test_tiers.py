@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from contracts.models import Basis, ContractTier
-from gpo.money import ZERO
 from gpo.members.models import Role
+from gpo.money import ZERO
 from reports.models import PurchaseLine
 from reports.services.reconciliation import lines_reconcile
 from tests.factories import (
