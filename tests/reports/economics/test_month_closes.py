@@ -228,3 +228,18 @@ def test_the_coalition_dashboard_lists_every_members_restatements(march, finance
     assert "Alpha Radiology" in page
     assert "An upload was deleted" in page
     assert 'href="/month-closes/"' in page
+
+
+def test_admin_lists_closes_and_restatements_read_only(march, finance_a, coalition_admin, client, api_client_for):
+    close_id = _close(api_client_for(finance_a)).json()["id"]
+    upload_delete(upload=march["stray"], user=finance_a)
+    client.force_login(coalition_admin)
+    coalition_admin.is_superuser = coalition_admin.is_staff = True
+    coalition_admin.save()
+    close = MonthClose.objects.get(public_id=close_id)
+
+    assert client.get("/admin/reports/monthclose/").status_code == 200
+    assert client.get("/admin/reports/restatement/").status_code == 200
+    assert client.get("/admin/reports/adminfeereport/").status_code == 200
+    assert client.post(f"/admin/reports/monthclose/{close.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert MonthClose.objects.filter(pk=close.pk).exists()
