@@ -151,11 +151,10 @@ class MonthCloseViewSet(
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, id: str | None = None) -> Response:
         """Reopen a closed month with a reason (coalition admins): 409 when it is not closed."""
+        found = self.get_object()  # another practice's close answers 404 before the body is read
         data = MonthCloseReopenInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        close = month_close_reopen(
-            month_close=self.get_object(), user=request.user, reason=data.validated_data["reason"]
-        )
+        close = month_close_reopen(month_close=found, user=request.user, reason=data.validated_data["reason"])
         close = month_close_list(user=request.user).get(pk=close.pk)
         return Response(MonthCloseSerializer(close).data)
 

@@ -193,6 +193,7 @@ def test_a_practice_sees_only_its_own_closes_and_restatements(march, finance_a, 
     assert other.get("/api/month-closes/").json()["results"] == []
     assert other.get(f"/api/month-closes/{close_id}/").status_code == 404
     assert other.post(f"/api/month-closes/{close_id}/reopen/", {"reason": "x"}, format="json").status_code == 404
+    assert other.post(f"/api/month-closes/{close_id}/reopen/", {}, format="json").status_code == 404
     assert _close(other).status_code == 404
 
 
