@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve migrate test test-postgres lint format bench check clean
+.PHONY: install demo serve serve-prod migrate test test-postgres lint format bench bench-scale bench-parallel loadtest check clean schema-fuzz
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,12 +21,20 @@ migrate: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
 
 demo: migrate
-	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 $(PY) manage.py seed_demo --host $(HOST) --port $(PORT)
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 serve: install
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+# The production profile (README "Production profile"): gunicorn, a Celery worker and Celery beat from the Procfile,
+# against PostgreSQL (DATABASE_URL) and Redis (CELERY_BROKER_URL, CACHE_URL). Refuses to start without them.
+serve-prod: install
+	@for name in DATABASE_URL CELERY_BROKER_URL CACHE_URL SECRET_KEY ALLOWED_HOSTS; do \
+	  if [ -z "$$(printenv $$name)" ]; then echo "serve-prod: set $$name (README, Production profile)"; exit 2; fi; done
+	DEBUG=0 $(PY) manage.py migrate --noinput
+	DEBUG=0 HOST=$(HOST) PORT=$(PORT) PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile
 
 test: install
 	DEBUG=1 $(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
@@ -44,5 +52,21 @@ format: install
 bench: install
 	DEBUG=1 $(PY) -m bench
 
+# A national coalition's data (SCALE_LINES lines, default 20,000,000) in PostgreSQL, then its reads and an upload.
+bench-scale: install
+	$(PY) -m bench._scale
+
+# Four 250,000-line files uploaded at once through two Celery workers on Redis, against a sequential run.
+bench-parallel: install
+	$(PY) -m bench._parallel_ingest
+
+# Bounded load test of the production profile on loopback (bench/_loadtest.py lists its LOADTEST_* settings).
+loadtest: install
+	$(PY) -m bench._loadtest
+
 clean:
 	rm -rf $(VENV) var
+
+# The schema fuzz with more examples per operation than the suite's few (tests/api/test_schema_conformance.py).
+schema-fuzz: install
+	SCHEMA_EXAMPLES=$${SCHEMA_EXAMPLES:-50} DEBUG=1 $(PY) -m pytest -q tests/api/test_schema_conformance.py

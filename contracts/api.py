@@ -1,4 +1,5 @@
-"""`/api/contracts/`: contracts with items and the prices the caller's practice would pay (DESIGN.md section 7)."""
+"""`/api/contracts/`: contracts (the list without items); one contract with every item and the prices the caller's
+practice would pay (DESIGN.md section 7)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from rest_framework.response import Response
 from contracts import selectors, services
 from contracts.filters import ContractFilterSet
 from contracts.models import Contract, ContractItem
-from gpo.api import CatalogViewSet
+from gpo.api import CatalogViewSet, DecimalTextField
 from gpo.billing import selectors as billing_selectors
 from gpo.members import scoping
 from gpo.members.models import Practice
@@ -26,7 +27,7 @@ from vendors.models import Vendor
 class ContractItemSerializer(serializers.ModelSerializer):
     """An item with the price the practice pays today, list price, discount % and volume breaks."""
 
-    list_price = serializers.SerializerMethodField()
+    list_price = DecimalTextField("unit_price")
     price = serializers.SerializerMethodField()
     tier = serializers.SerializerMethodField()
     price_effective_from = serializers.SerializerMethodField()
@@ -57,9 +58,6 @@ class ContractItemSerializer(serializers.ModelSerializer):
         prices: dict[int, selectors.ItemPrice] = self.context["prices"]
         return prices.get(item.id) or selectors.ItemPrice(item_id=item.id, price=None)
 
-    def get_list_price(self, item: ContractItem) -> str | None:
-        return unit_price_str(item.list_price)
-
     def get_price(self, item: ContractItem) -> str | None:
         return unit_price_str(self._price(item).price)
 
@@ -86,12 +84,12 @@ class ContractItemSerializer(serializers.ModelSerializer):
         ]
 
 
-class ContractSerializer(serializers.ModelSerializer):
-    """A contract, its terms, whether the caller's practice participates, and its items with that practice's prices."""
+class ContractListSerializer(serializers.ModelSerializer):
+    """A contract, its terms, how many items it lists and whether the caller's practice participates (no items)."""
 
     vendor: serializers.SlugRelatedField[Vendor] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     vendor_name = serializers.CharField(source="vendor.name", read_only=True)
-    admin_fee_pct = serializers.SerializerMethodField()
+    admin_fee_pct = DecimalTextField("plain")
     discount_pct = serializers.SerializerMethodField()
     in_force = serializers.SerializerMethodField()
     practice = serializers.SerializerMethodField()
@@ -99,7 +97,7 @@ class ContractSerializer(serializers.ModelSerializer):
     joined_on = serializers.SerializerMethodField()
     participation_tier = serializers.SerializerMethodField()
     prices_notice = serializers.SerializerMethodField()
-    items = ContractItemSerializer(many=True, read_only=True)
+    item_count = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Contract
@@ -124,11 +122,8 @@ class ContractSerializer(serializers.ModelSerializer):
             "joined_on",
             "participation_tier",
             "prices_notice",
-            "items",
+            "item_count",
         ]
-
-    def get_admin_fee_pct(self, contract: Contract) -> str | None:
-        return plain_decimal_str(contract.admin_fee_pct)
 
     def get_discount_pct(self, contract: Contract) -> str | None:
         if self.context.get("prices_notice"):
@@ -163,6 +158,15 @@ class ContractSerializer(serializers.ModelSerializer):
         return participation.tier if participation is not None else None
 
 
+class ContractSerializer(ContractListSerializer):
+    """A contract as the list shows it, plus its items with the prices the caller's practice pays."""
+
+    items = ContractItemSerializer(many=True, read_only=True)
+
+    class Meta(ContractListSerializer.Meta):
+        fields = [*ContractListSerializer.Meta.fields, "items"]
+
+
 class ContractCreateInputSerializer(serializers.Serializer):
     """Input of `POST /api/contracts/` (coalition admins)."""
 
@@ -194,14 +198,17 @@ PRACTICE_PARAMETER = OpenApiParameter(
 
 
 class ContractViewSet(CatalogViewSet):
-    """Contracts with items and the prices the caller's practice would pay today; coalition admins create and edit."""
+    """Contracts (the list without items); one contract with its items and the prices the caller's practice would pay
+    today; coalition admins create and edit."""
 
     serializer_class = ContractSerializer
     permission_classes = [IsCoalitionAdminForWrites]
     filterset_class = ContractFilterSet
 
     def get_queryset(self) -> Any:
-        return selectors.contract_list(user=self.request.user)
+        if self.action == "list":
+            return selectors.contract_list(user=self.request.user)
+        return selectors.contract_detail_list(user=self.request.user)
 
     def _practice(self) -> Practice | None:
         slug = self.request.query_params.get("practice")
@@ -211,28 +218,30 @@ class ContractViewSet(CatalogViewSet):
             return None
         return scoping.current_practice(self.request)
 
-    def _context(self, contracts: list[Contract]) -> dict[str, Any]:
+    def _context(self, contracts: list[Contract], *, with_items: bool = True) -> dict[str, Any]:
         on = timezone.localdate()
         practice = self._practice()
-        items = [item for contract in contracts for item in contract.items.all()]
+        items = [item for contract in contracts for item in contract.items.all()] if with_items else []
         # A lapsed practice gets the same shapes with every price null, and a notice saying why (gpo.billing).
         withheld = billing_selectors.prices_withheld(practice=practice)
         return {
             **self.get_serializer_context(),
             "on": on,
             "practice": practice,
-            "prices": {} if withheld else selectors.item_prices_for_practice(items=items, practice=practice, on=on),
+            "prices": {}
+            if withheld or not items
+            else selectors.item_prices_for_practice(items=items, practice=practice, on=on),
             "prices_notice": billing_selectors.prices_withheld_message(practice=practice) if withheld else None,
             "participations": selectors.participations_for_practice(
                 practice=practice, contract_ids=[contract.id for contract in contracts]
             ),
         }
 
-    @extend_schema(parameters=[PRACTICE_PARAMETER])
+    @extend_schema(parameters=[PRACTICE_PARAMETER], responses=ContractListSerializer(many=True))
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         contracts = list(page if page is not None else self.filter_queryset(self.get_queryset()))
-        data = ContractSerializer(contracts, many=True, context=self._context(contracts)).data
+        data = ContractListSerializer(contracts, many=True, context=self._context(contracts, with_items=False)).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     @extend_schema(parameters=[PRACTICE_PARAMETER])
@@ -245,7 +254,7 @@ class ContractViewSet(CatalogViewSet):
         serializer = ContractCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         contract = services.contract_create(user=request.user, source="api", **serializer.validated_data)
-        contract = selectors.contract_list(user=request.user).get(pk=contract.pk)
+        contract = selectors.contract_detail_list(user=request.user).get(pk=contract.pk)
         body = ContractSerializer(contract, context=self._context([contract])).data
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -255,7 +264,7 @@ class ContractViewSet(CatalogViewSet):
         serializer = ContractUpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.contract_update(contract=contract, user=request.user, source="api", **serializer.validated_data)
-        contract = selectors.contract_list(user=request.user).get(pk=contract.pk)
+        contract = selectors.contract_detail_list(user=request.user).get(pk=contract.pk)
         return Response(ContractSerializer(contract, context=self._context([contract])).data)
 
     def get_object(self) -> Contract:

@@ -174,7 +174,8 @@ class _RowReader:
             return None
 
 
-def _read_row(reader: _RowReader, *, contract_number: str | None, default_from: date | None) -> _PriceRow | None:
+def _read_keys(reader: _RowReader, contract_number: str | None) -> tuple[str, str, str, str]:
+    """The row's contract, vendor and vendor SKU (as given and normalised)."""
     contract = contract_number or reader.text("contract")
     vendor = reader.text("vendor")
     if not contract:
@@ -187,6 +188,11 @@ def _read_row(reader: _RowReader, *, contract_number: str | None, default_from: 
         reader.fail("vendor_sku", "is required" if not sku else "needs at least one letter or digit")
     elif len(sku) > 80:
         reader.fail("vendor_sku", "is longer than 80 characters")
+    return contract, vendor, sku, sku_normalized
+
+
+def _read_price(reader: _RowReader) -> Decimal | None:
+    """The price: required, above 0, at most 4 decimal places."""
     price = reader.decimal("price")
     if price is None and not reader.failed("price"):
         reader.fail("price", "is required")
@@ -194,6 +200,13 @@ def _read_row(reader: _RowReader, *, contract_number: str | None, default_from: 
         reader.fail("price", "must be greater than 0")
     elif price is not None and price != price.quantize(FOUR_PLACES):
         reader.fail("price", f"{price} has more than 4 decimal places")
+    return price
+
+
+def _read_windows(
+    reader: _RowReader, default_from: date | None
+) -> tuple[date | None, date | None, date | None, date | None]:
+    """The price's window (effective_from, else the default) and the contract's dates, each in order."""
     start = reader.day("effective_from")
     if start is None and not reader.failed("effective_from"):
         start = default_from
@@ -205,6 +218,11 @@ def _read_row(reader: _RowReader, *, contract_number: str | None, default_from: 
     contract_start, contract_end = reader.day("contract_start"), reader.day("contract_end")
     if contract_start and contract_end and contract_end < contract_start:
         reader.fail("contract_end", "is before contract_start")
+    return start, end, contract_start, contract_end
+
+
+def _read_terms(reader: _RowReader) -> tuple[str, Decimal | None, Decimal | None, Decimal | None]:
+    """Tier, min_qty, list price and units per UOM, each checked."""
     tier = reader.text("tier")
     if len(tier) > 40:
         reader.fail("tier", "is longer than 40 characters")
@@ -217,6 +235,14 @@ def _read_row(reader: _RowReader, *, contract_number: str | None, default_from: 
     units = reader.decimal("units_per_uom")
     if units is not None and (units < 1 or units != units.to_integral_value()):
         reader.fail("units_per_uom", "must be a whole number of at least 1")
+    return tier, min_qty, list_price, units
+
+
+def _read_row(reader: _RowReader, *, contract_number: str | None, default_from: date | None) -> _PriceRow | None:
+    contract, vendor, sku, sku_normalized = _read_keys(reader, contract_number)
+    price = _read_price(reader)
+    start, end, contract_start, contract_end = _read_windows(reader, default_from)
+    tier, min_qty, list_price, units = _read_terms(reader)
     if reader.problems or price is None or start is None:
         return None
     return _PriceRow(

@@ -47,23 +47,34 @@ from contracts.pricing import (
     ParticipationTerms,
     PriceRow,
 )
+from gpo.cache import cached_by_version
 from gpo.members import scoping
 from gpo.members.models import Practice
 from gpo.members.scoping import is_coalition_staff
+from vendors import selectors as vendor_selectors
 from vendors.models import Category, Vendor
 from vendors.normalize import fold_uom, normalize_sku
 
 
 def contract_list(*, user: Any) -> QuerySet[Contract]:
-    """Contracts the user may browse (drafts for coalition staff only), with vendor and items loaded."""
+    """Contracts the user may browse (drafts for coalition staff only), with vendor and their item count; no items.
+
+    The list pages stay small whatever the catalog's size (issue 16: 50 contracts with their items made a 1 MB
+    page); `contract_detail_list` loads the items for one contract's page.
+    """
     if not getattr(user, "is_authenticated", False):
         return Contract.objects.none()
-    queryset = Contract.objects.select_related("vendor", "vendor__category").prefetch_related(
-        Prefetch("items", queryset=ContractItem.objects.order_by("vendor_sku", "id"))
-    )
+    queryset = Contract.objects.select_related("vendor", "vendor__category").annotate(item_count=Count("items"))
     if not scoping.is_coalition_staff(user):
         queryset = queryset.exclude(status=Contract.Status.DRAFT)
     return queryset.order_by("vendor__name", "number")
+
+
+def contract_detail_list(*, user: Any) -> QuerySet[Contract]:
+    """The contracts of `contract_list` with their items loaded (ordered by vendor SKU): one contract's detail."""
+    return contract_list(user=user).prefetch_related(
+        Prefetch("items", queryset=ContractItem.objects.order_by("vendor_sku", "id"))
+    )
 
 
 def contract_in_force(contract: Contract, on: date) -> bool:
@@ -153,11 +164,6 @@ def _item_price(
         volume_breaks=tuple(breaks),
         on_joining=answer.rule is pricing.Rule.NOT_PARTICIPATING,
     )
-
-
-def contract_price_history(*, item: ContractItem) -> QuerySet[ContractPrice]:
-    """Every price row of an item, tier by tier, oldest first (the contract page's price history)."""
-    return ContractPrice.objects.filter(item=item).order_by("tier", "min_qty", "effective_from")
 
 
 # --- pages ---
@@ -265,8 +271,16 @@ class VendorHighlights:
 def vendor_highlights(*, vendors: list[Vendor], on: date) -> dict[int, VendorHighlights]:
     """For each vendor: contracts in force on the day, the best discount off list any member gets, categories.
 
-    Three queries for the whole page of vendors, whatever its size.
+    The same for every viewer: cached under the catalog's version (gpo.cache), which every catalog write replaces.
     """
+    ids = [vendor.id for vendor in vendors]
+    return cached_by_version(
+        "vendor-highlights", vendor_selectors.catalog_version(), (ids, on), lambda: _vendor_highlights(vendors, on)
+    )
+
+
+def _vendor_highlights(vendors: list[Vendor], on: date) -> dict[int, VendorHighlights]:
+    """vendor_highlights computed: three queries for the whole page of vendors, whatever its size."""
     ids = [vendor.id for vendor in vendors]
     highlights = {vendor.id: VendorHighlights() for vendor in vendors}
     in_force = Contract.objects.filter(in_force_q(on), vendor_id__in=ids)
@@ -383,9 +397,7 @@ def contract_item_prices_for_page(
     views = []
     for item in items:
         rows = rows_by_item.get(item.id, [])
-        today = [
-            row for row in rows if row.effective_from <= on and (row.effective_to is None or on <= row.effective_to)
-        ]
+        today = [row for row in rows if pricing.effective_on(row.effective_from, row.effective_to or date.max, on)]
         view = ItemPriceView(item=item)
         if all_tiers:
             view.history = rows

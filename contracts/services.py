@@ -7,17 +7,19 @@ Callers writing many rows at once (the imports) pass `notify=False` and call `ca
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Model, Q
+from django.db.models import Model
 
 from contracts.changes import catalog_changed
 from contracts.models import CatalogChange, Contract, ContractItem, ContractPrice, ContractTier, Participation
 from vendors.normalize import fold_uom, normalize_sku
+from vendors.services import catalog_version_bump
 
 HUNDRED = Decimal(100)
 
@@ -85,16 +87,10 @@ def changed_fields(obj: Model, fields: dict[str, Any]) -> dict[str, tuple[Any, A
     return changes
 
 
-def _audit(
-    *,
-    action: str,
-    obj: Model,
-    contract_number: str,
-    user: Any,
-    source: str,
-    detail: dict[str, Any],
+def _audit_row(
+    *, action: str, obj: Model, contract_number: str, user: Any, source: str, detail: dict[str, Any]
 ) -> CatalogChange:
-    return CatalogChange.objects.create(
+    return CatalogChange(
         changed_by=user if getattr(user, "is_authenticated", False) else None,
         source=source,
         action=action,
@@ -103,6 +99,26 @@ def _audit(
         contract_number=contract_number,
         detail=detail,
     )
+
+
+def _audited(
+    action: str,
+    obj: Model,
+    *,
+    contract: Contract,
+    user: Any,
+    source: str,
+    notify: bool,
+    detail: dict[str, Any],
+    vendor_ids: set[int] | None = None,
+) -> None:
+    """The end of every catalog write: one CatalogChange row (STYLE.md rule 14), then, unless the caller notifies
+    once for many rows, the catalog listeners hear which vendors changed (contracts/changes.py). Every audited write,
+    notified or not (imports notify once at the end), replaces the catalog version: cached catalog fragments go."""
+    catalog_version_bump()
+    _audit_row(action=action, obj=obj, contract_number=contract.number, user=user, source=source, detail=detail).save()
+    if notify:
+        catalog_changed(vendor_ids=vendor_ids or {contract.vendor_id})
 
 
 def _snapshot(obj: Model, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -118,18 +134,23 @@ def _check_unknown(fields: dict[str, Any], allowed: tuple[str, ...], what: str) 
 # --- contracts ---------------------------------------------------------------------------------------------------
 
 
-def contract_validate(contract: Contract) -> None:
-    """Raise ValidationError unless end >= start and the percentages are in range (then full_clean)."""
+def contract_check(contract: Contract) -> None:
+    """The checks of one contract that need no query: end >= start and the percentages in range."""
     errors: dict[str, str] = {}
     if contract.start_date and contract.end_date and contract.end_date < contract.start_date:
         errors["end_date"] = "The end date must be on or after the start date."
     if contract.admin_fee_pct is not None and not (0 <= Decimal(contract.admin_fee_pct) <= HUNDRED):
         errors["admin_fee_pct"] = "The admin fee must be a percentage between 0 and 100."
     if contract.discount_pct is not None and not (0 < Decimal(contract.discount_pct) < HUNDRED):
-        errors["discount_pct"] = "The discount must be a percentage above 0 and below 100."
+        errors["discount_pct"] = "The discount must be a percentage above 0 and below 100 (12.5 means 12.5 % off list)."
     errors.update(_economics_errors(contract))
     if errors:
         raise ValidationError(errors)
+
+
+def contract_validate(contract: Contract) -> None:
+    """`contract_check`, then the model's checks (number unique)."""
+    contract_check(contract)
     contract.full_clean()
 
 
@@ -166,16 +187,15 @@ def contract_create(*, user: Any = None, source: str = "api", notify: bool = Tru
     contract = Contract(**fields)
     contract_validate(contract)
     contract.save()
-    _audit(
-        action=CatalogChange.Action.CREATED,
-        obj=contract,
-        contract_number=contract.number,
+    _audited(
+        CatalogChange.Action.CREATED,
+        contract,
+        contract=contract,
         user=user,
         source=source,
+        notify=notify,
         detail=_snapshot(contract, tuple(f for f in CONTRACT_FIELDS if f in fields or f == "status")),
     )
-    if notify:
-        catalog_changed(vendor_ids=[contract.vendor_id])
     return contract
 
 
@@ -193,17 +213,17 @@ def contract_update(
         setattr(contract, field, new)
     contract_validate(contract)
     contract.save()
-    _audit(
-        action=CatalogChange.Action.UPDATED,
-        obj=contract,
-        contract_number=contract.number,
+    _audited(
+        CatalogChange.Action.UPDATED,
+        contract,
+        contract=contract,
         user=user,
         source=source,
+        # Tier and commitment terms price no line: changing only them re-reconciles nothing.
+        notify=notify and bool(set(changes) - set(ECONOMICS_FIELDS)),
         detail={field: [_plain(old), _plain(new)] for field, (old, new) in changes.items()},
+        vendor_ids={old_vendor_id, contract.vendor_id},
     )
-    # Tier and commitment terms price no line: changing only them re-reconciles nothing.
-    if notify and set(changes) - set(ECONOMICS_FIELDS):
-        catalog_changed(vendor_ids={old_vendor_id, contract.vendor_id})
     return contract
 
 
@@ -225,12 +245,13 @@ def contract_tier_create(*, contract: Contract, user: Any = None, source: str = 
     tier = ContractTier(contract=contract, **fields)
     contract_tier_validate(tier)
     tier.save()
-    _audit(
-        action=CatalogChange.Action.CREATED,
-        obj=tier,
-        contract_number=contract.number,
+    _audited(
+        CatalogChange.Action.CREATED,
+        tier,
+        contract=contract,
         user=user,
         source=source,
+        notify=False,  # tiers price no line
         detail=_snapshot(tier, TIER_FIELDS),
     )
     return tier
@@ -249,12 +270,13 @@ def contract_tier_update(
         setattr(contract_tier, field, new)
     contract_tier_validate(contract_tier)
     contract_tier.save()
-    _audit(
-        action=CatalogChange.Action.UPDATED,
-        obj=contract_tier,
-        contract_number=contract_tier.contract.number,
+    _audited(
+        CatalogChange.Action.UPDATED,
+        contract_tier,
+        contract=contract_tier.contract,
         user=user,
         source=source,
+        notify=False,  # tiers price no line
         detail={field: [_plain(old), _plain(new)] for field, (old, new) in changes.items()},
     )
     return contract_tier
@@ -266,12 +288,13 @@ def contract_tier_delete(*, contract_tier: ContractTier, user: Any = None, sourc
     tier_id, snapshot = contract_tier.pk, _snapshot(contract_tier, TIER_FIELDS)
     contract_tier.delete()
     contract_tier.pk = tier_id
-    _audit(
-        action=CatalogChange.Action.DELETED,
-        obj=contract_tier,
-        contract_number=contract_tier.contract.number,
+    _audited(
+        CatalogChange.Action.DELETED,
+        contract_tier,
+        contract=contract_tier.contract,
         user=user,
         source=source,
+        notify=False,  # tiers price no line
         detail=snapshot,
     )
 
@@ -281,27 +304,35 @@ def contract_delete(*, contract: Contract, user: Any = None, source: str = "api"
     """Delete a contract with no items or participations (PROTECT refuses otherwise) and audit it."""
     if contract.items.exists() or contract.participations.exists():
         raise ValidationError("Remove the contract's items and participations before deleting it.")
-    vendor_id, contract_id = contract.vendor_id, contract.pk
+    contract_id = contract.pk
     snapshot = _snapshot(contract, CONTRACT_FIELDS)
     contract.delete()
     contract.pk = contract_id
-    _audit(
-        action=CatalogChange.Action.DELETED,
-        obj=contract,
-        contract_number=contract.number,
+    _audited(
+        CatalogChange.Action.DELETED,
+        contract,
+        contract=contract,
         user=user,
         source=source,
+        notify=notify,
         detail=snapshot,
     )
-    if notify:
-        catalog_changed(vendor_ids=[vendor_id])
 
 
 # --- items -------------------------------------------------------------------------------------------------------
 
 
-def contract_item_validate(item: ContractItem) -> None:
-    """Store the normalised SKU and part number and the folded UOM; refuse a SKU the contract already has."""
+class RowsInvalid(ValidationError):
+    """Some rows of a many-rows write are invalid; `problems` maps each one's position to its ValidationError."""
+
+    def __init__(self, problems: dict[int, ValidationError]) -> None:
+        super().__init__([message for problem in problems.values() for message in problem.messages])
+        self.problems = problems
+
+
+def contract_item_check(item: ContractItem) -> None:
+    """The checks of one item that need no query: normalised SKU and part number and folded UOM stored, a SKU with
+    a letter or digit, a list price above 0, a whole units per UOM of at least 1."""
     item.vendor_sku = str(item.vendor_sku).strip()
     item.vendor_sku_normalized = normalize_sku(item.vendor_sku)
     item.mfr_part_number = str(item.mfr_part_number or "").strip()
@@ -311,12 +342,83 @@ def contract_item_validate(item: ContractItem) -> None:
         raise ValidationError({"vendor_sku": "A vendor SKU needs at least one letter or digit."})
     if item.list_price is not None and Decimal(item.list_price) <= 0:
         raise ValidationError({"list_price": "The list price must be greater than 0."})
+    if item.units_per_uom is not None and int(item.units_per_uom) < 1:
+        raise ValidationError({"units_per_uom": "The units per UOM must be a whole number of at least 1."})
+
+
+def _duplicate_sku(item: ContractItem) -> ValidationError:
+    return ValidationError({"vendor_sku": f"Contract already has an item with SKU {item.vendor_sku!r}."})
+
+
+def contract_item_validate(item: ContractItem) -> None:
+    """`contract_item_check`, then refuse a SKU the contract already has (and the model's constraints)."""
+    contract_item_check(item)
     duplicate = ContractItem.objects.filter(
         contract_id=item.contract_id, vendor_sku_normalized=item.vendor_sku_normalized
     ).exclude(pk=item.pk)
     if duplicate.exists():
-        raise ValidationError({"vendor_sku": f"Contract already has an item with SKU {item.vendor_sku!r}."})
+        raise _duplicate_sku(item)
     item.full_clean()
+
+
+@transaction.atomic
+def contract_items_create(
+    *, contract: Contract, rows: Sequence[dict[str, Any]], user: Any = None, source: str = "api", notify: bool = True
+) -> list[ContractItem]:
+    """Add many items to one contract at once (imports): each checked as `contract_item_create` checks one, the
+    SKUs against the contract's and each other's in memory; one insert, one audit row per item.
+
+    Raises RowsInvalid naming every bad row's position, with nothing written.
+    """
+    taken = set(ContractItem.objects.filter(contract=contract).values_list("vendor_sku_normalized", flat=True))
+    items: list[ContractItem] = []
+    problems: dict[int, ValidationError] = {}
+    for position, fields in enumerate(rows):
+        _check_unknown(fields, ITEM_FIELDS, "item")
+        item = ContractItem(contract=contract, **fields)
+        try:
+            contract_item_check(item)
+            if item.vendor_sku_normalized in taken:
+                raise _duplicate_sku(item)
+            # The contract and category are objects in hand: no query per row for the foreign keys.
+            item.full_clean(exclude=["contract", "category"], validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            problems[position] = error
+            continue
+        taken.add(item.vendor_sku_normalized)
+        items.append(item)
+    if problems:
+        raise RowsInvalid(problems)
+    created = ContractItem.objects.bulk_create(items)
+    _audited_many(CatalogChange.Action.CREATED, created, contract=contract, user=user, source=source, notify=notify)
+    return created
+
+
+def _audited_many(
+    action: str, objects: Sequence[Model], *, contract: Contract, user: Any, source: str, notify: bool
+) -> None:
+    """`_audited` for rows written together: one audit row each in one insert, one notification."""
+    fields = ITEM_FIELDS if objects and isinstance(objects[0], ContractItem) else PRICE_FIELDS
+    catalog_version_bump()
+    CatalogChange.objects.bulk_create(
+        _audit_row(
+            action=action,
+            obj=obj,
+            contract_number=contract.number,
+            user=user,
+            source=source,
+            detail=_detail_of(obj, fields),
+        )
+        for obj in objects
+    )
+    if notify and objects:
+        catalog_changed(vendor_ids={contract.vendor_id})
+
+
+def _detail_of(obj: Model, fields: tuple[str, ...]) -> dict[str, Any]:
+    if isinstance(obj, ContractPrice):
+        return {"vendor_sku": obj.item.vendor_sku, **_snapshot(obj, fields)}
+    return _snapshot(obj, fields)
 
 
 @transaction.atomic
@@ -328,16 +430,15 @@ def contract_item_create(
     item = ContractItem(contract=contract, **fields)
     contract_item_validate(item)
     item.save()
-    _audit(
-        action=CatalogChange.Action.CREATED,
-        obj=item,
-        contract_number=contract.number,
+    _audited(
+        CatalogChange.Action.CREATED,
+        item,
+        contract=contract,
         user=user,
         source=source,
+        notify=notify,
         detail=_snapshot(item, ITEM_FIELDS),
     )
-    if notify:
-        catalog_changed(vendor_ids=[contract.vendor_id])
     return item
 
 
@@ -365,16 +466,15 @@ def contract_item_update(
         setattr(item, field, new)
     contract_item_validate(item)
     item.save()
-    _audit(
-        action=CatalogChange.Action.UPDATED,
-        obj=item,
-        contract_number=item.contract.number,
+    _audited(
+        CatalogChange.Action.UPDATED,
+        item,
+        contract=item.contract,
         user=user,
         source=source,
+        notify=notify,
         detail={field: [_plain(old), _plain(new)] for field, (old, new) in changes.items()},
     )
-    if notify:
-        catalog_changed(vendor_ids=[item.contract.vendor_id])
     return item
 
 
@@ -387,16 +487,15 @@ def contract_item_delete(*, item: ContractItem, user: Any = None, source: str = 
     snapshot, item_id = _snapshot(item, ITEM_FIELDS), item.pk
     item.delete()
     item.pk = item_id
-    _audit(
-        action=CatalogChange.Action.DELETED,
-        obj=item,
-        contract_number=contract.number,
+    _audited(
+        CatalogChange.Action.DELETED,
+        item,
+        contract=contract,
         user=user,
         source=source,
+        notify=notify,
         detail=snapshot,
     )
-    if notify:
-        catalog_changed(vendor_ids=[contract.vendor_id])
 
 
 # --- prices ------------------------------------------------------------------------------------------------------
@@ -409,8 +508,9 @@ def windows_overlap(first_from: date, first_to: date | None, second_from: date, 
     return not (first_ends_before or second_ends_before)
 
 
-def contract_price_validate(price: ContractPrice) -> None:
-    """Raise ValidationError unless price > 0, min_qty > 0, the window is ordered and overlaps no sibling."""
+def contract_price_check(price: ContractPrice) -> None:
+    """The checks of one price row that need no query: price > 0, min_qty > 0, the window in order, the tier
+    trimmed."""
     errors: dict[str, str] = {}
     if price.price is not None and Decimal(price.price) <= 0:
         errors["price"] = "The price must be greater than 0."
@@ -421,17 +521,23 @@ def contract_price_validate(price: ContractPrice) -> None:
     if errors:
         raise ValidationError(errors)
     price.tier = (price.tier or "").strip()
-    price.full_clean()
-    # DESIGN §3: windows of one item/tier/min_qty never overlap, else two prices would apply on one day.
-    siblings = ContractPrice.objects.filter(item_id=price.item_id, tier=price.tier).exclude(pk=price.pk)
-    siblings = (
-        siblings.filter(min_qty__isnull=True) if price.min_qty is None else siblings.filter(min_qty=price.min_qty)
-    )
-    siblings = siblings.filter(Q(effective_to__isnull=True) | Q(effective_to__gte=price.effective_from))
-    if price.effective_to is not None:
-        siblings = siblings.filter(effective_from__lte=price.effective_to)
-    clash = siblings.order_by("effective_from").first()
-    if clash is not None:
+
+
+def price_window_clash(price: ContractPrice, siblings: Iterable[ContractPrice]) -> None:
+    """DESIGN §3: windows of one item/tier/min_qty never overlap, else two prices would apply on one day.
+
+    `siblings` are the item's other rows; those of another tier or min_qty are ignored.
+    """
+    clashes = [
+        other
+        for other in siblings
+        if other is not price
+        and other.tier == price.tier
+        and other.min_qty == price.min_qty
+        and windows_overlap(price.effective_from, price.effective_to, other.effective_from, other.effective_to)
+    ]
+    if clashes:
+        clash = min(clashes, key=lambda other: other.effective_from)
         until = clash.effective_to.isoformat() if clash.effective_to else "open-ended"
         raise ValidationError(
             {
@@ -439,6 +545,54 @@ def contract_price_validate(price: ContractPrice) -> None:
                 f"{until} of the same item, tier and minimum quantity."
             }
         )
+
+
+def contract_price_validate(price: ContractPrice) -> None:
+    """`contract_price_check`, the model's checks, then no overlap with the item's stored rows of the same tier
+    and min_qty."""
+    contract_price_check(price)
+    price.full_clean()
+    siblings = ContractPrice.objects.filter(item_id=price.item_id, tier=price.tier).exclude(pk=price.pk)
+    siblings = (
+        siblings.filter(min_qty__isnull=True) if price.min_qty is None else siblings.filter(min_qty=price.min_qty)
+    )
+    price_window_clash(price, siblings)
+
+
+@transaction.atomic
+def contract_prices_create(
+    *,
+    contract: Contract,
+    rows: Sequence[tuple[ContractItem, dict[str, Any]]],
+    user: Any = None,
+    source: str = "api",
+    notify: bool = True,
+) -> list[ContractPrice]:
+    """Add many price rows to items of one contract at once (imports): each checked as `contract_price_create`
+    checks one, the windows against the items' stored rows and each other's in memory; one insert, one audit row
+    per price. Raises RowsInvalid naming every bad row's position, with nothing written."""
+    siblings: dict[int, list[ContractPrice]] = {}
+    for stored in ContractPrice.objects.filter(item__contract=contract):
+        siblings.setdefault(stored.item_id, []).append(stored)
+    prices: list[ContractPrice] = []
+    problems: dict[int, ValidationError] = {}
+    for position, (item, fields) in enumerate(rows):
+        _check_unknown(fields, PRICE_FIELDS, "price")
+        price = ContractPrice(item=item, **fields)
+        try:
+            contract_price_check(price)
+            price.full_clean(exclude=["item"], validate_unique=False, validate_constraints=False)
+            price_window_clash(price, siblings.get(item.pk, ()))
+        except ValidationError as error:
+            problems[position] = error
+            continue
+        siblings.setdefault(item.pk, []).append(price)
+        prices.append(price)
+    if problems:
+        raise RowsInvalid(problems)
+    created = ContractPrice.objects.bulk_create(prices, batch_size=2000)
+    _audited_many(CatalogChange.Action.CREATED, created, contract=contract, user=user, source=source, notify=notify)
+    return created
 
 
 @transaction.atomic
@@ -450,16 +604,15 @@ def contract_price_create(
     price = ContractPrice(item=item, **fields)
     contract_price_validate(price)
     price.save()
-    _audit(
-        action=CatalogChange.Action.CREATED,
-        obj=price,
-        contract_number=item.contract.number,
+    _audited(
+        CatalogChange.Action.CREATED,
+        price,
+        contract=item.contract,
         user=user,
         source=source,
+        notify=notify,
         detail={"vendor_sku": item.vendor_sku, **_snapshot(price, PRICE_FIELDS)},
     )
-    if notify:
-        catalog_changed(vendor_ids=[item.contract.vendor_id])
     return price
 
 
@@ -478,16 +631,15 @@ def contract_price_update(
     contract_price_validate(price)
     price.save()
     item = price.item
-    _audit(
-        action=CatalogChange.Action.UPDATED,
-        obj=price,
-        contract_number=item.contract.number,
+    _audited(
+        CatalogChange.Action.UPDATED,
+        price,
+        contract=item.contract,
         user=user,
         source=source,
+        notify=notify,
         detail={"vendor_sku": item.vendor_sku, **{f: [_plain(o), _plain(n)] for f, (o, n) in changes.items()}},
     )
-    if notify:
-        catalog_changed(vendor_ids=[item.contract.vendor_id])
     return price
 
 
@@ -501,16 +653,15 @@ def contract_price_delete(
     snapshot, price_id = {"vendor_sku": item.vendor_sku, **_snapshot(price, PRICE_FIELDS)}, price.pk
     price.delete()
     price.pk = price_id
-    _audit(
-        action=CatalogChange.Action.DELETED,
-        obj=price,
-        contract_number=item.contract.number,
+    _audited(
+        CatalogChange.Action.DELETED,
+        price,
+        contract=item.contract,
         user=user,
         source=source,
+        notify=notify,
         detail=snapshot,
     )
-    if notify:
-        catalog_changed(vendor_ids=[item.contract.vendor_id])
 
 
 # --- participation -----------------------------------------------------------------------------------------------
@@ -531,16 +682,15 @@ def participation_create(
     participation = Participation(practice=practice, contract=contract, joined_on=joined_on, tier=(tier or "").strip())
     participation.full_clean()
     participation.save()
-    _audit(
-        action=CatalogChange.Action.CREATED,
-        obj=participation,
-        contract_number=contract.number,
+    _audited(
+        CatalogChange.Action.CREATED,
+        participation,
+        contract=contract,
         user=user,
         source=source,
+        notify=notify,
         detail={"practice": practice.slug, **_snapshot(participation, PARTICIPATION_FIELDS)},
     )
-    if notify:
-        catalog_changed(vendor_ids=[contract.vendor_id])
     return participation
 
 
@@ -560,19 +710,18 @@ def participation_update(
     participation.full_clean()
     participation.save()
     contract = participation.contract
-    _audit(
-        action=CatalogChange.Action.UPDATED,
-        obj=participation,
-        contract_number=contract.number,
+    _audited(
+        CatalogChange.Action.UPDATED,
+        participation,
+        contract=contract,
         user=user,
         source=source,
+        notify=notify,
         detail={
             "practice": participation.practice.slug,
             **{f: [_plain(o), _plain(n)] for f, (o, n) in changes.items()},
         },
     )
-    if notify:
-        catalog_changed(vendor_ids=[contract.vendor_id])
     return participation
 
 
@@ -586,13 +735,12 @@ def participation_delete(
     participation_id = participation.pk
     participation.delete()
     participation.pk = participation_id
-    _audit(
-        action=CatalogChange.Action.DELETED,
-        obj=participation,
-        contract_number=contract.number,
+    _audited(
+        CatalogChange.Action.DELETED,
+        participation,
+        contract=contract,
         user=user,
         source=source,
+        notify=notify,
         detail=snapshot,
     )
-    if notify:
-        catalog_changed(vendor_ids=[contract.vendor_id])

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from rest_framework import exceptions, status, viewsets
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from gpo.errors import ApplicationError
 from gpo.members.rights import Right, right_require, scope_to_right
+from gpo.money import money_str, plain_decimal_str, unit_price_str
 
 
 def _validation_detail(error: DjangoValidationError) -> Any:
@@ -81,3 +84,26 @@ class PracticeScopedViewSet(viewsets.GenericViewSet):
 
 class CatalogViewSet(viewsets.ReadOnlyModelViewSet):
     """Base of catalog viewsets: read for everyone signed in; the catalog is shared by every member."""
+
+
+@extend_schema_field({"type": "string", "nullable": True, "example": "1234.50"})
+class DecimalTextField(serializers.ReadOnlyField):
+    """A Decimal as DESIGN §7 writes it in JSON: a string; null stays null (read-only).
+
+    kind "money": an amount with two decimals ("1234.50", zero "0.00"); "unit_price": two decimals when exact,
+    else up to the four stored; "plain": a quantity or percentage without trailing zeros. The one money field of
+    every serializer (gpo.money formats it).
+    """
+
+    FORMATS: ClassVar[dict[str, Callable[[Decimal], str | None]]] = {
+        "money": money_str,
+        "unit_price": unit_price_str,
+        "plain": plain_decimal_str,
+    }
+
+    def __init__(self, kind: str = "money", **kwargs: Any) -> None:
+        self.format = self.FORMATS[kind]
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Decimal | None) -> str | None:
+        return None if value is None else self.format(value)

@@ -1,21 +1,18 @@
-"""When follow-up work runs: after commit with a real broker, at once when Celery runs in-process."""
+"""When follow-up work runs: once the current transaction commits, with a broker or without one."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.db import transaction
 
 
 def run_after_commit(work: Callable[[], object]) -> None:
-    """Run `work` once the current transaction commits, or right away when tasks run eagerly in-process.
+    """Run `work` once the current transaction commits (at once when none is open); never if it rolls back.
 
-    A separate worker must never see uncommitted rows (STYLE.md rule 10), so with a broker the work waits for the
-    commit. With no broker there is no other process: running now, on the same connection, sees the rows and
-    leaves nothing waiting on a commit that an outer transaction (a test, a management command) may never make.
+    A separate worker must never see uncommitted rows (STYLE.md rule 10), and with no broker (tasks run eagerly
+    in-process) the work runs at the same moment, so the order of events is one everywhere. The test suite's own
+    wrapping transaction stands for the database (tests/conftest.py): leaving the code's outermost transaction
+    inside it counts as its commit.
     """
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        work()
-    else:
-        transaction.on_commit(work)
+    transaction.on_commit(work)

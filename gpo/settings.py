@@ -7,6 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -20,8 +22,6 @@ SECRET_KEY = env.str("SECRET_KEY", default="") or (
     "django-insecure-development-only-key-0123456789abcdefghijklmnop" if DEBUG else ""
 )
 if not SECRET_KEY:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else [])
@@ -108,12 +108,30 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lock-out after repeated failed logins (SECURITY.md item 21).
+# The cache behind throttles, lock-out and hot figures (DESIGN.md section 6): local memory by default (one process);
+# production sets CACHE_URL (e.g. redis://host:6379/1) so every web process counts the same attempts.
+CACHE_URL = env.str("CACHE_URL", default="") or "locmemcache://"
+CACHES = {"default": environ.Env.cache_url_config(CACHE_URL)}
+
+# Lock-out after repeated failed logins (SECURITY.md item 21): counted in the shared cache when CACHE_URL names one,
+# else in the database (local memory would count per process). Each entry is counted on its own: failures from one
+# address (whatever the usernames: one address trying many accounts), failures for one username (whatever the
+# addresses: one account tried from many), and the pair.
+AXES_HANDLER = (
+    "axes.handlers.cache.AxesCacheHandler"
+    if env.str("CACHE_URL", default="")
+    else "axes.handlers.database.AxesDatabaseHandler"
+)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username", ["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# Sign-in attempts (login form and token endpoint, right or wrong) per client address and per username, before 429.
+LOGIN_THROTTLE_RATES = {
+    "ip": env.str("LOGIN_THROTTLE_IP", default="20/minute"),
+    "username": env.str("LOGIN_THROTTLE_USERNAME", default="10/minute"),
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -139,13 +157,18 @@ WHITENOISE_USE_FINDERS = True
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="gpo@localhost")
+# The site's address as members reach it: links in emails sent outside a request (monthly summaries).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Uploads (DESIGN.md section 5, SECURITY.md items 1, 3, 7).
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
 UPLOAD_MAX_ROWS = env.int("UPLOAD_MAX_ROWS", default=2_000_000)
 UPLOAD_MAX_COLUMNS = env.int("UPLOAD_MAX_COLUMNS", default=200)
+UPLOAD_MAX_ROW_BYTES = env.int("UPLOAD_MAX_ROW_BYTES", default=256 * 1024)  # a csv line, checked before parsing
+UPLOAD_MAX_CELLS = env.int("UPLOAD_MAX_CELLS", default=20_000_000)  # an xlsx sheet, first to farthest cell
 UPLOAD_MAX_ZIP_ENTRIES = env.int("UPLOAD_MAX_ZIP_ENTRIES", default=1000)
 UPLOAD_MAX_UNZIPPED_BYTES = env.int("UPLOAD_MAX_UNZIPPED_BYTES", default=500 * 1024 * 1024)
+UPLOAD_MAX_ZIP_RATIO = env.int("UPLOAD_MAX_ZIP_RATIO", default=100)  # per part, unpacked : packed
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -158,6 +181,20 @@ ADMIN_FEE_TOLERANCE_ABSOLUTE = Decimal(env.str("ADMIN_FEE_TOLERANCE_ABSOLUTE", d
 ADMIN_FEE_TOLERANCE_RELATIVE = Decimal(env.str("ADMIN_FEE_TOLERANCE_RELATIVE", default="0.01"))
 VENDOR_FUZZY_THRESHOLD = env.float("VENDOR_FUZZY_THRESHOLD", default=92.0)
 
+# Figures are cached in the cache above under versioned keys (reports.figures_cache): a write bumps a version, so
+# nothing is ever read stale.
+if CACHE_URL != "locmemcache://":
+    # A shared cache in front of the session table saves a query on every page (written through to the database).
+    # Never with the per-process default: another process would read a stale session from its own memory.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# How long a cached figure lives at most; versions make it correct before then, this only bounds memory.
+FIGURES_CACHE_SECONDS = env.int("FIGURES_CACHE_SECONDS", default=24 * 60 * 60)
+# The coalition's fiscal year starts on the first of this month (1-12): "This year" and "Last year" on the
+# dashboards and the lines explorer follow it.
+FISCAL_YEAR_START_MONTH = env.int("FISCAL_YEAR_START_MONTH", default=1)
+if not 1 <= FISCAL_YEAR_START_MONTH <= 12:
+    raise ImproperlyConfigured(f"FISCAL_YEAR_START_MONTH must be 1-12, got {FISCAL_YEAR_START_MONTH}.")
+
 # Celery: with no broker configured, tasks run eagerly in-process (DESIGN.md section 6).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
@@ -166,6 +203,8 @@ if not CELERY_BROKER_URL:
     # Eager tasks never touch a broker; naming the in-memory one keeps kombu from guessing localhost.
     CELERY_BROKER_URL = "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
+# Who hears a committed catalog change (contracts/changes.py): functions taking the changed vendor ids.
+CATALOG_CHANGE_LISTENERS = ["reports.tasks.catalog_change_rereconcile"]
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -204,6 +243,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.membership_statuses_refresh",
         "schedule": timedelta(hours=1),
     },
+    # Each practice's executives get last month's figures and top claims (`manage.py send_monthly_summaries`).
+    "reports-monthly-summaries": {
+        "task": "reports.monthly_summaries_send",
+        "schedule": crontab(day_of_month="1", hour="7", minute="0"),
+    },
 }
 
 # Stripe (member dues, gpo/billing). Blank keys: billing pages say billing is not configured; nothing else changes.
@@ -227,7 +271,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "gpo.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "gpo.schema.GpoAutoSchema",
     "EXCEPTION_HANDLER": "gpo.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "DATE_FORMAT": "%Y-%m-%d",
@@ -251,6 +295,7 @@ SPECTACULAR_SETTINGS = {
         "UploadStatusEnum": "reports.models.PurchaseUpload.Status",
         "LineStatusEnum": "reports.models.PurchaseLine.Status",
         "ContractStatusEnum": "contracts.models.Contract.Status",
+        "ClaimStatusEnum": "reports.models.OverchargeClaim.Status",
     },
 }
 

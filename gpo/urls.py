@@ -20,6 +20,8 @@ api_patterns: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("", members_views.home, name="home"),
+    # Before Django's own: the sign-in form throttled per address and per username (gpo/members/sign_in_throttle.py).
+    path("accounts/login/", members_views.SignInView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("practice/pick/", members_views.practice_pick, name="practice-pick"),
     path("admin/", admin.site.urls),

@@ -10,6 +10,7 @@ payload (= + - @ TAB CR NUL) gets a leading apostrophe, and numbers are written 
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from decimal import Decimal
 from typing import IO, Any, Literal
 
 import xlsxwriter
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.text import slugify
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -88,6 +89,8 @@ class Sheet:
     columns: Sequence[Column]
     rows: Iterable[Sequence[Any]]
     autofilter: bool = True
+    # Printing (and PDF export): landscape pages, every column on one page wide, the header row on each page.
+    print_landscape_fit_width: bool = False
 
 
 def safe_text(value: object) -> str:
@@ -154,6 +157,10 @@ def workbook_write(sheets: Sequence[Sheet], out: IO[bytes] | str) -> None:
             worksheet.set_column(index, index, column.width or DEFAULT_WIDTHS[column.kind])
             worksheet.write_string(0, index, safe_text(column.header), header_format)
         worksheet.freeze_panes(1, 0)
+        if sheet.print_landscape_fit_width:
+            worksheet.set_landscape()
+            worksheet.fit_to_pages(1, 0)
+            worksheet.repeat_rows(0)
         last_row = 0
         for row_index, row in enumerate(sheet.rows, start=1):
             last_row = row_index
@@ -226,6 +233,39 @@ def xlsx_response(
 ) -> HttpResponse:
     """A download of `write_table(title, headers, rows)`."""
     return xlsx_download(write_table(title, headers, rows), filename=filename)
+
+
+class _Echo:
+    """A file-like object whose write returns the text, for streaming csv rows."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, bool | int | float | Decimal):
+        return value
+    return safe_text(value)
+
+
+def csv_download(sheet: Sheet, *, filename: str) -> StreamingHttpResponse:
+    """A sheet as a streamed UTF-8 csv (with BOM, so Excel reads it as UTF-8), text neutralised like the xlsx."""
+    writer = csv.writer(_Echo())
+
+    def lines() -> Any:
+        yield "\ufeff" + writer.writerow([safe_text(c.header) for c in sheet.columns])
+        for row in sheet.rows:
+            yield writer.writerow([_csv_cell(value) for value in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    stem = filename.removesuffix(".csv")
+    response["Content-Disposition"] = f'attachment; filename="{slugify(stem) or "export"}.csv"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def wants_xlsx(request: Any) -> bool:

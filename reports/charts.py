@@ -7,9 +7,12 @@ and inline style attributes, and no chart library or CDN is used.
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+
+from reports.periods import month_label
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,8 @@ class Bar:
     css: str
     label: str
     value: str
+    key: str = ""  # the group's label as given (a month key "2026-01")
+    series: str = ""  # the series' name
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,7 @@ class Tick:
     x: float
     y: float
     text: str
+    sub: str = ""  # a second line under an axis label (a month's year)
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,15 @@ def months_between(start: datetime.date, end: datetime.date) -> list[str]:
         months.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
+
+
+def _is_month(label: str) -> bool:
+    return len(label) == 7 and label[4] == "-" and label[:4].isdigit() and label[5:].isdigit()
+
+
+def _shown(label: str) -> str:
+    """A month key "2026-01" as people read it, "Jan 2026"; any other label as it is."""
+    return month_label(label) if _is_month(label) else label
 
 
 def short_money(amount: Decimal | float) -> str:
@@ -82,10 +97,10 @@ def grouped_bar_chart(
     series: Sequence[tuple[str, str, Sequence[Decimal]]],
     *,
     width: int = 720,
-    height: int = 240,
+    height: int = 252,
 ) -> Chart:
     """Vertical grouped bars: one group per label, one bar per series (name, css class, values); negatives as 0."""
-    left, right, top, bottom = 56, 8, 10, 28
+    left, right, top, bottom = 56, 8, 10, 40
     plot_width, plot_height = width - left - right, height - top - bottom
     peak = max((float(v) for _, _, values in series for v in values), default=0.0)
     ceiling = _nice_ceiling(peak)
@@ -104,16 +119,23 @@ def grouped_bar_chart(
                     width=round(bar_width, 1),
                     height=round(bar_height, 1),
                     css=css,
-                    label=f"{label} {name}",
+                    label=f"{_shown(label)} {name}",
                     value=f"{Decimal(values[index]):,.2f}",
+                    key=label,
+                    series=name,
                 )
             )
-    step = max(1, len(labels) // 12)
-    x_labels = tuple(
-        Tick(round(left + i * group_width + group_width / 2, 1), height - 8, label[2:] if len(label) == 7 else label)
-        for i, label in enumerate(labels)
-        if i % step == 0
-    )
+    # Months read "Jan" with "2026" under the first label and every January; a label needs about 28 units of
+    # width (a longer one such as "Jan 2026" on one line would collide at twelve months): skip labels to fit.
+    shown = [_shown(label) for label in labels]
+    step = max(1, math.ceil(max((min(len(text), 4) * 7 for text in shown), default=0) / group_width))
+    x_labels: list[Tick] = []
+    for i, text in enumerate(shown):
+        if i % step:
+            continue
+        first, _, year = text.partition(" ") if _is_month(labels[i]) else (text, "", "")
+        sub = year if year and (not x_labels or labels[i].endswith("-01")) else ""
+        x_labels.append(Tick(round(left + i * group_width + group_width / 2, 1), height - 20, first, sub))
     gridlines = tuple(
         Tick(left - 6, round(top + plot_height - plot_height * f, 1), short_money(ceiling * f))
         for f in (0, 0.25, 0.5, 0.75, 1)
@@ -122,7 +144,7 @@ def grouped_bar_chart(
         width=width,
         height=height,
         bars=tuple(bars),
-        x_labels=x_labels,
+        x_labels=tuple(x_labels),
         gridlines=gridlines,
         legend=tuple((name, css) for name, css, _ in series),
         empty=peak <= 0,

@@ -28,6 +28,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from contracts.models import Contract, ContractItem, ContractPrice, Participation
+from contracts.pricing import effective_on, keeps_tier, min_qty_allows
 from gpo.members.models import Practice
 from gpo.money import cents
 from reports.models import PurchaseLine, PurchaseUpload
@@ -82,7 +83,6 @@ KINDS: list[tuple[str, int]] = [
     ("not_participating", 6),
 ]
 
-CENT = Decimal("0.01")
 FOUR = Decimal("0.0001")
 
 
@@ -113,17 +113,23 @@ class Row:
 
 
 def _in_window(row: ContractPrice, on: date) -> bool:
-    return row.effective_from <= on and (row.effective_to is None or on <= row.effective_to)
+    return bool(effective_on(row.effective_from, row.effective_to or date.max, on))
 
 
 def _contract_price(offer: Offer, on: date, quantity: Decimal, tier: str | None = None) -> Decimal | None:
-    """The practice's contract price on a date (rule 4 of DESIGN.md section 4, for one contract)."""
+    """The practice's contract price on a date: DESIGN §4.4's tier choice and min_qty (contracts.pricing) within one
+    contract, for generating realistic paid prices."""
     tier = offer.tier if tier is None else tier
     rows = [row for row in offer.prices if _in_window(row, on)]
-    tiered = [row for row in rows if tier and row.tier == tier]
-    rows = tiered or [row for row in rows if not row.tier]
-    rows = [row for row in rows if row.min_qty is None or row.min_qty <= abs(quantity)]
-    return min((row.price for row in rows), default=None)
+    has_own_tier = bool(tier) and any(row.tier == tier for row in rows)
+    return min(
+        (
+            row.price
+            for row in rows
+            if keeps_tier(row.tier, tier, has_own_tier) and min_qty_allows(row.min_qty, quantity, 1)
+        ),
+        default=None,
+    )
 
 
 def _window(offer: Offer, start: date, end: date) -> tuple[date, date] | None:
@@ -213,7 +219,7 @@ class _Generator:
             quantity,
             uom or item.uom,
             price,
-            (quantity * price).quantize(CENT),
+            cents(quantity * price),
         )
 
     def on_contract(self, *, sign: int = 1) -> Row | None:
@@ -283,7 +289,7 @@ class _Generator:
         price = _contract_price(offer, on, quantity, tier=tiers[-1] if tiers else "")
         if price is None:
             return None
-        paid = (price * Decimal(self.rng.choice(("1.08", "1.12", "1.18", "1.25")))).quantize(CENT)
+        paid = cents(price * Decimal(self.rng.choice(("1.08", "1.12", "1.18", "1.25"))))
         if offer.item.list_price is not None:
             paid = min(paid, offer.item.list_price)
         return self._item_row(offer, on, quantity, paid)
@@ -309,7 +315,7 @@ class _Generator:
             quantity,
             "EA",
             price,
-            (quantity * price).quantize(CENT),
+            cents(quantity * price),
         )
 
     def off_contract(self) -> Row | None:
@@ -331,7 +337,7 @@ class _Generator:
             quantity,
             uom,
             price,
-            (quantity * price).quantize(CENT),
+            cents(quantity * price),
         )
 
     def non_gpo(self) -> Row:
@@ -340,7 +346,7 @@ class _Generator:
         on = self._date((self.start, self.end))
         quantity = Decimal(self.rng.randint(1, 4))
         price = Decimal(self.rng.randint(900, 45000)) / 100
-        return Row(on, vendor, "", "", "", "", description, quantity, uom, price, (quantity * price).quantize(CENT))
+        return Row(on, vendor, "", "", "", "", description, quantity, uom, price, cents(quantity * price))
 
     def rows(self, count: int) -> list[Row]:
         makers: dict[str, Callable[[], Row | None]] = {

@@ -16,7 +16,8 @@ Choices worth knowing:
   price. "Unit Price" is then left unmapped (the user can pick it in the preview). SCMS's "Unit of Measure (Per Pack)"
   maps to `uom` and carries the pack size as given ("30").
 - Trailing blank rows (spreadsheet padding) are ignored, not counted as skipped; blank rows between data rows are
-  skipped and counted. Reading stops at a run of BLANK_RUN_LIMIT blank rows (SECURITY.md item 7).
+  skipped and counted. A run of BLANK_RUN_LIMIT blank rows with data after it refuses the file, naming the rows
+  (SECURITY.md item 7): never a silent stop.
 - A rejected row gets one RowError, the first reason that applies in this order: formula without a saved value or
   error cell (xlsx/xlsm), date missing, date unreadable, vendor blank, number unreadable, number too large
   (|value| >= 10^14: more than the database columns hold), fewer than two of quantity / unit price / extended amount,
@@ -232,7 +233,9 @@ def _detect_by_content(path: Path) -> tuple[str, _CsvBytes | None]:
         if head.startswith(magic):
             raise IngestError(f"The file looks like {what}, not a spreadsheet (xlsx, xlsm, xlsb, xls, ods or csv).")
     data = _text_bytes_normalised(path.read_bytes())
-    return "csv", _CsvBytes(data, _text_encoding(data))
+    encoding = _text_encoding(data)
+    _check_line_lengths(data)
+    return "csv", _CsvBytes(data, encoding)
 
 
 def _text_bytes_normalised(data: bytes) -> bytes:
@@ -246,6 +249,88 @@ def _text_bytes_normalised(data: bytes) -> bytes:
     if b"\n" not in data and b"\r" in data:
         data = data.replace(b"\r", b"\n")
     return data
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Caps checked before the work (SECURITY.md items 3 and 7): each refuses with the line, column or part and the reason.
+
+
+def _column_cap() -> int:
+    return _setting("UPLOAD_MAX_COLUMNS", 200)
+
+
+def _row_byte_cap() -> int:
+    return _setting("UPLOAD_MAX_ROW_BYTES", 256 * 1024)
+
+
+LINE_SCAN_CHUNK = 16 * 1024 * 1024
+
+
+def _check_line_lengths(data: bytes) -> None:
+    """Refuse a text file with a line longer than UPLOAD_MAX_ROW_BYTES, naming the first, before any parsing.
+
+    Runs on the normalised bytes (CR-only line ends already LF), in chunks: one vectorised scan, bounded memory.
+    """
+    limit = _row_byte_cap()
+    # A line longer than the limit holds a whole aligned window of half the limit without a line break: when every
+    # window has one (memchr finds it within a line's length), no line is too long and nothing else is scanned.
+    window = max(1, limit // 2)
+    if all(data.find(b"\n", start, start + window) >= 0 for start in range(0, len(data) - window + 1, window)):
+        return
+    view = np.frombuffer(data, dtype=np.uint8)
+    previous_end, lines_before = -1, 0  # position of the last line break seen, lines ended so far
+    for start in range(0, len(view), LINE_SCAN_CHUNK):
+        ends = np.flatnonzero(view[start : start + LINE_SCAN_CHUNK] == 10) + start
+        lengths = np.diff(np.concatenate(([previous_end], ends))) - 1
+        too_long = np.flatnonzero(lengths > limit)
+        if len(too_long):
+            index = int(too_long[0])
+            _refuse_line_length(lines_before + index + 1, int(lengths[index]), limit)
+        if len(ends):
+            previous_end, lines_before = int(ends[-1]), lines_before + len(ends)
+    if len(view) - previous_end - 1 > limit:
+        _refuse_line_length(lines_before + 1, len(view) - previous_end - 1, limit)
+
+
+def _refuse_line_length(line: int, length: int, limit: int) -> None:
+    raise IngestError(
+        f"Line {line:,} is {length:,} bytes long (at most {limit:,} allowed): that is not a purchase row. "
+        "Check that the file is the export you meant, or split the long cell."
+    )
+
+
+def _check_line_width(line: int, width: int) -> None:
+    """Refuse a csv line with more cells than UPLOAD_MAX_COLUMNS, naming it."""
+    limit = _column_cap()
+    if width > limit:
+        raise IngestError(
+            f"Line {line:,} has {width:,} columns (at most {limit:,} allowed): delete the empty or extra columns "
+            "and upload the file again."
+        )
+
+
+def _check_head_widths(csv_bytes: _CsvBytes, delimiter: str, lines: int) -> None:
+    """The column cap on the first `lines` lines (title rows and the header), before any reader parses the file.
+
+    Each line is parsed alone, whole (the line cap bounds it): a line break inside a quoted title cell can only make
+    a line look narrower, never refuse a good file.
+    """
+    data, offset = csv_bytes.data, 0
+    if data.startswith(codecs.BOM_UTF8):
+        offset = len(codecs.BOM_UTF8)
+    encoding = "cp1252" if csv_bytes.encoding == "cp1252" else "utf-8"
+    for line in range(1, lines + 1):
+        if offset >= len(data):
+            return
+        end = data.find(b"\n", offset)
+        end = len(data) if end < 0 else end
+        text = data[offset:end].decode(encoding, errors="replace")
+        try:
+            width = len(next(csv.reader([text], delimiter=delimiter), []))
+        except csv.Error:
+            width = text.count(delimiter) + 1
+        _check_line_width(line, width)
+        offset = end + 1
 
 
 def _package_format(content_type: str) -> str | None:
@@ -354,12 +439,181 @@ def check_zip_container(path: Path) -> None:
     _inflate_checked(path, scan_formulas=False)
 
 
-def _inflate_checked(path: Path, *, scan_formulas: bool) -> dict[str, dict[tuple[int, int], str]]:
-    """Zip-bomb checks in one streaming pass; with scan_formulas, the formula cells without a saved value per part.
+@dataclass
+class _SheetExtent:
+    """How far a worksheet part's cells reach (1-based), read from its XML before the reader sizes a grid.
 
-    One pass serves both: inflating the parts is the expensive bit, and the formula scan needs the same bytes.
+    Only the bytes with a reference beyond column Z or row 99,999 are parsed: below both, at most 2.6 million cells,
+    so the usual file pays a few fast searches and counts per chunk. Cells and rows may also go without a reference
+    (the reader then places them one after the other): when a chunk's elements outnumber its references, each row's
+    cells are counted there.
     """
-    formulas: dict[str, dict[tuple[int, int], str]] = {}
+
+    rows: int = 0
+    columns: int = 0
+    column_letters: str = ""
+    row_elements: int = 0  # rows met so far, for rows without a reference
+
+    def take(self, data: bytes, *, seen: int) -> None:
+        """Widen to the cells in `data`, whose first `seen` bytes ended the previous chunk (counted there)."""
+        head = data[:seen]
+
+        def count(needle: bytes) -> int:  # occurrences ending after the seen bytes: each counted once overall
+            return data.count(needle) - head.count(needle)
+
+        self.row_elements += count(b"<row")
+        if _FAR_CELL.search(data):
+            for letters in set(_CELL_LETTERS.findall(data)):
+                self._widen(_column_position(letters.decode()) + 1)
+            self.rows = max([self.rows, *(int(digits) for digits in set(_CELL_ROW.findall(data)))])
+        # Every cell written the usual way starts '<c r="': other elements starting "<c" (cells without a reference,
+        # or with it elsewhere; <col>, <cfRule>) tip the balance and the rows of this chunk are counted cell by cell.
+        # Nothing can mask a cell without a reference: only a cell adds to '<c r="'. A chunk's edge can cut one
+        # element between "<c" and its reference: a few are let go (the reader's width check still follows).
+        if count(b"<c") - count(b'<c r="') > 2:
+            pieces = data[seen:].split(b"<row")
+            self._widen(max(piece.count(b"<c ") + piece.count(b"<c>") + piece.count(b"<c/>") for piece in pieces))
+            self.rows = max(self.rows, self.row_elements)
+
+    def _widen(self, columns: int) -> None:
+        if columns > self.columns:
+            self.columns, self.column_letters = columns, _column_letters(columns)
+
+
+# A cell reference beyond column Z or row 99,999, in any attribute order or quoting (only cells have letters in r).
+_FAR_CELL = re.compile(rb"""(?:r="|r=')(?:[A-Z]{2}|[A-Z][0-9]{6})""")
+_CELL_LETTERS = re.compile(rb"""(?:r="|r=')([A-Z]+)[0-9]""")
+_CELL_ROW = re.compile(rb"""(?:r="|r=')[A-Z]+([0-9]+)""")
+
+
+def _check_sheet_extent(extent: _SheetExtent | None, sheet_name: str) -> None:
+    """Refuse a sheet whose cell references reach past the column cap or span more than UPLOAD_MAX_CELLS cells.
+
+    The reader allocates a grid from the first to the farthest cell: one stray cell at XFD1048576 asks it for 512 GiB
+    and aborts the process. Checked on the chosen sheet only, before the reader loads it.
+    """
+    if extent is None:
+        return
+    max_columns = _column_cap()
+    if extent.columns > max_columns:
+        raise IngestError(
+            f"The sheet {sheet_name} has a cell in column {extent.column_letters} (column {extent.columns:,}; at "
+            f"most {max_columns:,} allowed): delete the columns right of the data, save the file again and upload it."
+        )
+    budget = _setting("UPLOAD_MAX_CELLS", 20_000_000)
+    cells = extent.rows * max(extent.columns, 1)
+    if cells > budget:
+        raise IngestError(
+            f"The sheet {sheet_name} reaches row {extent.rows:,} and column {extent.column_letters or 'A'}: "
+            f"{cells:,} cells to read (at most {budget:,} allowed). Delete the rows below the data, save the file "
+            "again and upload it."
+        )
+
+
+_ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+
+
+@dataclass
+class _OdsCursor:
+    """Where the expat pass over an ods content.xml stands: rows so far in the table, the row's and cell's repeats."""
+
+    extent: _SheetExtent = field(default_factory=_SheetExtent)
+    name: str = ""
+    rows: int = 0
+    row_repeat: int = 1
+    column: int = 0
+    last_valued: int = 0
+    cell_repeat: int = 0  # 0 outside a cell
+    valued: bool = False
+
+
+def _repeat(attributes: dict[str, str], name: str) -> int:
+    text = attributes.get(f"{_ODS_TABLE}{name}", "1")
+    return int(text) if text.isdigit() else 1
+
+
+def _ods_extents(path: Path) -> dict[str, _SheetExtent]:
+    """Each table's extent in an ods content.xml, repeats counted (not expanded), by one streaming expat pass.
+
+    A row or cell can say "repeated 1,000,000 times": the reader expands those that hold a value into a grid (a 4 KB
+    file asked it for 2.9 GB). Repeated empty rows and cells (LibreOffice's padding) do not extend a table. No DTD
+    is accepted (SECURITY.md item 4).
+    """
+    from xml.parsers import expat
+
+    extents: dict[str, _SheetExtent] = {}
+    at = _OdsCursor()
+    cells = (f"{_ODS_TABLE}table-cell", f"{_ODS_TABLE}covered-table-cell")
+
+    def start(tag: str, attributes: dict[str, str]) -> None:
+        if tag == f"{_ODS_TABLE}table":
+            at.extent, at.name, at.rows = _SheetExtent(), attributes.get(f"{_ODS_TABLE}name", ""), 0
+        elif tag == f"{_ODS_TABLE}table-row":
+            at.row_repeat, at.column, at.last_valued = _repeat(attributes, "number-rows-repeated"), 0, 0
+        elif tag in cells:
+            at.cell_repeat = _repeat(attributes, "number-columns-repeated")
+            at.valued = f"{_ODS_OFFICE}value-type" in attributes
+        elif at.cell_repeat:
+            at.valued = True  # a paragraph (or anything) inside a cell
+
+    def end(tag: str) -> None:
+        if tag in cells:
+            at.column += at.cell_repeat
+            if at.valued:
+                at.last_valued = at.column
+            at.cell_repeat, at.valued = 0, False
+        elif tag == f"{_ODS_TABLE}table-row":
+            at.rows += at.row_repeat
+            if at.last_valued:
+                at.extent.rows = at.rows
+                if at.last_valued > at.extent.columns:
+                    at.extent.columns, at.extent.column_letters = at.last_valued, _column_letters(at.last_valued)
+        elif tag == f"{_ODS_TABLE}table":
+            extents[at.name] = at.extent
+
+    def no_dtd(*args: Any) -> None:
+        raise IngestError("The spreadsheet's content declares a DTD: refused (XML entity attacks).")
+
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = no_dtd
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open("content.xml") as content:
+            while chunk := content.read(ZIP_READ_CHUNK):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except (KeyError, expat.ExpatError, zipfile.BadZipFile, OSError) as exc:
+        raise IngestError(DAMAGED_MESSAGE) from exc
+    return extents
+
+
+def _column_letters(position: int) -> str:
+    """A 1-based column position as the spreadsheet's letters (28 -> "AB")."""
+    letters = ""
+    while position > 0:
+        position, remainder = divmod(position - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+@dataclass
+class _PackageScan:
+    """What the zip-bomb pass read on the way: per worksheet part, its cells without a usable value and its extent."""
+
+    formulas: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
+    extents: dict[str, _SheetExtent] = field(default_factory=dict)
+
+
+def _inflate_checked(path: Path, *, scan_formulas: bool) -> _PackageScan:
+    """Zip-bomb checks in one streaming pass; with scan_formulas, each worksheet's formula cells without a saved
+    value and its extent.
+
+    One pass serves all: inflating the parts is the expensive bit, and the scans need the same bytes.
+    """
+    scan = _PackageScan()
+    formulas = scan.formulas
     max_entries = _setting("UPLOAD_MAX_ZIP_ENTRIES", 1000)
     budget = _setting("UPLOAD_MAX_UNZIPPED_BYTES", 500 * 1024 * 1024)
     try:
@@ -372,21 +626,30 @@ def _inflate_checked(path: Path, *, scan_formulas: bool) -> dict[str, dict[tuple
                 raise IngestError(
                     f"The workbook unpacks to {declared:,} bytes (at most {budget:,} allowed): refused as a zip bomb."
                 )
+            packed_limit = path.stat().st_size
+            for info in infos:
+                _check_part_ratio(info, info.file_size, packed_limit)
             # Declared sizes can lie: inflate every part in chunks (zipfile stops at the declared size and checks the
             # CRC, so a lying entry fails) and count what really comes out.
             inflated = 0
             for info in infos:
                 is_sheet = scan_formulas and info.filename.startswith("xl/worksheets/")
                 found: dict[tuple[int, int], str] = {}
+                extent = _SheetExtent()
                 tail = b""
+                part_inflated = 0
                 with archive.open(info) as part:
                     while chunk := part.read(ZIP_READ_CHUNK):
                         inflated += len(chunk)
+                        part_inflated += len(chunk)
+                        _check_part_ratio(info, part_inflated, packed_limit)
                         if inflated > budget:
                             raise IngestError(
                                 f"The workbook unpacks to more than {budget:,} bytes: refused as a zip bomb."
                             )
                         if is_sheet:
+                            seam = tail[-32:]
+                            extent.take(seam + chunk, seen=len(seam))
                             if b"<f" in chunk or b"<f" in tail[-1:] + chunk[:1]:
                                 # Re-scan the seam between chunks: a cell's markup is far shorter than the tail.
                                 for match in _CELL_FORMULA_NO_VALUE.finditer(tail + chunk):
@@ -399,9 +662,32 @@ def _inflate_checked(path: Path, *, scan_formulas: bool) -> dict[str, dict[tuple
                             tail = chunk[-4096:]
                 if found:
                     formulas[info.filename] = found
+                if is_sheet:
+                    scan.extents[info.filename] = extent
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as exc:
         raise IngestError(DAMAGED_MESSAGE) from exc
-    return formulas
+    return scan
+
+
+ZIP_RATIO_FLOOR = 4 * 1024 * 1024  # a part that unpacks to less is not judged by its ratio
+
+
+def _check_part_ratio(info: zipfile.ZipInfo, inflated: int, packed_limit: int) -> None:
+    """Refuse a zip part that unpacks to more than UPLOAD_MAX_ZIP_RATIO times its packed size (SECURITY.md item 3).
+
+    Checked on the declared sizes before anything is inflated and again on the bytes inflated so far (a packed size
+    declared larger than the file is taken as the file's size). Real workbooks pack 2:1 to 20:1 (the VA FSS sheet
+    8.4:1, 200,000 identical rows 11:1 to 15:1); a sheet padded with empty rows reaches several hundred.
+    """
+    cap = _setting("UPLOAD_MAX_ZIP_RATIO", 100)
+    packed = max(1, min(info.compress_size, packed_limit))
+    if inflated > ZIP_RATIO_FLOOR and inflated > cap * packed:
+        raise IngestError(
+            f"The workbook's part {info.filename} unpacks to {inflated // packed:,} times its packed size "
+            f"({packed:,} bytes; at most {cap:,} times allowed): refused as a zip bomb. Real workbooks pack about "
+            "5 to 20 times. If the file is genuine, delete the empty rows and columns below and right of the data, "
+            "save it again and upload that."
+        )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -458,21 +744,35 @@ def _max_rows() -> int:
 
 
 def _read_workbook_grid(path: Path, file_format: str, sheet: str | None, n_rows: int | None) -> _Grid:
-    formulas_by_part: dict[str, dict[tuple[int, int], str]] = {}
+    scan = _PackageScan()
     if file_format in ZIP_FORMATS:
-        # SECURITY.md item 3 before the reader inflates anything, in the same pass as the formula scan.
-        formulas_by_part = _inflate_checked(path, scan_formulas=file_format in {"xlsx", "xlsm"})
+        # SECURITY.md item 3 before the reader inflates anything, in the same pass as the formula and extent scans.
+        scan = _inflate_checked(path, scan_formulas=file_format in {"xlsx", "xlsm"})
+    if file_format == "ods":
+        # The reader expands every table of an ods as it opens the file: all of them are checked first.
+        for name, extent in _ods_extents(path).items():
+            _check_sheet_extent(extent, name)
     with _standard_package(path, file_format) as readable:
         if readable != path and file_format in {"xlsx", "xlsm"}:
-            formulas_by_part = _inflate_checked(readable, scan_formulas=True)  # the parts under their standard names
-        sheet_names, sheet_name, batch = _read_sheet(readable, sheet, n_rows)
+            scan = _inflate_checked(readable, scan_formulas=True)  # the parts under their standard names
+
+        def before_load(name: str) -> None:
+            if scan.extents:
+                _check_sheet_extent(scan.extents.get(_sheet_part(readable, name) or ""), name)
+
+        sheet_names, sheet_name, batch = _read_sheet(readable, sheet, n_rows, before_load)
         columns = [_text_column(column) for column in batch.columns]
-        formulas = _formula_cells_without_value(readable, sheet_name, formulas_by_part) if formulas_by_part else {}
+        part = _sheet_part(readable, sheet_name) if scan.formulas else None
+        formulas = scan.formulas.get(part or "", {})
     return _Grid(sheet_names, sheet_name, columns, np.arange(1, batch.num_rows + 1, dtype=np.int64), formulas)
 
 
-def _read_sheet(path: Path, sheet: str | None, n_rows: int | None) -> tuple[list[str], str, pa.RecordBatch]:
+def _read_sheet(
+    path: Path, sheet: str | None, n_rows: int | None, before_load: Callable[[str], None] = lambda name: None
+) -> tuple[list[str], str, pa.RecordBatch]:
     """The chosen (else first) sheet through calamine, every cell as text; a reader failure as a plain IngestError.
+
+    `before_load` gets the sheet's name once chosen, before calamine reads it (the guards that act before the work).
 
     calamine is Rust: a malformed file can make it panic, and pyo3 raises the panic as a BaseException
     (PanicException). It is caught here, around the reader only, like any other error the reader raises.
@@ -488,6 +788,7 @@ def _read_sheet(path: Path, sheet: str | None, n_rows: int | None) -> tuple[list
         if not sheet_names:
             raise IngestError("The workbook has no sheet.")
         sheet_name = sheet if sheet is not None else sheet_names[0]
+        before_load(sheet_name)
         limit = max_rows + 1 if n_rows is None else n_rows
         # skip_rows=0 keeps leading blank rows, so position i is spreadsheet row i + 1; every column read as text.
         loaded = reader.load_sheet(sheet_name, header_row=None, skip_rows=0, dtypes="string", n_rows=limit)
@@ -567,7 +868,7 @@ def _repackage(source: Path, target: Path, names: dict[str, str], folder: str) -
 
 
 def _check_width(width: int) -> None:
-    max_columns = _setting("UPLOAD_MAX_COLUMNS", 200)
+    max_columns = _column_cap()
     if width > max_columns:
         raise IngestError(f"The sheet has {width:,} columns (at most {max_columns:,} allowed).")
 
@@ -583,23 +884,23 @@ _RELATIONSHIP = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^
 _RELATIONSHIP_REVERSED = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
 
 
-def _formula_cells_without_value(
-    path: Path, sheet_name: str, formulas_by_part: dict[str, dict[tuple[int, int], str]]
-) -> dict[tuple[int, int], str]:
-    """SECURITY.md item 5: the chosen sheet's formula cells with no saved value, as (row, column position)."""
+def _sheet_part(path: Path, sheet_name: str) -> str | None:
+    """The zip part holding a sheet of a standard xlsx/xlsm package (workbook under xl/), by the sheet's name."""
     import html
 
-    with zipfile.ZipFile(path) as archive:
-        workbook = archive.read("xl/workbook.xml")
-        rels = archive.read("xl/_rels/workbook.xml.rels")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            workbook = archive.read("xl/workbook.xml")
+            rels = archive.read("xl/_rels/workbook.xml.rels")
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return None
     targets = dict(_RELATIONSHIP.findall(rels))
     targets.update({rid: target for target, rid in _RELATIONSHIP_REVERSED.findall(rels)})
     for name, rid in _SHEET_ENTRY.findall(workbook):
         if html.unescape(name.decode("utf-8")) == sheet_name and rid in targets:
             target = targets[rid].decode("utf-8")
-            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            return formulas_by_part.get(member, {})
-    return {}
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
 
 
 def _column_position(letters: str) -> int:
@@ -619,6 +920,7 @@ def _read_csv_grid(
     encoding = csv_bytes.encoding
     sample = _text_prefix(csv_bytes, CSV_SAMPLE_CHARS)
     delimiter = _sniff_delimiter(sample)
+    _check_head_widths(csv_bytes, delimiter, (header_row or 0) + HEADER_SCAN_ROWS)
     # Title rows may be ragged: find the header among the first records with the csv module (physical lines).
     records: list[list[str]] = []
     first_lines: list[int] = []
@@ -653,7 +955,7 @@ def _read_csv_grid(
                 delimiter=delimiter, newlines_in_values=b'"' in csv_bytes.data, ignore_empty_lines=False
             ),
             convert_options=pa_csv.ConvertOptions(
-                column_types={f"f{i}": pa.string() for i in range(_setting("UPLOAD_MAX_COLUMNS", 200) + 1)},
+                column_types={f"f{i}": pa.string() for i in range(_column_cap() + 1)},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -665,13 +967,10 @@ def _read_csv_grid(
         if "Empty CSV file" in str(exc):
             raise IngestError("The file is empty.") from exc
         # Ragged rows after the header: the csv module copes (slower, only for odd files).
-        text = csv_bytes.data.decode(encoding)
-        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))[header_line - 1 : header_line - 1 + limit]
+        rows = _ragged_csv_rows(csv_bytes, delimiter, header_line, limit)
         width = max((len(row) for row in rows), default=0)
-        _check_width(width)
         columns = [pa.array([row[i] if i < len(row) else "" for row in rows], type=pa.string()) for i in range(width)]
         height = len(rows)
-    _check_width(len(columns))
     if n_rows is None and height > max_rows:
         raise IngestError(f"The file has more than {_max_rows():,} rows (the limit).")
     # Physical line numbers: a quoted cell spanning lines pushes every later row down.
@@ -683,6 +982,26 @@ def _read_csv_grid(
     before = np.concatenate(([0], np.cumsum(extra_lines)[:-1])) if height else extra_lines
     row_numbers = header_line + np.arange(height, dtype=np.int64) + before
     return _Grid([], "", columns, row_numbers.astype(np.int64), {})
+
+
+def _ragged_csv_rows(csv_bytes: _CsvBytes, delimiter: str, header_line: int, limit: int) -> list[list[str]]:
+    """Up to `limit` records from physical line `header_line` on, through the csv module, each checked as it comes:
+    a line wider than the column cap is refused by its number before any later line is read."""
+    reader = csv.reader(io.StringIO(csv_bytes.data.decode(csv_bytes.encoding)), delimiter=delimiter)
+    rows: list[list[str]] = []
+    line = 1  # the physical line the next record starts on
+    try:
+        for record in reader:
+            if line >= header_line:
+                _check_line_width(line, len(record))
+                rows.append(record)
+                if len(rows) >= limit:
+                    break
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        reason = "a cell is too long" if "field limit" in str(exc) else "its quotes do not balance"
+        raise IngestError(f"Line {line:,} cannot be read as csv: {reason}.") from exc
+    return rows
 
 
 def _csv_header_line(
@@ -1359,9 +1678,9 @@ def _validate(grid: _Grid, header_index: int, headers: list[str], mapping: dict[
             filled = ~_blank(column)
         else:
             filled[pending] = ~_blank(column.take(pa.array(pending)))
-    # Trailing blank rows are padding, not rows; a long run of blank rows ends the data (SECURITY.md item 7).
-    last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
-    end = min(last, _first_long_blank_run(filled[:last]))
+    # Trailing blank rows are padding, not rows; a long run of blank rows before more data is refused (SECURITY 7).
+    end = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
+    _check_blank_runs(filled[:end], row_numbers[:end])
     if end < len(row_numbers):
         columns = [column.slice(0, end) for column in columns]
         row_numbers = row_numbers[:end]
@@ -1521,12 +1840,24 @@ def _quoting(prefix: str, values: pa.Array, *, trim: bool = False) -> Callable[[
     return build
 
 
-def _first_long_blank_run(filled: np.ndarray) -> int:
-    """Index where a run of BLANK_RUN_LIMIT blank rows starts (len when none): reading stops there."""
+def _check_blank_runs(filled: np.ndarray, row_numbers: np.ndarray) -> None:
+    """Refuse a run of BLANK_RUN_LIMIT or more blank rows with data after it, naming the rows (SECURITY.md item 7).
+
+    `filled` ends at the last filled row (trailing blank rows are padding). Such a run is what a spreadsheet program
+    leaves behind, and rows far below it are more likely forgotten than meant: the user decides, nothing is dropped.
+    """
     edges = np.diff(np.concatenate(([0], (~filled).astype(np.int8), [0])))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     long_runs = np.flatnonzero(ends - starts >= BLANK_RUN_LIMIT)
-    return int(starts[long_runs[0]]) if len(long_runs) else len(filled)
+    if not len(long_runs):
+        return
+    start, end = int(starts[long_runs[0]]), int(ends[long_runs[0]])
+    first, last, after = int(row_numbers[start]), int(row_numbers[end - 1]), int(row_numbers[end])
+    raise IngestError(
+        f"Rows {first:,} to {last:,} are blank ({end - start:,} in a row) and row {after:,} has data after them: "
+        f"a run of {BLANK_RUN_LIMIT:,} or more blank rows is refused rather than read past. Delete the blank rows "
+        "(or the rows below them if they are not purchases) and upload the file again."
+    )
 
 
 _PLACES = {"quantity": 4, "unit_price": 4, "extended_amount": 2}

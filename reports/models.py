@@ -242,7 +242,7 @@ class PurchaseLine(models.Model):
         # every inserted or updated line's references once per statement (PostgreSQL; per row on SQLite) and
         # refuse deleting a referenced row (PostgreSQL); 0009 makes the check one query and replaces row locks by an
         # advisory lock shared by writers of lines; 0010 lets the line store check the ids of its own COPY instead
-        # (reports.services.line_store._copy). Per-row foreign-key checks cost about 45 s per million lines at
+        # (reports.db.copy._copy). Per-row foreign-key checks cost about 45 s per million lines at
         # commit; the statement trigger about 1.5 s, the line store's check about 0.3 s.
         indexes = [
             models.Index(fields=["upload", "row_number"], name="line_upload_row_idx"),
@@ -352,6 +352,24 @@ class SavingsSummary(models.Model):
         return f"{self.practice_id} {self.breakdown} {self.month:%Y-%m} {self.status}"
 
 
+class FiguresVersion(models.Model):
+    """A practice's figures version: a fresh random token whenever its savings summary changes (issue 16).
+
+    Cached figures are keyed by the tokens of the practices they cover (reports.figures_cache), so a write that
+    changes a practice's figures (an upload, a reprocess, a reconcile after a catalog change, a delete) makes every
+    cached figure of that practice unreachable in the same transaction. Random rather than counted: a rolled-back
+    transaction, a restored database or a reused practice id can never meet a cached figure made for other data.
+    """
+
+    practice = models.OneToOneField(
+        "members.Practice", on_delete=models.CASCADE, primary_key=True, related_name="figures_version"
+    )
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.practice_id} {self.token}"
+
+
 class UploadAuditEntry(models.Model):
     """Append-only record of what happened to an upload (SECURITY.md item 12); it outlives the upload itself."""
 
@@ -386,6 +404,93 @@ class UploadAuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} upload {self.upload_id_recorded}"
+
+
+class OverchargeClaim(TimeStampedModel):
+    """A credit claim to one vendor for a practice's overcharged lines (DESIGN §4.7 overcharge), and its outcome.
+
+    The claim keeps its own copy of the lines it was filed with (`ClaimLine`): it is the document the vendor got,
+    so reprocessing an upload later never changes what was claimed.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        SENT = "sent", "Sent to vendor"
+        CREDITED = "credited", "Credited"
+        PARTLY_CREDITED = "partly_credited", "Partly credited"
+        DENIED = "denied", "Denied"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    practice = models.ForeignKey("members.Practice", on_delete=models.PROTECT, related_name="overcharge_claims")
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="overcharge_claims")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
+    amount_claimed = models.DecimalField(max_digits=16, decimal_places=2)
+    amount_recovered = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    period_start = models.DateField(help_text="The earliest purchase date of the claimed lines.")
+    period_end = models.DateField(help_text="The latest purchase date of the claimed lines.")
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_claimed__gt=0), name="claim_amount_claimed_positive"),
+            models.CheckConstraint(
+                condition=Q(amount_recovered__gte=0) & Q(amount_recovered__lte=models.F("amount_claimed")),
+                name="claim_recovered_within_claimed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Claim {self.public_id} {self.vendor_id} {self.amount_claimed}"
+
+
+class ClaimLine(models.Model):
+    """One overcharged line as it was claimed: the figures the vendor's contract administrator checks."""
+
+    claim = models.ForeignKey(OverchargeClaim, on_delete=models.CASCADE, related_name="lines")
+    # The purchase line claimed (no foreign key: lines are replaced on reprocess; the claim keeps its copy).
+    purchase_line_id = models.BigIntegerField(db_index=True)
+    upload_public_id = models.UUIDField()
+    row_number = models.PositiveIntegerField()
+    contract_number = models.CharField(max_length=60, blank=True)
+    invoice_number = models.CharField(max_length=80, blank=True)
+    po_number = models.CharField(max_length=80, blank=True)
+    purchase_date = models.DateField()
+    sku = models.CharField(max_length=120, blank=True)
+    description = models.CharField(max_length=500, blank=True)
+    quantity = models.DecimalField(max_digits=18, decimal_places=4)
+    uom = models.CharField(max_length=40, blank=True)
+    unit_price = models.DecimalField(max_digits=18, decimal_places=4, help_text="Paid per unit.")
+    contract_price = models.DecimalField(max_digits=18, decimal_places=4)
+    overcharge = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        ordering = ["purchase_date", "invoice_number", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id}: {self.invoice_number} {self.sku} {self.overcharge}"
+
+
+class ClaimEvent(models.Model):
+    """Append-only history of a claim: who changed what and when (created, status, amount recovered, note)."""
+
+    claim = models.ForeignKey(OverchargeClaim, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=OverchargeClaim.Status.choices)
+    amount_recovered = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.status}"
 
 
 class MonthClose(TimeStampedModel):

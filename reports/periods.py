@@ -145,3 +145,38 @@ def periods_meet(
     low = first if low is None else max(low, first)
     high = last if high is None else min(high, last)
     return (low, high) if low <= high else None
+
+
+def _is_month_end(day: datetime.date) -> bool:
+    return day.day == calendar.monthrange(day.year, day.month)[1]
+
+
+def _shift(start: datetime.date, end: datetime.date, months: int) -> tuple[datetime.date, datetime.date]:
+    """[start, end] moved by whole months; an end on a month's last day stays on the last day of its month."""
+    shifted_end = add_months(end, months)
+    if _is_month_end(end):
+        shifted_end = add_months(end.replace(day=1), months + 1) - datetime.timedelta(days=1)
+    return add_months(start, months), shifted_end
+
+
+def previous_period(period: Period) -> Period | None:
+    """The equal period just before: as many whole months when the period is whole months, else as many days.
+
+    None for a period open at either end (nothing equal comes before "all time").
+    """
+    if period.start is None or period.end is None:
+        return None
+    if period.start.day == 1 and _is_month_end(period.end):
+        months = (period.end.year - period.start.year) * 12 + period.end.month - period.start.month + 1
+        start, end = _shift(period.start, period.end, -months)
+        return Period("custom", start, end)
+    days = (period.end - period.start).days + 1
+    return Period("custom", period.start - datetime.timedelta(days=days), period.start - datetime.timedelta(days=1))
+
+
+def year_earlier(period: Period) -> Period | None:
+    """The same dates a year earlier (None for a period open at either end)."""
+    if period.start is None or period.end is None:
+        return None
+    start, end = _shift(period.start, period.end, -12)
+    return Period("custom", start, end)

@@ -150,7 +150,7 @@ class _Out:
     size: int
 
     def __post_init__(self) -> None:
-        n = self.size
+        n = self.size  # lines in the batch
         self.status = np.full(n, _NON_GPO, dtype=np.int64)
         self.cause = np.zeros(n, dtype=np.int64)
         self.contract = np.full(n, NONE, dtype=np.int64)
@@ -178,120 +178,165 @@ def _pack(line_uom: np.ndarray, item_uom: np.ndarray, units: np.ndarray) -> np.n
     return pack_size(line_uom, item_uom, units, each=EACH_CODE, blank=0)
 
 
-def reconcile_columns(
-    index: CatalogIndex, directory: VendorDirectory, lines: pd.DataFrame, *, tolerance: Tolerance
-) -> pd.DataFrame:
-    """Status and money of every line of a batch (columns LINE_COLUMNS), as a frame of RESULT_COLUMNS."""
-    size = len(lines)
-    practice = lines["practice_id"].to_numpy(dtype=np.int64)
-    days = (lines["purchase_date"].to_numpy().astype("datetime64[D]").astype(np.int64)).astype(np.int64)
-    quantity = lines["quantity_e4"].to_numpy(dtype=np.int64)
-    paid = lines["unit_price_e4"].to_numpy(dtype=np.int64)
-    extended = lines["extended_cents"].to_numpy(dtype=np.int64)
-    has_extended = lines["has_extended"].to_numpy(dtype=bool)
-    out = _Out(size)
+@dataclass(frozen=True)
+class _Batch:
+    """The batch's columns as numpy arrays: practice, day number, quantity and unit price in ten-thousandths, the
+    extended amount in cents (and whether the file gave one)."""
 
-    # 1. Vendors, SKUs, part numbers and UOMs, once per distinct value.
-    name_codes, name_texts = encoded(texts_of(lines["vendor_name"]))
-    names = name_texts.to_pylist()
-    resolved = [directory.resolve(name) for name in names]
+    lines: pd.DataFrame
+    practice: np.ndarray
+    days: np.ndarray
+    quantity: np.ndarray
+    paid: np.ndarray
+    extended: np.ndarray
+    has_extended: np.ndarray
+
+    @classmethod
+    def of(cls, lines: pd.DataFrame) -> _Batch:
+        return cls(
+            lines=lines,
+            practice=lines["practice_id"].to_numpy(dtype=np.int64),
+            days=lines["purchase_date"].to_numpy().astype("datetime64[D]").astype(np.int64),
+            quantity=lines["quantity_e4"].to_numpy(dtype=np.int64),
+            paid=lines["unit_price_e4"].to_numpy(dtype=np.int64),
+            extended=lines["extended_cents"].to_numpy(dtype=np.int64),
+            has_extended=lines["has_extended"].to_numpy(dtype=bool),
+        )
+
+    def line_inputs(self, rows: np.ndarray) -> list[LineInput]:
+        return _line_inputs(self.lines, rows, self.days, self.quantity, self.paid, self.extended, self.has_extended)
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """Each line's vendor, match, category, part numbers and UOM as codes, each text resolved once (step 1)."""
+
+    vendor: np.ndarray
+    match: np.ndarray
+    vendor_category: np.ndarray
+    has_contract: np.ndarray
+    sku_part: np.ndarray  # the SKU normalised, as a code of part_values
+    part: np.ndarray  # DESIGN §4: the manufacturer part number (else the SKU) normalised, a code of part_values
+    part_values: list[str]
+    in_catalog: np.ndarray  # per part value, its code in the index's vocabulary (NONE when absent)
+    uom: np.ndarray  # the index's UOM codes
+    uom_codes: np.ndarray  # codes of folded_uoms
+    folded_uoms: list[str]
+
+
+def _vendors_resolved(index: CatalogIndex, directory: VendorDirectory, names: pd.Series) -> tuple[np.ndarray, ...]:
+    """DESIGN §4.1 once per distinct name: each line's vendor, how it matched, its category, whether it has a
+    contract."""
+    name_codes, name_texts = encoded(texts_of(names))
+    resolved = [directory.resolve(name) for name in name_texts.to_pylist()]
     vendor_of_name = ints([v if v is not None else NONE for v, _ in resolved])
-    vendor = vendor_of_name[name_codes]
     match = ints([MATCH_CODE[m] for _, m in resolved])[name_codes]
-    vendor_category = {v.id: v.category_id for v in directory.vendors}
-    vendor_cat = ints([(vendor_category.get(v) if v is not None else None) or NONE for v, _ in resolved])[name_codes]
+    category_of = {v.id: v.category_id for v in directory.vendors}
+    category = ints([(category_of.get(v) if v is not None else None) or NONE for v, _ in resolved])[name_codes]
     has_contract = np.isin(vendor_of_name, index.vendors_with_contract)[name_codes]
+    return vendor_of_name[name_codes], match, category, has_contract
+
+
+def _batch_keys(index: CatalogIndex, directory: VendorDirectory, lines: pd.DataFrame) -> _Keys:
+    """Step 1: vendors, SKUs, part numbers and UOMs, once per distinct value, spread over the lines."""
+    size = len(lines)
+    vendor, match, vendor_category, has_contract = _vendors_resolved(index, directory, lines["vendor_name"])
     sku_codes, skus = encoded(texts_of(lines["sku"]))
     mfr_codes, mfrs = encoded(texts_of(lines["mfr_part_number"]))
     # DESIGN §4: the part number is the mfr column when not blank, else the SKU; one code space for both.
     part_codes, part_texts = encoded(normalize_skus(pa.concat_arrays([skus, mfrs])))
     if not len(part_texts):
         part_texts = pa.array([""], type=pa.large_string())
-    part_values = part_texts.to_pylist()
     sku_as_part, mfr_as_part = part_codes[: len(skus)], part_codes[len(skus) :]
     sku_part = sku_as_part[sku_codes] if len(skus) else np.zeros(size, dtype=np.int64)
     mfr_given = np.array([bool(m.strip()) for m in mfrs.to_pylist()], dtype=bool)
     part = np.where(mfr_given[mfr_codes], mfr_as_part[mfr_codes], sku_part) if len(mfrs) else sku_part
-    in_catalog = index.vocabulary.codes_of(part_texts)
     uom_codes, uom_texts = encoded(texts_of(lines["uom"]))
     folded = [fold_uom(u) for u in uom_texts.to_pylist()]
-    uom = ints([index.uoms(f) for f in folded])[uom_codes]
+    return _Keys(
+        vendor=vendor,
+        match=match,
+        vendor_category=vendor_category,
+        has_contract=has_contract,
+        sku_part=sku_part,
+        part=part,
+        part_values=part_texts.to_pylist(),
+        in_catalog=index.vocabulary.codes_of(part_texts),
+        uom=ints([index.uoms(f) for f in folded])[uom_codes],
+        uom_codes=uom_codes,
+        folded_uoms=folded,
+    )
 
-    # DESIGN §4.2: the vendor's items by SKU, else by part number.
-    group = np.full(size, NONE, dtype=np.int64)
-    ask = np.flatnonzero(has_contract)
-    group[ask] = index.groups_of(vendor[ask], in_catalog[sku_part[ask]], by_sku=True)
+
+def _item_groups(index: CatalogIndex, keys: _Keys) -> np.ndarray:
+    """DESIGN §4.2: each line's group of the vendor's items by SKU, else by part number (NONE: no item)."""
+    group = np.full(len(keys.vendor), NONE, dtype=np.int64)
+    ask = np.flatnonzero(keys.has_contract)
+    group[ask] = index.groups_of(keys.vendor[ask], keys.in_catalog[keys.sku_part[ask]], by_sku=True)
     ask = ask[group[ask] < 0]
-    group[ask] = index.groups_of(vendor[ask], in_catalog[part[ask]], by_sku=False)
+    group[ask] = index.groups_of(keys.vendor[ask], keys.in_catalog[keys.part[ask]], by_sku=False)
+    return group
 
-    # Spend for every line (DESIGN §4.7): the extended amount, else q * p; huge products are done in Python ints.
-    product = np.zeros(size, dtype=np.int64)
-    exact = ~has_extended & _fits(quantity, paid)
+
+def _line_spend(batch: _Batch) -> np.ndarray:
+    """DESIGN §4.7 spend of every line in cents: the extended amount, else q * p (huge products in Python ints)."""
+    quantity, paid = batch.quantity, batch.paid
+    product = np.zeros(len(quantity), dtype=np.int64)
+    exact = ~batch.has_extended & _fits(quantity, paid)
     product[exact] = round_half_up_integers(quantity[exact] * paid[exact], E4_TIMES_E4_PER_CENT)
-    for k in np.flatnonzero(~has_extended & ~exact).tolist():
-        product[k] = _cents_int(cents(from_e4(int(quantity[k])) * from_e4(int(paid[k]))))
-    line_spend = spend(extended, has_extended, product)
+    for position in np.flatnonzero(~batch.has_extended & ~exact).tolist():
+        product[position] = _cents_int(cents(from_e4(int(quantity[position])) * from_e4(int(paid[position]))))
+    return spend(batch.extended, batch.has_extended, product)
 
-    out.category[:] = vendor_cat
-    # 2. Lines with matched items: the interval winners, else the join over the interval's candidates.
-    priced = group >= 0
-    exact_group = np.zeros(size, dtype=bool)
-    exact_group[priced] = index.groups.is_exact[group[priced]]
-    out.todo |= priced & ~exact_group
-    joined_lines = np.flatnonzero(priced & exact_group)
-    if len(joined_lines):
-        _item_prices(index, out, tolerance, joined_lines, group, practice, days, uom, quantity, paid)
 
-    # 3. Vendors with contracts but no item of theirs matched: percent-off contracts, else off contract.
-    itemless = np.flatnonzero(has_contract & (group < 0))
-    out.status[itemless] = _OFF_CONTRACT
-    with_percent = itemless[np.isin(vendor[itemless], index.vendors_with_percent_off)]
-    if len(with_percent):
-        _percent_off(index, out, with_percent, vendor, practice, days, quantity, paid)
-
-    # DESIGN §4.7: off-contract and non-GPO lines miss savings against an item with their part number.
+def _missed_by_part_number(index: CatalogIndex, out: _Out, batch: _Batch, keys: _Keys) -> None:
+    """DESIGN §4.7: off-contract and non-GPO lines miss savings against an item with their part number."""
     lookout = np.flatnonzero(((out.status == _OFF_CONTRACT) | (out.status == _NON_GPO)) & ~out.todo)
-    known = np.zeros(len(part_values), dtype=bool)
-    known[in_catalog >= 0] = index.vocabulary.is_part_number[in_catalog[in_catalog >= 0]]
-    lookout = lookout[known[part[lookout]]]
-    if len(lookout):
-        wanted = {part_values[p] for p in np.unique(part[lookout]).tolist()}
-        catalog = index.catalog_for(index.vendors_of_parts(wanted))
-        for k, line in zip(
-            lookout.tolist(), _line_inputs(lines, lookout, days, quantity, paid, extended, has_extended), strict=True
-        ):
-            alternative = price_by_mfr_part(
-                catalog,
-                practice_id=line.practice_id,
-                mfr_normalized=part_values[part[k]],
-                uom=folded[uom_codes[k]],
-                quantity=abs(line.quantity),
-                on=line.purchase_date,
-            )
-            out.missed[k] = _cents_int(missed_savings_by_part(line, alternative))
+    known = np.zeros(len(keys.part_values), dtype=bool)
+    listed = keys.in_catalog >= 0
+    known[listed] = index.vocabulary.is_part_number[keys.in_catalog[listed]]
+    lookout = lookout[known[keys.part[lookout]]]
+    if not len(lookout):
+        return
+    wanted = {keys.part_values[p] for p in np.unique(keys.part[lookout]).tolist()}
+    catalog = index.catalog_for(index.vendors_of_parts(wanted))
+    for position, line in zip(lookout.tolist(), batch.line_inputs(lookout), strict=True):
+        alternative = price_by_mfr_part(
+            catalog,
+            practice_id=line.practice_id,
+            mfr_normalized=keys.part_values[keys.part[position]],
+            uom=keys.folded_uoms[keys.uom_codes[position]],
+            quantity=abs(line.quantity),
+            on=line.purchase_date,
+        )
+        out.missed[position] = _cents_int(missed_savings_by_part(line, alternative))
 
-    # 5. The rest through the keyed reference loop.
+
+def _keyed_rest(
+    index: CatalogIndex, directory: VendorDirectory, out: _Out, batch: _Batch, keys: _Keys, tolerance: Tolerance
+) -> None:
+    """Step 5: what the columns did not decide goes through the keyed reference loop."""
     rest = np.flatnonzero(out.todo)
-    if len(rest):
-        wanted = {part_values[p] for p in np.unique(part[rest]).tolist()}
-        vendors = set(np.unique(vendor[rest]).tolist()) | index.vendors_of_parts(wanted)
-        inputs = _line_inputs(lines, rest, days, quantity, paid, extended, has_extended)
-        for k, result in zip(
-            rest.tolist(),
-            reconcile_keyed(index.catalog_for(vendors - {NONE}), directory, inputs, tolerance=tolerance),
-            strict=True,
-        ):
-            _store_result(out, k, result)
+    if not len(rest):
+        return
+    wanted = {keys.part_values[p] for p in np.unique(keys.part[rest]).tolist()}
+    vendors = set(np.unique(keys.vendor[rest]).tolist()) | index.vendors_of_parts(wanted)
+    results = reconcile_keyed(
+        index.catalog_for(vendors - {NONE}), directory, batch.line_inputs(rest), tolerance=tolerance
+    )
+    for position, result in zip(rest.tolist(), results, strict=True):
+        _store_result(out, position, result)
 
-    # Text answers as categoricals over their few distinct values: no string per line is built here.
-    parts = pd.CategoricalDtype(pd.Index(part_values, dtype=object))
 
+def _result_frame(out: _Out, keys: _Keys, line_spend: np.ndarray) -> pd.DataFrame:
+    """The answer as RESULT_COLUMNS; texts as categoricals over their few distinct values (no string per line)."""
+    parts = pd.CategoricalDtype(pd.Index(keys.part_values, dtype=object))
     return pd.DataFrame(
         {
-            "vendor_id": vendor,
-            "vendor_match": pd.Categorical.from_codes(match, dtype=MATCH_TYPE),
-            "sku_normalized": pd.Categorical.from_codes(sku_part, dtype=parts, validate=False),
-            "mfr_part_normalized": pd.Categorical.from_codes(part, dtype=parts, validate=False),
+            "vendor_id": keys.vendor,
+            "vendor_match": pd.Categorical.from_codes(keys.match, dtype=MATCH_TYPE),
+            "sku_normalized": pd.Categorical.from_codes(keys.sku_part, dtype=parts, validate=False),
+            "mfr_part_normalized": pd.Categorical.from_codes(keys.part, dtype=parts, validate=False),
             "status": pd.Categorical.from_codes(out.status, dtype=STATUS_TYPE),
             "overcharge_cause": pd.Categorical.from_codes(out.cause, dtype=CAUSE_TYPE),
             "contract_id": out.contract,
@@ -307,6 +352,40 @@ def reconcile_columns(
         },
         copy=False,
     )
+
+
+def reconcile_columns(
+    index: CatalogIndex, directory: VendorDirectory, lines: pd.DataFrame, *, tolerance: Tolerance
+) -> pd.DataFrame:
+    """Status and money of every line of a batch (columns LINE_COLUMNS), as a frame of RESULT_COLUMNS."""
+    batch = _Batch.of(lines)
+    out = _Out(len(lines))
+    keys = _batch_keys(index, directory, lines)
+    group = _item_groups(index, keys)
+    line_spend = _line_spend(batch)
+    out.category[:] = keys.vendor_category
+
+    # 2. Lines with matched items: the interval winners, else the join over the interval's candidates.
+    priced = group >= 0
+    exact_group = np.zeros(len(lines), dtype=bool)
+    exact_group[priced] = index.groups.is_exact[group[priced]]
+    out.todo |= priced & ~exact_group
+    joined_lines = np.flatnonzero(priced & exact_group)
+    if len(joined_lines):
+        _item_prices(
+            index, out, tolerance, joined_lines, group, batch.practice, batch.days, keys.uom, batch.quantity, batch.paid
+        )
+
+    # 3. Vendors with contracts but no item of theirs matched: percent-off contracts, else off contract.
+    itemless = np.flatnonzero(keys.has_contract & (group < 0))
+    out.status[itemless] = _OFF_CONTRACT
+    with_percent = itemless[np.isin(keys.vendor[itemless], index.vendors_with_percent_off)]
+    if len(with_percent):
+        _percent_off(index, out, with_percent, keys.vendor, batch.practice, batch.days, batch.quantity, batch.paid)
+
+    _missed_by_part_number(index, out, batch, keys)
+    _keyed_rest(index, directory, out, batch, keys, tolerance)
+    return _result_frame(out, keys, line_spend)
 
 
 def _item_prices(
@@ -541,16 +620,16 @@ def _line_inputs(
     return [
         LineInput(
             practice_id=int(practice_id),
-            purchase_date=EPOCH + timedelta(days=int(days[k])),
+            purchase_date=EPOCH + timedelta(days=int(days[position])),
             vendor_name=str(vendor_name),
             sku=str(sku),
-            quantity=from_e4(int(quantity[k])),
-            unit_price=from_e4(int(paid[k])),
+            quantity=from_e4(int(quantity[position])),
+            unit_price=from_e4(int(paid[position])),
             uom=str(uom),
             mfr_part_number=str(mfr),
-            extended_amount=from_cents(int(extended[k])) if has_extended[k] else None,
+            extended_amount=from_cents(int(extended[position])) if has_extended[position] else None,
         )
-        for k, (practice_id, vendor_name, sku, uom, mfr) in zip(
+        for position, (practice_id, vendor_name, sku, uom, mfr) in zip(
             rows.tolist(), texts.itertuples(index=False, name=None), strict=True
         )
     ]
@@ -560,17 +639,17 @@ def _cents_int(amount: Decimal) -> int:
     return int(amount.scaleb(2))
 
 
-def _store_result(out: _Out, k: int, result: LineResult) -> None:
-    out.status[k] = STATUS_CODE[result.status]
-    out.cause[k] = CAUSE_CODE[result.overcharge_cause]
-    out.contract[k] = result.contract_id if result.contract_id is not None else NONE
-    out.item[k] = result.item_id if result.item_id is not None else NONE
-    out.price[k] = result.price_id if result.price_id is not None else NONE
-    out.category[k] = result.category_id if result.category_id is not None else NONE
+def _store_result(out: _Out, position: int, result: LineResult) -> None:
+    out.status[position] = STATUS_CODE[result.status]
+    out.cause[position] = CAUSE_CODE[result.overcharge_cause]
+    out.contract[position] = result.contract_id if result.contract_id is not None else NONE
+    out.item[position] = result.item_id if result.item_id is not None else NONE
+    out.price[position] = result.price_id if result.price_id is not None else NONE
+    out.category[position] = result.category_id if result.category_id is not None else NONE
     expected = e4(result.expected_unit_price) if result.expected_unit_price is not None else None
     list_price = e4(result.list_price) if result.list_price is not None else None
-    out.expected[k] = expected if expected is not None else NONE
-    out.list_price[k] = list_price if list_price is not None else NONE
-    out.savings[k] = _cents_int(result.savings)
-    out.overcharge[k] = _cents_int(result.overcharge)
-    out.missed[k] = _cents_int(result.missed_savings)
+    out.expected[position] = expected if expected is not None else NONE
+    out.list_price[position] = list_price if list_price is not None else NONE
+    out.savings[position] = _cents_int(result.savings)
+    out.overcharge[position] = _cents_int(result.overcharge)
+    out.missed[position] = _cents_int(result.missed_savings)

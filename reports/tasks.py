@@ -28,7 +28,23 @@ def uploads_sweep_stale() -> int:
     return len(upload_recovery.uploads_sweep_stale())
 
 
+def catalog_change_rereconcile(vendor_ids: set[int]) -> None:
+    """DESIGN §4 (last line): when a contract or price changes, the affected lines are reconciled again (in the
+    background). A catalog change listener (settings.CATALOG_CHANGE_LISTENERS)."""
+    lines_rereconcile_for_vendors.delay(sorted(vendor_ids))
+
+
 @shared_task
 def lines_rereconcile_for_vendors(vendor_ids: list[int]) -> int:
     """Re-reconcile the lines a catalog change of these vendors can affect; returns how many were updated."""
     return rereconcile(vendor_ids=vendor_ids)
+
+
+@shared_task(name="reports.monthly_summaries_send")
+def monthly_summaries_send() -> int:
+    """Send last month's summary to every practice's executives (Celery beat, the 1st of each month)."""
+    from django.utils import timezone
+
+    from reports.services.summaries import monthly_summaries_send as send
+
+    return sum(send(today=timezone.localdate()).values())

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -23,6 +25,50 @@ REAL_DATA = Path(
 def _isolated_media(settings: Any, tmp_path: Path) -> None:
     """Every test writes uploaded files to its own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def _only_the_tests_transaction(connection: Any) -> bool:
+    return connection.in_atomic_block and all(getattr(b, "_from_testcase", False) for b in connection.atomic_blocks)
+
+
+@pytest.fixture(autouse=True)
+def _commits_as_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test's wrapping transaction (pytest-django's, never committed) stands for the database itself.
+
+    So work the code leaves for after its commit (gpo.jobs.run_after_commit) runs when production would run it:
+    at once when the code has no transaction open (autocommit), and when the code leaves its outermost transaction
+    without error (its commit); work of a rolled-back transaction never runs.
+    """
+    original_on_commit = BaseDatabaseWrapper.on_commit
+    original_exit = transaction.Atomic.__exit__
+
+    def on_commit(self: Any, func: Callable[[], Any], robust: bool = False) -> None:
+        if _only_the_tests_transaction(self):
+            func()
+            return
+        original_on_commit(self, func, robust)
+
+    def exit_(self: Any, exc_type: Any, exc_value: Any, traceback: Any) -> Any:
+        connection = transaction.get_connection(self.using)
+        blocks = connection.atomic_blocks
+        outermost = not self._from_testcase and all(getattr(b, "_from_testcase", False) for b in blocks[:-1])
+        result = original_exit(self, exc_type, exc_value, traceback)
+        if outermost and exc_type is None and _only_the_tests_transaction(connection) and not connection.needs_rollback:
+            pending, connection.run_on_commit = connection.run_on_commit, []
+            for _, func, _ in pending:
+                func()
+        return result
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "on_commit", on_commit)
+    monkeypatch.setattr(transaction.Atomic, "__exit__", exit_)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Every test starts with an empty cache (throttle and lock-out counts, cached figures) in this process."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture

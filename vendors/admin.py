@@ -11,8 +11,24 @@ from vendors import services
 from vendors.models import Category, Vendor, VendorAlias
 
 
+class CatalogVersionBumpMixin:
+    """Admin saves and deletes that bypass the services still give the catalog a new version (cached fragments)."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        services.catalog_version_bump()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)  # type: ignore[misc]
+        services.catalog_version_bump()
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        super().delete_queryset(request, queryset)  # type: ignore[misc]
+        services.catalog_version_bump()
+
+
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(CatalogVersionBumpMixin, admin.ModelAdmin):
     list_display = ["name", "parent", "slug", "unspsc_code"]
     list_filter = ["parent"]
     search_fields = ["name", "slug", "unspsc_code"]
@@ -28,7 +44,7 @@ class VendorAliasInline(admin.TabularInline):
 
 
 @admin.register(Vendor)
-class VendorAdmin(admin.ModelAdmin):
+class VendorAdmin(CatalogVersionBumpMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "category", "website"]
     list_filter = ["category"]
     search_fields = ["name", "slug", "normalized_name", "aliases__name", "description"]

@@ -46,7 +46,7 @@ class CategorySerializer(serializers.ModelSerializer):
 class VendorSerializer(serializers.ModelSerializer):
     """A vendor, its other spellings and how many contracts it has."""
 
-    category = CategorySerializer(read_only=True)
+    category = CategorySerializer(read_only=True, allow_null=True)
     aliases = serializers.SerializerMethodField()
     contract_count = serializers.SerializerMethodField()
 

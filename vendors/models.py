@@ -59,3 +59,16 @@ class VendorAlias(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CatalogVersion(models.Model):
+    """The catalog's version: one row whose random token every catalog write replaces in its own transaction.
+
+    Catalog fragments shared by every viewer (the vendor cards' highlights) are cached under it (gpo.cache): a
+    write to vendors, categories, contracts, items, prices or participations makes them unreachable at once.
+    """
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return self.token

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 
-from vendors.models import Category, Vendor, VendorAlias
+from vendors.models import CatalogVersion, Category, Vendor, VendorAlias
 from vendors.normalize import normalize_vendor_name
 
 
@@ -203,3 +203,8 @@ def contracts_by_period(contracts: Any, *, today: date) -> ContractGroups:
         else:
             in_force.append(contract)
     return ContractGroups(in_force, upcoming, expired, drafts)
+
+
+def catalog_version() -> str | None:
+    """The catalog's current version token (vendors.models.CatalogVersion); None before any catalog write."""
+    return CatalogVersion.objects.filter(pk=1).values_list("token", flat=True).first()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -9,11 +10,16 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils.text import slugify
 
-from vendors.models import Category, Vendor, VendorAlias
+from vendors.models import CatalogVersion, Category, Vendor, VendorAlias
 from vendors.normalize import normalize_vendor_name
 
 CATEGORY_PATH_SEPARATOR = ">"
 VENDOR_FIELDS = ("name", "category", "description", "website", "contact_name", "contact_email", "contact_phone")
+
+
+def catalog_version_bump() -> None:
+    """Give the catalog a new version (vendors.models.CatalogVersion); call inside the writing transaction."""
+    CatalogVersion.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
 
 
 def _unique_slug(model: type[Model], text: str, *, exclude_id: int | None = None, max_length: int = 120) -> str:
@@ -69,6 +75,7 @@ def vendor_create(
         raise ValidationError({"name": "A vendor needs a name with at least one letter or digit."})
     vendor.full_clean()
     vendor.save()
+    catalog_version_bump()
     return vendor
 
 
@@ -88,6 +95,7 @@ def vendor_update(*, vendor: Vendor, **fields: Any) -> Vendor:
         vendor.normalized_name = normalize_vendor_name(vendor.name)
     vendor.full_clean()
     vendor.save()
+    catalog_version_bump()
     return vendor
 
 
@@ -108,6 +116,7 @@ def vendor_alias_add(*, vendor: Vendor, name: str) -> VendorAlias:
     alias = VendorAlias(vendor=vendor, name=name.strip(), normalized_name=normalized)
     alias.full_clean()
     alias.save()
+    catalog_version_bump()
     return alias
 
 
@@ -140,10 +149,12 @@ def category_get_or_create(*, path: str, unspsc_code: str | None = None) -> Cate
             node = Category(name=name, parent=parent, slug=_unique_slug(Category, slug_text))
             node.full_clean()
             node.save()
+            catalog_version_bump()
         parent = node
     assert parent is not None
     if unspsc_code is not None and parent.unspsc_code != unspsc_code:
         parent.unspsc_code = unspsc_code
         parent.full_clean()
         parent.save()
+        catalog_version_bump()
     return parent

@@ -5,24 +5,31 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from gpo.members.selectors import me_get
+from gpo.members.sign_in_throttle import sign_in_wait
 
 
-class TokenThrottle(AnonRateThrottle):
-    """Token requests are throttled per client address, signed in or not."""
+class SignInThrottle(BaseThrottle):
+    """Token requests count as sign-in attempts: per client address and per username, as on the login form."""
 
-    scope = "anon"
+    def __init__(self) -> None:
+        self.seconds: int | None = None
 
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        return self.cache_format % {"scope": "token", "ident": self.get_ident(request)}
+    def allow_request(self, request: Request, view: Any) -> bool:
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        self.seconds = sign_in_wait(request, username if isinstance(username, str) else None)
+        return self.seconds is None
+
+    def wait(self) -> float | None:
+        return self.seconds
 
 
 class TokenObtainView(ObtainAuthToken):
@@ -30,7 +37,16 @@ class TokenObtainView(ObtainAuthToken):
 
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
-    throttle_classes = [TokenThrottle]
+    throttle_classes = [SignInThrottle]
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            return super().post(request, *args, **kwargs)
+        except exceptions.ValidationError:
+            # django-axes marks the request it was given (DRF's, not Django's): its middleware never sees the flag.
+            if getattr(request, "axes_locked_out", False):
+                raise exceptions.Throttled(detail="Too many failed sign-ins: locked for a while.") from None
+            raise
 
 
 class MeView(APIView):

@@ -61,6 +61,8 @@ class Role(models.TextChoices):
 
 PRACTICE_ROLES = frozenset({Role.VIEWER, Role.FINANCE, Role.EXECUTIVE})
 COALITION_ROLES = frozenset({Role.COALITION_ADMIN, Role.COALITION_EXECUTIVE})
+# The Django admin permissions of the coalition_admin role (created by migration members 0002).
+COALITION_ADMIN_GROUP = "Coalition admins"
 
 
 class Membership(TimeStampedModel):

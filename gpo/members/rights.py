@@ -28,6 +28,7 @@ class Right(StrEnum):
     BILLING_VIEW = "billing_view"  # the billing page: dues, invoices
     BILLING_PAY = "billing_pay"  # pay dues, manage the payment method, switch billing
     CATALOG_WRITE = "catalog_write"  # catalog writes (admin, API, imports), vendor review, member management
+    CLAIMS = "claims"  # overcharge claims: file one, record what the vendor answered
     MONTH_CLOSE = "month_close"  # close a month once its uploads are in (its figures are published)
     MONTH_REOPEN = "month_reopen"  # reopen a closed month, with a reason (coalition staff)
     COALITION_FIGURES = "coalition_figures"  # coalition economics: tiers, commitments, admin-fee audit
@@ -37,7 +38,7 @@ class Right(StrEnum):
 # DESIGN §3: practice roles hold a right in their own practice; coalition roles hold it in every practice.
 ROLE_RIGHTS: dict[str, frozenset[Right]] = {
     Role.VIEWER: frozenset({Right.CATALOG}),
-    Role.FINANCE: frozenset({Right.CATALOG, Right.UPLOADS, Right.FIGURES, Right.MONTH_CLOSE}),
+    Role.FINANCE: frozenset({Right.CATALOG, Right.UPLOADS, Right.FIGURES, Right.CLAIMS, Right.MONTH_CLOSE}),
     Role.EXECUTIVE: frozenset({Right.CATALOG, Right.FIGURES, Right.BILLING_VIEW, Right.BILLING_PAY}),
     Role.COALITION_EXECUTIVE: frozenset({Right.CATALOG, Right.FIGURES, Right.BILLING_VIEW, Right.COALITION_FIGURES}),
     Role.COALITION_ADMIN: frozenset(Right),
@@ -50,6 +51,7 @@ FORBIDDEN_MESSAGES: dict[Right, str] = {
     Right.BILLING_VIEW: "The billing page is for the practice's executives and coalition staff.",
     Right.BILLING_PAY: "Only the practice's executives or a coalition admin may pay dues or change billing.",
     Right.CATALOG_WRITE: "Only coalition admins change the catalog, vendor mappings and members.",
+    Right.CLAIMS: "Only the practice's finance lead or a coalition admin may file and update overcharge claims.",
     Right.MONTH_CLOSE: "Only the practice's finance lead or a coalition admin may close its months.",
     Right.MONTH_REOPEN: "Only a coalition admin may reopen a closed month.",
     Right.COALITION_FIGURES: "Coalition figures (tiers, commitments, admin fees) are for coalition staff.",

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from gpo.members.models import COALITION_ROLES, PRACTICE_ROLES, Membership, Practice, Role
+from gpo.members.models import COALITION_ADMIN_GROUP, COALITION_ROLES, PRACTICE_ROLES, Membership, Practice, Role
 
 
 @transaction.atomic
@@ -52,4 +52,7 @@ def member_add(
     user.save()
     membership, _ = Membership.objects.get_or_create(user=user, practice=practice, role=role)
     membership.full_clean()
+    if role == Role.COALITION_ADMIN:
+        # The admin shows a staff user only what its groups grant (migration members 0002 fills this one).
+        user.groups.add(*Group.objects.filter(name=COALITION_ADMIN_GROUP))
     return membership

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from gpo.members import scoping
 from gpo.members.rights import Right, has_right
+from gpo.members.sign_in_throttle import sign_in_wait
 
 
 @login_required
@@ -42,3 +44,15 @@ def home(request: HttpRequest) -> HttpResponse:
 def locked_out(request: HttpRequest, credentials: dict | None = None, *args: object, **kwargs: object) -> HttpResponse:
     """Shown by django-axes after too many failed sign-ins."""
     return render(request, "registration/locked_out.html", status=429)
+
+
+class SignInView(LoginView):
+    """`/accounts/login/`: Django's sign-in form, with every attempt counted per address and per username first."""
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        wait = sign_in_wait(request, request.POST.get("username"))
+        if wait is not None:
+            response = render(request, "registration/locked_out.html", {"wait": wait}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)

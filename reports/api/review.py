@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from gpo.members.rights import Right, right_require
 from gpo.pagination import StandardPagination
+from gpo.schema import page_of
 from reports.selectors.review import vendor_review_list
 from reports.services.review import vendor_name_map, vendor_name_mark_non_gpo
 from vendors.models import Vendor
@@ -26,6 +27,8 @@ class VendorReviewEntrySerializer(serializers.Serializer):
     match = serializers.CharField()
     spend = serializers.DecimalField(max_digits=16, decimal_places=2)
     lines = serializers.IntegerField()
+    practices = serializers.ListField(child=serializers.CharField(), help_text="Practices that bought under the name.")
+    samples = serializers.ListField(child=serializers.CharField(), help_text="Up to 3 items bought (SKU description).")
 
 
 class VendorNameMapInputSerializer(serializers.Serializer):
@@ -37,7 +40,7 @@ class VendorNameMapInputSerializer(serializers.Serializer):
 class VendorReviewListView(APIView):
     """`GET /api/vendor-review/`: unresolved and fuzzy-matched vendor names (coalition admins; others 403)."""
 
-    @extend_schema(responses=VendorReviewEntrySerializer(many=True))
+    @extend_schema(responses=page_of("PaginatedVendorReviewEntryList", VendorReviewEntrySerializer))
     def get(self, request: Request) -> Response:
         right_require(request.user, None, Right.CATALOG_WRITE)
         entries = vendor_review_list(user=request.user)

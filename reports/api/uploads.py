@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,10 +16,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from gpo.api import PracticeScopedViewSet
+from gpo.api import DecimalTextField, PracticeScopedViewSet
 from gpo.members.rights import Right, has_right, right_require
 from gpo.members.scoping import practice_get
-from gpo.money import money_str, plain_decimal_str, unit_price_str
 from gpo.xlsx import xlsx_download
 from reports import columns, ingest
 from reports.models import PurchaseLine, PurchaseUpload
@@ -28,10 +26,6 @@ from reports.selectors.uploads import line_list, rejected_row_list, upload_get, 
 from reports.services.upload_recovery import upload_retry
 from reports.services.uploads import upload_create, upload_delete, upload_reprocess
 from reports.upload_exports import rejected_rows_xlsx
-
-
-def _money_or_null(amount: Decimal | None) -> str | None:
-    return money_str(amount) if amount is not None else None
 
 
 class RejectedRowSerializer(serializers.Serializer):
@@ -49,8 +43,8 @@ class PurchaseUploadSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     practice: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     filename = serializers.CharField(source="original_filename", read_only=True)
-    file_total = serializers.SerializerMethodField()
-    accepted_total = serializers.SerializerMethodField()
+    file_total = DecimalTextField()
+    accepted_total = DecimalTextField()
     mapping = serializers.SerializerMethodField()
     warnings = serializers.SerializerMethodField()
 
@@ -76,9 +70,6 @@ class PurchaseUploadSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_file_total(self, upload: PurchaseUpload) -> str | None:
-        return _money_or_null(upload.file_total)
-
     @extend_schema_field(
         {
             "type": "object",
@@ -103,9 +94,6 @@ class PurchaseUploadSerializer(serializers.ModelSerializer):
     @extend_schema_field(UploadWarningSerializer(many=True))
     def get_warnings(self, upload: PurchaseUpload) -> list[dict[str, str]]:
         return [{"code": str(item["code"]), "message": str(item["message"])} for item in upload.warnings or []]
-
-    def get_accepted_total(self, upload: PurchaseUpload) -> str | None:
-        return _money_or_null(upload.accepted_total)
 
 
 class PurchaseUploadDetailSerializer(PurchaseUploadSerializer):
@@ -175,18 +163,18 @@ class PurchaseLineSerializer(serializers.ModelSerializer):
     id = serializers.SerializerMethodField()
     row = serializers.IntegerField(source="row_number")
     vendor = serializers.SerializerMethodField()
-    quantity = serializers.SerializerMethodField()
-    unit_price = serializers.SerializerMethodField()
-    extended_amount = serializers.SerializerMethodField()
-    spend = serializers.SerializerMethodField()
+    quantity = DecimalTextField("plain")
+    unit_price = DecimalTextField("unit_price")
+    extended_amount = DecimalTextField()
+    spend = DecimalTextField()
     overcharge_cause = serializers.SerializerMethodField()
     repeat_of = serializers.SerializerMethodField()
     contract = serializers.SerializerMethodField()
-    expected_unit_price = serializers.SerializerMethodField()
-    list_price = serializers.SerializerMethodField()
-    savings = serializers.SerializerMethodField()
-    overcharge = serializers.SerializerMethodField()
-    missed_savings = serializers.SerializerMethodField()
+    expected_unit_price = DecimalTextField("unit_price")
+    list_price = DecimalTextField("unit_price")
+    savings = DecimalTextField()
+    overcharge = DecimalTextField()
+    missed_savings = DecimalTextField()
 
     class Meta:
         model = PurchaseLine
@@ -226,38 +214,11 @@ class PurchaseLineSerializer(serializers.ModelSerializer):
     def get_vendor(self, line: PurchaseLine) -> str | None:
         return line.vendor.slug if line.vendor_id is not None and line.vendor is not None else None
 
-    def get_quantity(self, line: PurchaseLine) -> str | None:
-        return plain_decimal_str(line.quantity)
-
-    def get_unit_price(self, line: PurchaseLine) -> str | None:
-        return unit_price_str(line.unit_price)
-
-    def get_extended_amount(self, line: PurchaseLine) -> str | None:
-        return _money_or_null(line.extended_amount)
-
-    def get_spend(self, line: PurchaseLine) -> str:
-        return money_str(line.spend)
-
     def get_overcharge_cause(self, line: PurchaseLine) -> str | None:
         return line.overcharge_cause or None
 
     def get_contract(self, line: PurchaseLine) -> str | None:
         return line.contract.number if line.contract_id is not None and line.contract is not None else None
-
-    def get_expected_unit_price(self, line: PurchaseLine) -> str | None:
-        return unit_price_str(line.expected_unit_price)
-
-    def get_list_price(self, line: PurchaseLine) -> str | None:
-        return unit_price_str(line.list_price)
-
-    def get_savings(self, line: PurchaseLine) -> str:
-        return money_str(line.savings)
-
-    def get_overcharge(self, line: PurchaseLine) -> str:
-        return money_str(line.overcharge)
-
-    def get_missed_savings(self, line: PurchaseLine) -> str:
-        return money_str(line.missed_savings)
 
 
 def line_reference(line: PurchaseLine) -> str:
@@ -300,6 +261,12 @@ class UploadViewSet(
         "rejected_rows": Right.UPLOADS,
         "retry": Right.UPLOADS,
         "reprocess": Right.UPLOADS,
+    }
+    # Answers beyond the common errors (gpo/schema.py), documented per action.
+    schema_error_codes = {
+        "create": {"409": "This practice already uploaded this file (same SHA-256): `upload_id` is that upload."},
+        "reprocess": {"409": "The upload is still being processed, or its file was uploaded again since."},
+        "retry": {"409": "Only a failed upload is processed again; or its file was uploaded again since."},
     }
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:

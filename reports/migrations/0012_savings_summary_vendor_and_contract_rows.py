@@ -6,12 +6,12 @@ and the figures read the lines until the next refresh rebuilds each practice's (
 makes one; `reconcile` rebuilds all).
 """
 
-import importlib
-
 from django.db import migrations, models
 
-# Drops every summary row, as 0005 did when day rows came.
-summaries_drop = importlib.import_module("reports.migrations.0005_savings_summary_day").summaries_drop
+
+def summaries_drop(apps, schema_editor):
+    # Every summary row goes, as in 0005 when day rows came: the figures read the lines until the next refresh.
+    apps.get_model("reports", "SavingsSummary").objects.all().delete()
 
 
 class Migration(migrations.Migration):

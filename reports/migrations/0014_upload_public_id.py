@@ -6,14 +6,11 @@ SQLite refuses to rename the rebuilt table while the lines' reference triggers (
 for the rebuild and installed again.
 """
 
-import importlib
 import uuid
 
 from django.db import migrations, models
 
-_0007 = importlib.import_module("reports.migrations.0007_purchaseline_reference_triggers")
-sqlite_triggers_install = _0007._run({"sqlite": _0007._sqlite_install})
-sqlite_triggers_remove = _0007._run({"sqlite": _0007._sqlite_remove})
+from reports.db.line_references import sqlite_triggers_install, sqlite_triggers_remove
 
 
 def public_ids_fill(apps, schema_editor):

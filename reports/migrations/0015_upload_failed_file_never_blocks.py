@@ -3,18 +3,17 @@ uploads that are not failed. Removing the old constraint rebuilds the uploads ta
 triggers (0007) are taken off for the rebuild and installed again, as in 0014.
 """
 
-import importlib
-
 from django.db import migrations, models
 
-_0014 = importlib.import_module("reports.migrations.0014_upload_public_id")
+from reports.db.line_references import sqlite_triggers_install, sqlite_triggers_remove
+
 
 
 class Migration(migrations.Migration):
     dependencies = [("reports", "0014_upload_public_id")]
 
     operations = [
-        migrations.RunPython(_0014.sqlite_triggers_remove, _0014.sqlite_triggers_install),
+        migrations.RunPython(sqlite_triggers_remove, sqlite_triggers_install),
         migrations.RemoveConstraint(model_name="purchaseupload", name="upload_unique_file_per_practice"),
         migrations.AddConstraint(
             model_name="purchaseupload",
@@ -24,5 +23,5 @@ class Migration(migrations.Migration):
                 name="upload_unique_live_file_per_practice",
             ),
         ),
-        migrations.RunPython(_0014.sqlite_triggers_install, _0014.sqlite_triggers_remove),
+        migrations.RunPython(sqlite_triggers_install, sqlite_triggers_remove),
     ]

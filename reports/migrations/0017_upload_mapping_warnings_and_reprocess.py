@@ -3,11 +3,10 @@ and its warnings (DESIGN.md section 5); reprocessing is audited. Adding columns 
 table on SQLite: the lines' reference triggers (0007) are taken off for the rebuild and installed again, as in 0014.
 """
 
-import importlib
-
 from django.db import migrations, models
 
-_0014 = importlib.import_module("reports.migrations.0014_upload_public_id")
+from reports.db.line_references import sqlite_triggers_install, sqlite_triggers_remove
+
 
 
 def requested_mapping_from_column_mapping(apps, schema_editor):
@@ -25,7 +24,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(_0014.sqlite_triggers_remove, _0014.sqlite_triggers_install),
+        migrations.RunPython(sqlite_triggers_remove, sqlite_triggers_install),
         migrations.AddField(
             model_name='purchaseupload',
             name='column_confidence',
@@ -46,7 +45,7 @@ class Migration(migrations.Migration):
             name='warnings',
             field=models.JSONField(blank=True, default=list),
         ),
-        migrations.RunPython(_0014.sqlite_triggers_install, _0014.sqlite_triggers_remove),
+        migrations.RunPython(sqlite_triggers_install, sqlite_triggers_remove),
         migrations.RunPython(requested_mapping_from_column_mapping, migrations.RunPython.noop),
         migrations.AlterField(
             model_name='purchaseupload',

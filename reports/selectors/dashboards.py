@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from contracts.models import Contract
 from gpo.members import scoping
 from gpo.members.models import Practice
 from gpo.members.rights import Right, right_require
 from gpo.money import cents
+from reports.figures_cache import figures_cached, scope_version
 from reports.models import PurchaseLine
 from reports.selectors.savings import Figures, counted_lines, grouped_rows, lines_in_periods, lines_of_practices
 
@@ -33,27 +34,66 @@ def _scoped_lines(*, user: Any, practice: Practice | None) -> QuerySet[PurchaseL
     return lines if ids is None else lines_of_practices(lines, ids)
 
 
+def _largest_lines(
+    *,
+    kind: str,
+    user: Any,
+    practice: Practice | None,
+    start: datetime.date | None,
+    end: datetime.date | None,
+    limit: int,
+    condition: Q,
+    amount: str,
+) -> list[PurchaseLine]:
+    """The `limit` lines meeting `condition` with the largest `amount`, in the caller's scope and the period.
+
+    Finding them reads every line of the period; which ones they are is cached under the scope's figures versions
+    (reports.figures_cache), and the lines themselves are then read by id.
+    """
+    visible = scoping.practice_ids_for(user) if practice is None else {practice.id}
+    scope_ids = None if visible is None else sorted(visible)
+
+    def line_ids() -> list[int]:
+        lines = _period(_scoped_lines(user=user, practice=practice), start, end).filter(condition)
+        return list(lines.order_by(f"-{amount}", "purchase_date", "id").values_list("id", flat=True)[:limit])
+
+    ids = figures_cached(kind, scope_version(scope_ids), (scope_ids, start, end, limit), line_ids)
+    found = PurchaseLine.objects.filter(id__in=ids).select_related("vendor", "contract", "upload", "practice")
+    by_id = {line.id: line for line in found}
+    return [by_id[line_id] for line_id in ids if line_id in by_id]
+
+
 def overcharge_claims_list(
     *, user: Any, practice: Practice | None, start: datetime.date | None, end: datetime.date | None, limit: int = 50
-) -> QuerySet[PurchaseLine]:
+) -> list[PurchaseLine]:
     """Overcharged lines, largest claim first, with invoice numbers: the dispute list finance sends to vendors."""
-    lines = _period(_scoped_lines(user=user, practice=practice), start, end)
-    return (
-        lines.filter(status=Status.OVERCHARGED, overcharge__gt=0)
-        .select_related("vendor", "contract", "upload", "practice")
-        .order_by("-overcharge", "purchase_date", "id")[:limit]
+    condition = Q(status=Status.OVERCHARGED, overcharge__gt=0)
+    return _largest_lines(
+        kind="claims",
+        user=user,
+        practice=practice,
+        start=start,
+        end=end,
+        limit=limit,
+        condition=condition,
+        amount="overcharge",
     )
 
 
 def missed_savings_list(
     *, user: Any, practice: Practice | None, start: datetime.date | None, end: datetime.date | None, limit: int = 50
-) -> QuerySet[PurchaseLine]:
+) -> list[PurchaseLine]:
     """Off-contract buys that had a contract equivalent, largest missed saving first (DESIGN §4.7)."""
-    lines = _period(_scoped_lines(user=user, practice=practice), start, end)
-    return (
-        lines.filter(status__in=MISSED_STATUSES, missed_savings__gt=0)
-        .select_related("vendor", "contract", "upload", "practice")
-        .order_by("-missed_savings", "purchase_date", "id")[:limit]
+    condition = Q(status__in=MISSED_STATUSES, missed_savings__gt=0)
+    return _largest_lines(
+        kind="missed",
+        user=user,
+        practice=practice,
+        start=start,
+        end=end,
+        limit=limit,
+        condition=condition,
+        amount="missed_savings",
     )
 
 

@@ -57,16 +57,22 @@ def line_vendor_filter(lines: QuerySet[PurchaseLine], value: str) -> QuerySet[Pu
 
 def line_totals(lines: QuerySet[PurchaseLine]) -> Figures:
     """The money of these lines summed exactly (integer cents), as the savings figures sum it."""
+    # The aliases must not be field names: an aggregate named "spend" would shadow the column later sums read.
     sums = lines.order_by().aggregate(
-        spend=cents_sum("spend"),
-        on_contract_spend=cents_sum("spend", condition=Q(status__in=sorted(ON_CONTRACT_STATUSES))),
-        compliance_base=cents_sum("spend", condition=~Q(status=Status.NON_GPO_VENDOR)),
-        savings=cents_sum("savings"),
-        overcharge=cents_sum("overcharge"),
-        missed_savings=cents_sum("missed_savings"),
+        sum_spend=cents_sum("spend"),
+        sum_on_contract_spend=cents_sum("spend", condition=Q(status__in=sorted(ON_CONTRACT_STATUSES))),
+        sum_compliance_base=cents_sum("spend", condition=~Q(status=Status.NON_GPO_VENDOR)),
+        sum_savings=cents_sum("savings"),
+        sum_overcharge=cents_sum("overcharge"),
+        sum_missed_savings=cents_sum("missed_savings"),
         line_count=Count("id"),
     )
     figures = Figures(lines=sums.pop("line_count") or 0)
     for name, value in sums.items():
-        setattr(figures, name, from_cents(value) if value is not None else ZERO)
+        setattr(figures, name.removeprefix("sum_"), from_cents(value) if value is not None else ZERO)
     return figures
+
+
+def upload_line_totals(*, upload: Any) -> Figures:
+    """The counted lines' money of one upload (an upload the caller was given by `upload_get`)."""
+    return line_totals(counted_lines().filter(upload=upload, practice_id=upload.practice_id))

@@ -27,6 +27,12 @@ class VendorReviewEntry:
     match: str = ""
     spend: Decimal = Decimal("0.00")
     lines: int = 0
+    # Context for the decision: which practices bought under the name, and a few of the items bought.
+    practices: list[str] = field(default_factory=list)
+    samples: list[str] = field(default_factory=list)
+
+
+SAMPLES_SHOWN = 3
 
 
 def _require_staff(user: Any) -> None:
@@ -67,6 +73,7 @@ def vendor_review_list(*, user: Any) -> list[VendorReviewEntry]:
             entry.names.append(row["vendor_name"])
         entry.lines += row["lines"]
         entry.spend += row["spend"] or Decimal("0")
+    _add_context(entries)
     vendors = Vendor.objects.in_bulk({e.vendor_id for e in entries.values() if e.vendor_id is not None})
     for entry in entries.values():
         entry.names.sort()
@@ -74,3 +81,22 @@ def vendor_review_list(*, user: Any) -> list[VendorReviewEntry]:
             entry.vendor_slug = vendors[entry.vendor_id].slug
             entry.vendor_display = vendors[entry.vendor_id].name
     return sorted(entries.values(), key=lambda e: (-e.spend, e.normalized_name))
+
+
+def _add_context(entries: dict[tuple[str, int | None], VendorReviewEntry]) -> None:
+    """Each entry's practices (by name) and up to SAMPLES_SHOWN items bought (SKU and description)."""
+    practice_rows = review_lines().values("vendor_name", "vendor_id", "practice__name").distinct().order_by()
+    for row in practice_rows:
+        entry = entries.get((normalize_vendor_name(row["vendor_name"]), row["vendor_id"]))
+        if entry is not None and row["practice__name"] and row["practice__name"] not in entry.practices:
+            entry.practices.append(row["practice__name"])
+    items = review_lines().values("vendor_name", "vendor_id", "sku", "description")
+    item_rows = items.order_by("sku", "description").distinct()
+    for row in item_rows:
+        entry = entries.get((normalize_vendor_name(row["vendor_name"]), row["vendor_id"]))
+        sample = " ".join(part for part in (row["sku"], row["description"]) if part)
+        if entry is not None and sample and len(entry.samples) < SAMPLES_SHOWN and sample not in entry.samples:
+            entry.samples.append(sample)
+    for entry in entries.values():
+        entry.practices.sort()
+        entry.samples.sort()

@@ -15,25 +15,28 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import (
-    BigIntegerField,
-    Case,
-    CharField,
     Count,
     Exists,
-    F,
     OuterRef,
     Q,
     QuerySet,
     Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Cast, Round, TruncMonth
+from django.db.models.functions import TruncMonth
 
 from gpo.members import scoping
 from gpo.members.models import Practice
 from gpo.members.rights import Right, has_right, right_require
 from gpo.money import ZERO, money_str
+from reports.figures_cache import figures_cached, scope_version
+from reports.lines import (  # noqa: F401  (re-exported: the selectors' building blocks)
+    UNRESOLVED_VENDOR_NAME,
+    cents_sum,
+    counted_lines,
+    from_cents,
+    lines_in_periods,
+    lines_of_practices,
+)
 from reports.models import PurchaseLine, SavingsSummary
 from vendors.models import Category, Vendor
 
@@ -44,12 +47,6 @@ MONEY_KEYS = ("spend", "on_contract_spend", "savings", "overcharge", "missed_sav
 
 # Everything a grouping may name; the summary answers them one breakdown at a time (see summary_breakdown).
 DIMENSIONS = ("practice", "month", "status", "vendor", "unresolved_vendor_name", "category", "contract")
-
-
-# Resolved vendors' spellings fold into the vendor; unresolved lines group by the name as given (DESIGN §4.1).
-UNRESOLVED_VENDOR_NAME = Case(
-    When(vendor__isnull=True, then=F("vendor_name")), default=Value(""), output_field=CharField()
-)
 
 
 # --- periods (pure) ---------------------------------------------------------------------------------------------
@@ -142,20 +139,6 @@ class Figures:
         }
 
 
-def cents_sum(field_name: str, condition: Q | None = None) -> Sum:
-    """Sum of a money column (of the rows meeting `condition`, when given) as integer cents: exact on every backend.
-
-    SQLite keeps decimals as floating point and would add them as floats; summing whole cents (each stored amount
-    has exactly two places) keeps millions of lines exact to the cent on SQLite and PostgreSQL alike.
-    """
-    return Sum(Cast(Round(F(field_name) * Value(100)), output_field=BigIntegerField()), filter=condition)
-
-
-def from_cents(value: int | Decimal | None) -> Decimal:
-    """Integer cents (from `cents_sum`) as a Decimal amount with two places."""
-    return Decimal(int(value or 0)).scaleb(-2)
-
-
 MONEY_FIELDS = ("spend", "savings", "overcharge", "missed_savings")
 _SUMS = {name: cents_sum(name) for name in MONEY_FIELDS}
 
@@ -167,49 +150,6 @@ def _money_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         for name in MONEY_FIELDS:
             row[name] = from_cents(row[name])
     return result
-
-
-def counted_lines() -> QuerySet[PurchaseLine]:
-    """Lines that count in totals: reconciled (not pending) and not a repeat (DESIGN §4.9)."""
-    return PurchaseLine.objects.filter(repeat_of__isnull=True).exclude(status=Status.PENDING)
-
-
-def lines_of_practices(lines: QuerySet[PurchaseLine], practice_ids: Iterable[int]) -> QuerySet[PurchaseLine]:
-    """The lines of these practices, reached through their uploads.
-
-    The line table has no practice, date or invoice index (each would cost every upload's COPY 2-5 s per million
-    lines): reads go from the practices' uploads to their lines by the (upload, row) index. The lines' own
-    practice is filtered too, so the scope never rests on the join alone.
-    """
-    ids = list(practice_ids)
-    return lines.filter(practice_id__in=ids, upload__practice_id__in=ids)
-
-
-def lines_in_periods(
-    lines: QuerySet[PurchaseLine],
-    periods: Iterable[tuple[datetime.date | None, datetime.date | None]],
-    practice_ids: Iterable[int] | None = None,
-) -> QuerySet[PurchaseLine]:
-    """The lines (of these practices, when given) purchased within any of the periods (both ends included; None:
-    open). No period: no line.
-
-    An upload records the first and last purchase date of its lines, so only the lines of uploads whose span meets
-    a period are read. An upload without a recorded span (lines stored some other way) is always read.
-    """
-    if practice_ids is not None:
-        lines = lines_of_practices(lines, practice_ids)
-    line_condition, span_condition = Q(pk__in=[]), Q(pk__in=[])
-    for low, high in periods:
-        if low is None and high is None:
-            return lines
-        on = Q(purchase_date__gte=low) if low is not None else Q(purchase_date__lte=high)
-        span = Q(upload__last_purchase_date__gte=low) if low is not None else Q(upload__first_purchase_date__lte=high)
-        if low is not None and high is not None:
-            on &= Q(purchase_date__lte=high)
-            span &= Q(upload__first_purchase_date__lte=high)
-        line_condition |= on
-        span_condition |= span
-    return lines.filter(line_condition, span_condition | Q(upload__first_purchase_date__isnull=True))
 
 
 def _line_rows(
@@ -298,17 +238,26 @@ def grouped_rows(
     end: datetime.date | None,
     dimensions: Sequence[str],
     use_summary: bool = True,
+    cached: bool = True,
 ) -> list[dict[str, Any]]:
     """Sums grouped by `dimensions` (always including status) over the period, from the summary where it can.
 
     Rows of the two sources are not merged here: callers fold them, and Decimal addition is exact either way.
     `use_summary=False` reads the line table only (the reference the summary path is tested against); so does a
-    scope with a practice whose summary is not built.
+    scope with a practice whose summary is not built. Summary reads are cached under the practices' figures
+    versions (reports.figures_cache) unless `cached=False`.
     """
     dimensions = list(dict.fromkeys(["status", *dimensions]))
-    if not use_summary or not summary_built(practice_ids):
-        return _line_rows(practice_ids, [(start, end)], dimensions)
-    return _summary_rows(practice_ids, period_plan(start, end), dimensions)
+
+    def compute() -> list[dict[str, Any]]:
+        if not use_summary or not summary_built(practice_ids):
+            return _line_rows(practice_ids, [(start, end)], dimensions)
+        return _summary_rows(practice_ids, period_plan(start, end), dimensions)
+
+    if not (use_summary and cached):
+        return compute()
+    ids = None if practice_ids is None else sorted(set(practice_ids))
+    return figures_cached("grouped", scope_version(ids), (ids, start, end, tuple(dimensions)), compute)
 
 
 # --- the API figure ---------------------------------------------------------------------------------------------
@@ -340,32 +289,40 @@ def savings_scope(*, user: Any, practice: str | None) -> SavingsScope:
     return SavingsScope(visible[0], [visible[0].id])
 
 
-def _name_maps(rows: list[dict[str, Any]]) -> tuple[dict[int, tuple[str, str]], dict[int, tuple[str, str]]]:
-    """Slugs and names of the vendors and categories the rows mention (one query each, only when needed)."""
-    vendor_ids = {r["vendor_id"] for r in rows if r.get("vendor_id") is not None}
-    category_ids = {r["category_id"] for r in rows if r.get("category_id") is not None}
+def _name_maps(
+    vendor_ids: Iterable[int | None], category_ids: Iterable[int | None]
+) -> tuple[dict[int, tuple[str, str]], dict[int, tuple[str, str]]]:
+    """Slugs and names of these vendors and categories (one query each, only when needed): read per request, never
+    cached, so a renamed vendor shows at once."""
+    wanted_vendors = {i for i in vendor_ids if i is not None}
+    wanted_categories = {i for i in category_ids if i is not None}
     vendors: dict[int, tuple[str, str]] = {}
     categories: dict[int, tuple[str, str]] = {}
-    if vendor_ids:
-        vendors = {v.id: (v.slug, v.name) for v in Vendor.objects.filter(id__in=vendor_ids).only("slug", "name")}
-    if category_ids:
-        categories = {c.id: (c.slug, c.name) for c in Category.objects.filter(id__in=category_ids).only("slug", "name")}
+    if wanted_vendors:
+        vendors = {v.id: (v.slug, v.name) for v in Vendor.objects.filter(id__in=wanted_vendors).only("slug", "name")}
+    if wanted_categories:
+        categories = {
+            c.id: (c.slug, c.name) for c in Category.objects.filter(id__in=wanted_categories).only("slug", "name")
+        }
     return vendors, categories
 
 
-def savings_figures(
-    *,
-    practice_ids: Sequence[int] | None,
-    start: datetime.date | None,
-    end: datetime.date | None,
-    use_summary: bool = True,
-) -> dict[str, Any]:
-    """Totals and breakdowns as Figures (not yet formatted): keys total, by_status, by_vendor, by_category, by_month.
+@dataclass
+class FiguresById:
+    """Totals and breakdowns keyed by ids (what the figures cache keeps): vendor (id or None, name as given for an
+    unresolved vendor), category id or None, status, month "YYYY-MM"."""
 
-    Group keys: status; (vendor slug or None, vendor name); (category slug or None, category name or None); month
-    as "YYYY-MM". Unresolved vendors are grouped by the vendor name as given, with a null slug.
-    """
+    total: Figures
+    by_status: dict[str, Figures]
+    by_vendor: dict[tuple[int | None, str], Figures]
+    by_category: dict[int | None, Figures]
+    by_month: dict[str, Figures]
 
+
+def _figures_by_id(
+    *, practice_ids: Sequence[int] | None, start: datetime.date | None, end: datetime.date | None, use_summary: bool
+) -> FiguresById:
+    """The figures folded from grouped rows, keyed by ids."""
     # Safety net: practices whose summary was never built (no refresh after their lines arrived) read the lines.
     use_summary = use_summary and summary_built(practice_ids)
 
@@ -378,49 +335,78 @@ def savings_figures(
     def rows_by(*dimensions: str) -> list[dict[str, Any]]:
         return _summary_rows(practice_ids, plan, ["status", *dimensions]) if use_summary else line_rows
 
-    vendor_rows = rows_by("vendor", "unresolved_vendor_name")
-    category_rows = rows_by("category")
-    month_rows = rows_by("month")
-    vendors, categories = _name_maps(vendor_rows + category_rows)
-    total = Figures()
-    by_status: dict[str, Figures] = {}
-    by_vendor: dict[tuple[str | None, str], Figures] = {}
-    by_category: dict[tuple[str | None, str | None], Figures] = {}
-    by_month: dict[str, Figures] = {}
-    for row in vendor_rows:
-        vendor_key: tuple[str | None, str] = (
-            vendors[row["vendor_id"]] if row["vendor_id"] is not None else (None, row["unresolved_vendor_name"])
-        )
-        by_vendor.setdefault(vendor_key, Figures()).add(row)
-    for row in category_rows:
-        category_key: tuple[str | None, str | None] = (
-            categories[row["category_id"]] if row["category_id"] is not None else (None, None)
-        )
-        by_category.setdefault(category_key, Figures()).add(row)
-    for row in month_rows:
+    figures = FiguresById(Figures(), {}, {}, {}, {})
+    for row in rows_by("vendor", "unresolved_vendor_name"):
+        vendor_key = (row["vendor_id"], "" if row["vendor_id"] is not None else row["unresolved_vendor_name"])
+        figures.by_vendor.setdefault(vendor_key, Figures()).add(row)
+    for row in rows_by("category"):
+        figures.by_category.setdefault(row["category_id"], Figures()).add(row)
+    for row in rows_by("month"):
         # Month rows are grouped by status too: they give the totals and the status breakdown as well.
-        total.add(row)
-        by_status.setdefault(row["status"], Figures()).add(row)
+        figures.total.add(row)
+        figures.by_status.setdefault(row["status"], Figures()).add(row)
         month = row["month"]
         if isinstance(month, datetime.datetime):
             month = month.date()
-        by_month.setdefault(f"{month:%Y-%m}", Figures()).add(row)
+        figures.by_month.setdefault(f"{month:%Y-%m}", Figures()).add(row)
+    return figures
+
+
+def savings_figures(
+    *,
+    practice_ids: Sequence[int] | None,
+    start: datetime.date | None,
+    end: datetime.date | None,
+    use_summary: bool = True,
+    cached: bool = True,
+) -> dict[str, Any]:
+    """Totals and breakdowns as Figures (not yet formatted): keys total, by_status, by_vendor, by_category, by_month.
+
+    Group keys: status; (vendor slug or None, vendor name); (category slug or None, category name or None); month
+    as "YYYY-MM". Unresolved vendors are grouped by the vendor name as given, with a null slug. The sums come from
+    the figures cache (reports.figures_cache) when `cached` and `use_summary`; names are read each time.
+    """
+
+    def compute() -> FiguresById:
+        return _figures_by_id(practice_ids=practice_ids, start=start, end=end, use_summary=use_summary)
+
+    if use_summary and cached:
+        ids = None if practice_ids is None else sorted(set(practice_ids))
+        by_id = figures_cached("savings", scope_version(ids), (ids, start, end), compute)
+    else:
+        by_id = compute()
+    vendors, categories = _name_maps((key[0] for key in by_id.by_vendor), by_id.by_category)
+    by_vendor = {
+        (vendors[vendor_id] if vendor_id is not None else (None, name)): figures
+        for (vendor_id, name), figures in by_id.by_vendor.items()
+    }
+    by_category = {
+        (categories[category_id] if category_id is not None else (None, None)): figures
+        for category_id, figures in by_id.by_category.items()
+    }
     return {
-        "total": total,
-        "by_status": {s: by_status[s] for s in STATUS_ORDER if s in by_status},
+        "total": by_id.total,
+        "by_status": {s: by_id.by_status[s] for s in STATUS_ORDER if s in by_id.by_status},
         "by_vendor": dict(sorted(by_vendor.items(), key=lambda kv: (-kv[1].spend, kv[0][1].lower(), kv[0][0] or ""))),
         "by_category": dict(
             sorted(by_category.items(), key=lambda kv: (-kv[1].spend, kv[0][0] is None, (kv[0][1] or "").lower()))
         ),
-        "by_month": dict(sorted(by_month.items())),
+        "by_month": dict(sorted(by_id.by_month.items())),
     }
 
 
 def savings_json(
-    *, scope: SavingsScope, start: datetime.date | None, end: datetime.date | None, use_summary: bool = True
+    *,
+    scope: SavingsScope,
+    start: datetime.date | None,
+    end: datetime.date | None,
+    use_summary: bool = True,
+    cached: bool = True,
 ) -> dict[str, Any]:
     """The `GET /api/savings/` body for an already-resolved scope."""
-    figures = savings_figures(practice_ids=scope.practice_ids, start=start, end=end, use_summary=use_summary)
+    figures = savings_figures(
+        practice_ids=scope.practice_ids, start=start, end=end, use_summary=use_summary, cached=cached
+    )
     total: Figures = figures["total"]
     return {
         "practice": scope.practice.slug if scope.practice else None,

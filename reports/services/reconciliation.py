@@ -32,18 +32,12 @@ from django.utils import timezone
 
 from contracts.selectors import catalog_frames_load
 from reports.catalog_index import NONE, CatalogIndex
+from reports.db.copy import decimal_array, ids_or_null, moment_array, text_array, text_column
+from reports.lines import lines_in_periods
 from reports.models import NonGpoVendorName, PurchaseLine, Restatement
 from reports.reconcile import Tolerance, VendorDirectory, VendorRecord
 from reports.reconcile_bulk import reconcile_columns
-from reports.selectors.savings import lines_in_periods
-from reports.services.line_store import (
-    decimal_array,
-    ids_or_null,
-    lines_update,
-    moment_array,
-    text_array,
-    text_column,
-)
+from reports.services.line_store import lines_update
 from reports.services.savings import savings_summary_refresh
 from vendors.models import Vendor, VendorAlias
 from vendors.normalize import normalize_skus

@@ -11,6 +11,7 @@ from reports.models import NonGpoVendorName, PurchaseLine, Restatement
 from reports.services.reconciliation import lines_reconcile
 from vendors.models import Vendor, VendorAlias
 from vendors.normalize import normalize_vendor_name
+from vendors.services import vendor_create
 
 
 def _lines_named(normalized_name: str) -> list[int]:
@@ -57,3 +58,31 @@ def vendor_name_mark_non_gpo(*, name: str, user: Any = None) -> tuple[NonGpoVend
         queryset=PurchaseLine.objects.filter(id__in=_lines_named(normalized)), cause=Restatement.Cause.VENDOR_REVIEW
     )
     return marked, updated
+
+
+@transaction.atomic
+def vendor_names_map(*, names: list[str], vendor: Vendor, user: Any = None) -> int:
+    """Map several vendor names to one vendor at once (bulk review); all or none. Returns the lines reconciled."""
+    if not names:
+        raise ValidationError({"names": "Tick at least one vendor name."})
+    return sum(vendor_name_map(name=name, vendor=vendor, user=user)[1] for name in names)
+
+
+@transaction.atomic
+def vendor_create_from_name(*, name: str, vendor_name: str = "", user: Any = None) -> tuple[Vendor, int]:
+    """Create a vendor for a name seen in uploads (named `vendor_name`, else the name) and map the name to it."""
+    vendor = vendor_create(name=(vendor_name or name).strip())
+    if normalize_vendor_name(name) == vendor.normalized_name:
+        # The vendor's own name matches it: no alias needed, only its lines reconciled again.
+        NonGpoVendorName.objects.filter(normalized_name=vendor.normalized_name).delete()
+        updated = lines_reconcile(queryset=PurchaseLine.objects.filter(id__in=_lines_named(vendor.normalized_name)))
+        return vendor, updated
+    return vendor, vendor_name_map(name=name, vendor=vendor, user=user)[1]
+
+
+@transaction.atomic
+def vendor_names_mark_non_gpo(*, names: list[str], user: Any = None) -> int:
+    """Mark several vendor names non-GPO at once (bulk review); all or none. Returns the lines reconciled."""
+    if not names:
+        raise ValidationError({"names": "Tick at least one vendor name."})
+    return sum(vendor_name_mark_non_gpo(name=name, user=user)[1] for name in names)

@@ -14,15 +14,10 @@ from django.db.models import Count, F, QuerySet
 from django.db.models.functions import TruncMonth
 
 from reports.catalog_index import NONE
+from reports.db.copy import ids_or_null, rows_insert_batches
+from reports.figures_cache import figures_versions_bump
+from reports.lines import UNRESOLVED_VENDOR_NAME, cents_sum, counted_lines, lines_in_periods, lines_of_practices
 from reports.models import PurchaseLine, PurchaseUpload, Restatement, SavingsSummary
-from reports.selectors.savings import (
-    UNRESOLVED_VENDOR_NAME,
-    cents_sum,
-    counted_lines,
-    lines_in_periods,
-    lines_of_practices,
-)
-from reports.services.line_store import ids_or_null, rows_insert_batches
 from reports.services.month_closes import month_closes_restate
 
 if TYPE_CHECKING:
@@ -68,6 +63,8 @@ def savings_summary_refresh(
     ids = sorted(set(practice_ids))
     if not ids:
         return 0
+    # Their cached figures are unreachable from here on, for whoever reads after this transaction commits.
+    figures_versions_bump(practice_ids=ids)
     stale = SavingsSummary.objects.filter(practice_id__in=ids)
     lines = lines_of_practices(counted_lines(), ids)
     if between is not None:
@@ -179,6 +176,7 @@ def savings_summary_add(*, upload_id: int, practice_id: int, rows: SummaryRows) 
     rows of their own: readers sum every row of a key, so a key may have one row per upload. A practice whose
     summary was never built (lines stored before the summary existed) is rebuilt whole instead.
     """
+    figures_versions_bump(practice_ids=[practice_id])
     if not SavingsSummary.objects.filter(practice_id=practice_id).exists():
         # Looked up by upload (an index), not by practice: the new upload's own lines would all be read first.
         others = PurchaseUpload.objects.filter(practice_id=practice_id).exclude(pk=upload_id).values("pk")

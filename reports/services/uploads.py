@@ -35,10 +35,14 @@ from gpo.members.models import Practice
 from gpo.members.rights import Right, right_require
 from gpo.money import cents
 from reports import ingest
+from reports.db.copy import decimal_array, text_column
+from reports.db.line_references import line_references_lock
+from reports.db.locks import UPLOAD_CLAIM_NAMESPACE
+from reports.figures_cache import figures_versions_bump
+from reports.lines import lines_in_periods
 from reports.models import ColumnMappingPreset, PurchaseLine, PurchaseUpload, RejectedRow, Restatement, UploadAuditEntry
-from reports.selectors.savings import lines_in_periods
 from reports.services import upload_checks
-from reports.services.line_store import decimal_array, line_references_lock, lines_insert_batches, text_column
+from reports.services.line_store import lines_insert_batches
 from reports.services.reconciliation import (
     ReconcileContext,
     invoice_condition,
@@ -55,8 +59,6 @@ UploadSource = UploadedFile | str | os.PathLike[str]
 
 # Share of the progress bar spent parsing; the rest is storing and reconciling.
 PARSE_PROGRESS_SHARE = 70
-# First key of the advisory locks that claim an upload for processing (the second is its id); line_store uses 4_710_213.
-UPLOAD_CLAIM_NAMESPACE = 4_710_214
 _CHUNK = 1024 * 1024
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -868,6 +870,8 @@ def upload_delete(*, upload: PurchaseUpload, user: Any) -> None:
     _audit(upload=upload, action=UploadAuditEntry.Action.DELETED, user=user)
     orphaned_ids = _lines_remove(upload)
     upload.delete()
+    # The practice's figures change with this commit, before the summary refresh below catches up.
+    figures_versions_bump(practice_ids=[practice_id])
     deleted = Restatement.Cause.UPLOAD_DELETED
     if orphaned_ids:
         lines_reconcile(queryset=PurchaseLine.objects.filter(id__in=orphaned_ids), cause=deleted)

@@ -1,24 +1,31 @@
-"""Pages: the practice dashboard (`/dashboard/`) and the coalition dashboard (`/coalition/`), with xlsx exports."""
+"""Pages: the practice dashboard (`/dashboard/`) and the coalition dashboard (`/coalition/`), with xlsx exports.
+
+Every figure links to the lines explorer with the filter whose lines sum to it (reports.drilldown); headline
+figures compare with the previous equal period and the same period a year earlier (reports.periods).
+"""
 
 from __future__ import annotations
 
-import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, URLResolver, path
-from django.utils import timezone
 
 from gpo.members import scoping
+from gpo.members.models import Practice
 from gpo.members.rights import Right, right_require
 from gpo.money import ZERO
 from gpo.xlsx import Sheet, workbook_bytes, xlsx_download
 from reports import charts, exports
+from reports.drilldown import MISSED_NOT_OVERCHARGE, Drill, Scope
 from reports.models import PurchaseLine
+from reports.periods import PERIOD_CHOICES, Period, month_label, previous_period, year_earlier
+from reports.selectors.claims import recovery_totals
 from reports.selectors.dashboards import (
     contract_performance_list,
     leakage_list,
@@ -27,83 +34,164 @@ from reports.selectors.dashboards import (
     practice_performance_list,
 )
 from reports.selectors.savings import Figures, savings_figures
+from reports.views.common import request_period
 
 Status = PurchaseLine.Status
+TREND_FIGURES = {"Spend": "spend", "Savings": "savings", "Overcharge": "overcharge"}
+
+# What each headline card means, in the words its tooltip and note use (DESIGN §4 rule 7 for the money).
+MEANINGS = {
+    "spend": "Everything the uploaded purchase lines say was paid in the period; returns and credits net off.",
+    "savings": "What contract prices saved against the vendor's list price on lines bought on contract.",
+    "overcharge": "Billed above the contract price (beyond the tolerance): money to claim back from the vendor.",
+    "missed": "What contract prices would have saved on lines bought off contract, from vendors outside the GPO, "
+    "or under contracts the practice has not joined. Overcharges are not counted here: they have their own card.",
+    "compliance_rate": "On-contract spend as a share of the spend with vendors that have a coalition contract.",
+    "admin_fee": "The vendors' admin fees: on-contract spend of each contract times its admin fee percentage.",
+}
 
 
-# --- the period filter ------------------------------------------------------------------------------------------
+# --- headline cards with their comparisons ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Period:
-    """The dashboard period: a named choice and its inclusive dates (None = open)."""
+@dataclass
+class Comparison:
+    """A headline figure of an earlier period: which one, its value and its link."""
 
-    choice: str
-    start: datetime.date | None
-    end: datetime.date | None
-    error: str = ""
+    label: str
+    period: Period
+    drill: Drill
+    current: Any
+
+
+@dataclass
+class Card:
+    """One headline card: its label, the figure (a drill link), what it means, and its comparisons."""
+
+    key: str
+    label: str
+    drill: Drill
+    css: str = ""
+    note: str = ""
+    note_drill: Drill | None = None
+    comparisons: list[Comparison] = field(default_factory=list)
 
     @property
-    def label(self) -> str:
-        if self.start is None and self.end is None:
-            return "All time"
-        return f"{self.start or '…'} to {self.end or '…'}"
+    def meaning(self) -> str:
+        return MEANINGS.get(self.key, "")
+
+    @property
+    def is_rate(self) -> bool:
+        return self.drill.figure == "compliance_rate"
 
 
-PERIOD_CHOICES = [("year", "This year"), ("12m", "Last 12 months"), ("all", "All time"), ("custom", "Custom")]
+def _missed_off_contract(figures: dict[str, Any]) -> Decimal:
+    """Missed savings that are not overcharges: missed_savings - overcharge, as DESIGN §4.7 counts an overcharge as
+    missed too. Summed from the statuses it comes from, so it ties out to the lines its link lists."""
+    by_status: dict[str, Figures] = figures["by_status"]
+    return sum((by_status[s].missed_savings for s in MISSED_NOT_OVERCHARGE if s in by_status), ZERO)
 
 
-def _parse_date(text: str) -> datetime.date | None:
-    if not text:
-        return None
-    if len(text) != 10:
-        raise ValueError(text)
-    return datetime.date.fromisoformat(text)
+def _headline(scope: Scope, figures: dict[str, Any], savings: str = "total") -> dict[str, Drill]:
+    """The drill links of the headline figures of one period (`savings`: the API entry they show, if any)."""
+    total: Figures = figures["total"]
+    return {
+        "spend": scope.drill("spend", total.spend, savings),
+        "savings": scope.drill("savings", total.savings, savings),
+        "overcharge": scope.drill("overcharge", total.overcharge, savings, status=Status.OVERCHARGED),
+        "missed": scope.drill("missed_savings", _missed_off_contract(figures), "", status=MISSED_NOT_OVERCHARGE),
+        "compliance_rate": Drill("compliance_rate", total.compliance_rate, scope.url({}), savings),
+    }
 
 
-def period_from_query(query: QueryDict, *, today: datetime.date) -> Period:
-    """This year by default; last 12 whole months; all time; or custom start/end (both days included)."""
-    choice = query.get("period") or ("custom" if query.get("start") or query.get("end") else "year")
-    this_year = Period("year", datetime.date(today.year, 1, 1), datetime.date(today.year, 12, 31))
-    if choice == "12m":
-        first = today.replace(day=1)
-        for _ in range(11):
-            first = (first - datetime.timedelta(days=1)).replace(day=1)
-        last = (today.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(days=1)
-        return Period("12m", first, last)
-    if choice == "all":
-        return Period("all", None, None)
-    if choice == "custom":
-        try:
-            start, end = _parse_date(query.get("start", "")), _parse_date(query.get("end", ""))
-        except ValueError:
-            return Period("year", this_year.start, this_year.end, "Dates must be YYYY-MM-DD; showing this year.")
-        if start and end and start > end:
-            return Period(
-                "year", this_year.start, this_year.end, "The end date is before the start; showing this year."
+def _cards(period: Period, practice: Practice | None, figures: dict[str, Any], *, spend_label: str) -> list[Card]:
+    """Headline cards of the period, each compared with the previous equal period and the same period a year ago."""
+    slug = practice.slug if practice else None
+    scope = Scope(period, slug)
+    total: Figures = figures["total"]
+    now = _headline(scope, figures)
+    cards = [
+        Card("spend", spend_label, now["spend"], note=f"{total.lines:,} line{'s' if total.lines != 1 else ''}"),
+        Card("savings", "Savings", now["savings"], "good", "vs list price"),
+        Card("overcharge", "Overcharge to claim back", now["overcharge"], "bad", "billed above contract price"),
+        Card(
+            "missed",
+            "Missed by buying off contract / not joining",
+            now["missed"],
+            "warn",
+            "total missed incl. overcharge:",
+            scope.drill("missed_savings", total.missed_savings, "total"),
+        ),
+        Card("compliance_rate", "Compliance rate", now["compliance_rate"], note="on-contract share of GPO spend"),
+    ]
+    before, year_ago = previous_period(period), year_earlier(period)
+    comparisons = [("the previous period", before), ("a year earlier", year_ago)]
+    if before is not None and year_ago is not None and (before.start, before.end) == (year_ago.start, year_ago.end):
+        comparisons = [("the year before", before)]  # a whole year: both comparisons are the same dates
+    for label, earlier in comparisons:
+        if earlier is None:
+            continue
+        earlier_figures = savings_figures(practice_ids=_ids(practice), start=earlier.start, end=earlier.end)
+        then = _headline(Scope(earlier, slug), earlier_figures, savings="")
+        for card in cards:
+            card.comparisons.append(Comparison(label, earlier, then[card.key], card.drill.value))
+    return cards
+
+
+def _ids(practice: Practice | None) -> list[int] | None:
+    return [practice.id] if practice is not None else None
+
+
+# --- tables and charts ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """A breakdown row: its key, label, figures and the drill link of every figure."""
+
+    key: Any
+    label: str
+    figures: Figures
+    drills: dict[str, Drill]
+    link: Drill | None = None
+
+
+def _breakdowns(scope: Scope, figures: dict[str, Any]) -> dict[str, list[Row]]:
+    """By status, vendor, category and month, each row's figures linked to its lines."""
+    labels = dict(Status.choices)
+    return {
+        "by_status": [
+            Row(s, str(labels.get(s, s)), f, scope.figures(f, f"by_status:{s}", status=s))
+            for s, f in figures["by_status"].items()
+        ],
+        "by_vendor": [
+            Row(key, name, f, scope.figures(f, f"by_vendor:{slug or name}", vendor=slug or name))
+            for key, f in figures["by_vendor"].items()
+            for slug, name in [key]
+        ],
+        "by_category": [
+            Row(
+                key,
+                name or "Uncategorised",
+                f,
+                scope.figures(f, f"by_category:{slug or 'none'}", category=slug or "none"),
             )
-        return Period("custom", start, end)
-    return this_year
+            for key, f in figures["by_category"].items()
+            for slug, name in [key]
+        ],
+        "by_month": [
+            Row(m, month_label(m), f, scope.figures(f, f"by_month:{m}", month=m))
+            for m, f in figures["by_month"].items()
+        ],
+    }
 
 
-def _period_query(period: Period, **extra: str) -> str:
-    params = {"period": period.choice}
-    if period.choice == "custom":
-        params.update(
-            start=period.start.isoformat() if period.start else "", end=period.end.isoformat() if period.end else ""
-        )
-    params.update(extra)
-    return urlencode(params)
-
-
-# --- shared context ---------------------------------------------------------------------------------------------
-
-
-def _trend(figures: dict[str, Any], period: Period) -> charts.Chart:
+def _trend(scope: Scope, figures: dict[str, Any], period: Period) -> dict[str, Any]:
+    """The monthly bar chart, each bar a link to the month's lines carrying that money."""
     by_month: dict[str, Figures] = figures["by_month"]
     months = charts.months_between(period.start, period.end) if period.start and period.end else list(by_month)
     empty = Figures()
-    return charts.grouped_bar_chart(
+    chart = charts.grouped_bar_chart(
         months,
         [
             ("Spend", "bar-spend", [by_month.get(m, empty).spend for m in months]),
@@ -111,15 +199,22 @@ def _trend(figures: dict[str, Any], period: Period) -> charts.Chart:
             ("Overcharge", "bar-overcharge", [by_month.get(m, empty).overcharge for m in months]),
         ],
     )
+    bars = []
+    for bar in chart.bars:
+        figure = TREND_FIGURES[bar.series]
+        value = getattr(by_month.get(bar.key, empty), figure)
+        bars.append((bar, scope.drill(figure, value, f"by_month:{bar.key}", month=bar.key)))
+    return {"chart": chart, "bars": bars}
 
 
-def _status_share(figures: dict[str, Any]) -> list[charts.ShareRow]:
+def _status_share(scope: Scope, figures: dict[str, Any]) -> list[tuple[charts.ShareRow, Drill]]:
     labels = dict(Status.choices)
-    return charts.share_rows([(labels.get(s, s), f.spend, f"share-{s}") for s, f in figures["by_status"].items()])
-
-
-def _xlsx_response(sheets: list[Sheet], filename: str) -> HttpResponse:
-    return xlsx_download(workbook_bytes(sheets), filename=filename)
+    items = list(figures["by_status"].items())
+    rows = charts.share_rows([(str(labels.get(s, s)), f.spend, f"share-{s}") for s, f in items])
+    return [
+        (row, scope.drill("spend", f.spend, f"by_status:{s}", status=s))
+        for row, (s, f) in zip(rows, items, strict=True)
+    ]
 
 
 def _pick(sheets: list[Sheet], table: str) -> list[Sheet]:
@@ -132,7 +227,37 @@ def _file_part(period: Period) -> str:
     return f"{period.start or 'start'}_{period.end or 'end'}"
 
 
+def _page_query(period: Period, practice: Practice | None, explicit: bool) -> str:
+    """This page's period (and practice, when the address named it) for its export links."""
+    params = {"practice": practice.slug} if practice is not None and explicit else {}
+    params["period"] = period.choice
+    if period.choice == "custom":
+        params.update(
+            start=period.start.isoformat() if period.start else "", end=period.end.isoformat() if period.end else ""
+        )
+    return urlencode(params)
+
+
+def _common(
+    scope: Scope, period: Period, figures: dict[str, Any], practice: Practice | None, explicit: bool
+) -> dict[str, Any]:
+    return {
+        "period": period,
+        "period_choices": PERIOD_CHOICES,
+        "query": _page_query(period, practice, explicit),
+        "total": figures["total"],
+        "trend": _trend(scope, figures, period),
+        "status_share": _status_share(scope, figures),
+        **_breakdowns(scope, figures),
+    }
+
+
 # --- the practice dashboard -------------------------------------------------------------------------------------
+
+
+def _line_drill(scope: Scope, line: PurchaseLine, figure: str) -> Drill:
+    """One line's figure: the explorer narrowed to its upload and row."""
+    return scope.drill(figure, getattr(line, figure), "", upload=str(line.upload.public_id), row=str(line.row_number))
 
 
 @login_required
@@ -144,7 +269,7 @@ def practice_dashboard(request: HttpRequest) -> HttpResponse:
     if practice is None:
         return render(request, "reports/dashboards/no_practice.html", status=200)
     right_require(request.user, practice, Right.FIGURES)
-    period = period_from_query(request.GET, today=timezone.localdate())
+    period = request_period(request)
     figures = savings_figures(practice_ids=[practice.id], start=period.start, end=period.end)
     claims = list(overcharge_claims_list(user=request.user, practice=practice, start=period.start, end=period.end))
     missed = list(missed_savings_list(user=request.user, practice=practice, start=period.start, end=period.end))
@@ -156,27 +281,24 @@ def practice_dashboard(request: HttpRequest) -> HttpResponse:
             exports.missed_savings_sheet(missed),
         ]
         name = f"savings-{practice.slug}-{_file_part(period)}.xlsx"
-        return _xlsx_response(_pick(sheets, request.GET.get("table", "")), name)
-    return render(
-        request,
-        "reports/dashboards/practice.html",
-        {
-            "practice": practice,
-            "period": period,
-            "period_choices": PERIOD_CHOICES,
-            "query": _period_query(period),
-            "total": figures["total"],
-            "by_status": [(s, dict(Status.choices).get(s, s), f) for s, f in figures["by_status"].items()],
-            "by_vendor": list(figures["by_vendor"].items())[:25],
-            "vendor_count": len(figures["by_vendor"]),
-            "by_category": list(figures["by_category"].items()),
-            "trend": _trend(figures, period),
-            "status_share": _status_share(figures),
-            "claims": claims,
-            "claims_total": sum((c.overcharge for c in claims), ZERO),
-            "missed": missed,
-        },
-    )
+        return xlsx_download(workbook_bytes(_pick(sheets, request.GET.get("table", ""))), filename=name)
+    scope = Scope(period, practice.slug)
+    total: Figures = figures["total"]
+    context = {
+        **_common(scope, period, figures, practice, bool(slug)),
+        "practice": practice,
+        "cards": _cards(period, practice, figures, spend_label="Spend"),
+        "vendor_count": len(figures["by_vendor"]),
+        "claims": [(line, _line_drill(scope, line, "overcharge")) for line in claims],
+        "claims_total": sum((c.overcharge for c in claims), ZERO),
+        "claims_all": scope.drill("overcharge", total.overcharge, "total", status=Status.OVERCHARGED),
+        "claims_complete": len(claims) < 50,
+        "missed": [(line, _line_drill(scope, line, "missed_savings")) for line in missed],
+        "recovery": recovery_totals(practice=practice),
+        "missed_all": scope.drill("missed_savings", _missed_off_contract(figures), "", status=MISSED_NOT_OVERCHARGE),
+    }
+    context["by_vendor"] = context["by_vendor"][:25]
+    return render(request, "reports/dashboards/practice.html", context)
 
 
 # --- the coalition dashboard ------------------------------------------------------------------------------------
@@ -186,7 +308,7 @@ def practice_dashboard(request: HttpRequest) -> HttpResponse:
 def coalition_dashboard(request: HttpRequest) -> HttpResponse:
     """All members: totals, per-practice and per-contract performance, leakage and trends (coalition staff)."""
     right_require(request.user, None, Right.FIGURES)
-    period = period_from_query(request.GET, today=timezone.localdate())
+    period = request_period(request)
     figures = savings_figures(practice_ids=None, start=period.start, end=period.end)
     practices = practice_performance_list(user=request.user, start=period.start, end=period.end)
     contracts = contract_performance_list(user=request.user, start=period.start, end=period.end)
@@ -201,25 +323,68 @@ def coalition_dashboard(request: HttpRequest) -> HttpResponse:
             *exports.breakdown_sheets(figures),
         ]
         name = f"coalition-savings-{_file_part(period)}.xlsx"
-        return _xlsx_response(_pick(sheets, request.GET.get("table", "")), name)
-    return render(
-        request,
-        "reports/dashboards/coalition.html",
-        {
-            "period": period,
-            "period_choices": PERIOD_CHOICES,
-            "query": _period_query(period),
-            "total": figures["total"],
-            "admin_fees": admin_fees,
-            "practices": practices,
-            "contracts": contracts,
-            "leakage": leakage[:30],
-            "leakage_total": sum((r.figures.spend for r in leakage), ZERO),
-            "trend": _trend(figures, period),
-            "status_share": _status_share(figures),
-            "member_count": sum(1 for p in practices if p.figures.lines),
-        },
-    )
+        return xlsx_download(workbook_bytes(_pick(sheets, request.GET.get("table", ""))), filename=name)
+    scope = Scope(period)
+    on_contract_all = ("on_contract", "overcharged")
+    context = {
+        **_common(scope, period, figures, None, False),
+        "cards": _cards(period, None, figures, spend_label="Member spend"),
+        "admin_fees": admin_fees,
+        "practices": [
+            (row, Scope(period, row.practice.slug).figures(row.figures, f"practice:{row.practice.slug}"))
+            for row in practices
+        ],
+        "contracts": [
+            (
+                row,
+                {
+                    "on_contract_spend": scope.drill(
+                        "on_contract_spend", row.figures.on_contract_spend, "", contract=row.contract.number
+                    ),
+                    "savings": scope.drill(
+                        "savings", row.figures.savings, "", contract=row.contract.number, status=on_contract_all
+                    ),
+                    "overcharge": scope.drill(
+                        "overcharge", row.figures.overcharge, "", contract=row.contract.number, status=on_contract_all
+                    ),
+                    "missed": scope.drill(
+                        "missed_savings",
+                        row.missed_by_non_participants,
+                        "",
+                        contract=row.contract.number,
+                        status=Status.NOT_PARTICIPATING,
+                    ),
+                },
+            )
+            for row in contracts
+        ],
+        "leakage": [
+            (
+                row,
+                scope.drill(
+                    "spend",
+                    row.figures.spend,
+                    "",
+                    status=Status.NON_GPO_VENDOR,
+                    vendor=row.vendor_slug or row.vendor_name,
+                ),
+                Drill(
+                    "lines",
+                    row.figures.lines,
+                    scope.url({"status": Status.NON_GPO_VENDOR, "vendor": row.vendor_slug or row.vendor_name}),
+                ),
+            )
+            for row in leakage[:30]
+        ],
+        "leakage_total": scope.drill(
+            "spend",
+            sum((r.figures.spend for r in leakage), ZERO),
+            f"by_status:{Status.NON_GPO_VENDOR}",
+            status=Status.NON_GPO_VENDOR,
+        ),
+        "member_count": sum(1 for p in practices if p.figures.lines),
+    }
+    return render(request, "reports/dashboards/coalition.html", context)
 
 
 urlpatterns: list[URLPattern | URLResolver] = [

@@ -18,14 +18,14 @@ from django.test import Client
 
 from gpo.members.models import Practice, Role
 from gpo.members.rights import Right
-from reports.models import PurchaseUpload, RejectedRow
+from reports.models import OverchargeClaim, PurchaseUpload, RejectedRow
 from tests.factories import ContractFactory, PurchaseLineFactory, PurchaseUploadFactory, VendorFactory
 from tests.reports.upload_samples import csv_upload
 
 # DESIGN §3, row by row: what each role holds (practice roles in their own practice, coalition roles everywhere).
 TABLE: dict[str, set[Right]] = {
     Role.VIEWER: {Right.CATALOG},
-    Role.FINANCE: {Right.CATALOG, Right.UPLOADS, Right.FIGURES},
+    Role.FINANCE: {Right.CATALOG, Right.UPLOADS, Right.FIGURES, Right.CLAIMS},
     Role.EXECUTIVE: {Right.CATALOG, Right.FIGURES, Right.BILLING_VIEW, Right.BILLING_PAY},
     Role.COALITION_EXECUTIVE: {Right.CATALOG, Right.FIGURES, Right.BILLING_VIEW},
     Role.COALITION_ADMIN: set(Right),
@@ -69,6 +69,7 @@ ROUTES = [
     # lines, savings, dashboards, exports
     Route("get", "/uploads/", Right.FIGURES, scope="own"),
     Route("get", "/uploads/{upload}/", Right.FIGURES),
+    Route("get", "/uploads/{upload}/?format=xlsx", Right.FIGURES),
     Route("get", "/dashboard/?practice={practice}", Right.FIGURES),
     Route("get", "/dashboard/?practice={practice}&format=xlsx", Right.FIGURES),
     Route("get", "/api/uploads/", Right.FIGURES, api=True, scope="own"),
@@ -77,8 +78,27 @@ ROUTES = [
     Route("get", "/api/savings/?practice={practice}", Right.FIGURES, api=True),
     Route("get", "/api/lines/?practice={practice}", Right.FIGURES, api=True),
     Route("get", "/api/lines/", Right.FIGURES, api=True, scope="own"),
+    Route("get", "/lines/", Right.FIGURES, scope="own"),
+    Route("get", "/lines/?practice={practice}", Right.FIGURES),
+    Route("get", "/lines/?practice={practice}&format=xlsx", Right.FIGURES),
+    Route("get", "/lines/?practice={practice}&format=csv", Right.FIGURES),
     Route("get", "/coalition/", Right.FIGURES, scope="coalition"),
     Route("get", "/coalition/?format=xlsx", Right.FIGURES, scope="coalition"),
+    # overcharge claims: read with the figures, file and update with the claims right
+    Route("get", "/claims/?practice={practice}", Right.FIGURES),
+    Route("get", "/claims/{claim}/", Right.FIGURES),
+    Route("get", "/claims/{claim}/workbook.xlsx", Right.FIGURES),
+    Route("post", "/claims/{claim}/status", Right.CLAIMS, data=lambda objects: {"status": "sent"}),
+    Route("post", "/claims/new", Right.CLAIMS, data=lambda objects: {"practice": objects["practice"].slug}),
+    Route("get", "/api/claims/", Right.FIGURES, api=True, scope="own"),
+    # anonymous peer price benchmark: the practice's own prices paid, so a figures right
+    Route("get", "/api/benchmarks/?contract={contract}", Right.FIGURES, api=True, scope="own"),
+    Route("get", "/benchmarks/contract/{contract}/", Right.FIGURES, scope="own"),
+    Route("get", "/api/claims/{claim}/", Right.FIGURES, api=True),
+    Route("get", "/api/claims/{claim}/workbook.xlsx/", Right.FIGURES, api=True),
+    Route("get", "/api/claims/candidates/?practice={practice}", Right.FIGURES, api=True),
+    Route("post", "/api/claims/{claim}/status/", Right.CLAIMS, data=lambda objects: {"status": "sent"}, api=True),
+    Route("post", "/api/claims/", Right.CLAIMS, data=lambda objects: {"practice": objects["practice"].slug}, api=True),
     # billing page
     Route("get", "/billing/", Right.BILLING_VIEW, scope="own"),
     # catalog writes: vendor review
@@ -92,7 +112,14 @@ def _practice_objects(practice: Practice) -> dict[str, Any]:
     upload = PurchaseUploadFactory(practice=practice, rows_total=2, rows_accepted=1, rows_rejected=1)
     PurchaseLineFactory(upload=upload, purchase_date=date(2026, 3, 1), spend=Decimal("10.00"), status="on_contract")
     RejectedRow.objects.create(upload=upload, row_number=3, column="Date", reason="The date is missing.", values=["x"])
-    return {"practice": practice, "upload": upload}
+    claim = OverchargeClaim.objects.create(
+        practice=practice,
+        vendor=VendorFactory(slug="claimed-vendor"),
+        amount_claimed=Decimal("5.00"),
+        period_start=date(2026, 3, 1),
+        period_end=date(2026, 3, 1),
+    )
+    return {"practice": practice, "upload": upload, "claim": claim}
 
 
 @pytest.fixture
@@ -110,7 +137,12 @@ def _client_for(user: Any, route: Route, api_client_for: Callable[[Any], Any]) -
 
 
 def _call(route: Route, client: Any, objects: dict[str, Any], catalog: dict[str, Any]) -> Any:
-    path = route.template.format(upload=objects["upload"].public_id, practice=objects["practice"].slug, **catalog)
+    path = route.template.format(
+        upload=objects["upload"].public_id,
+        practice=objects["practice"].slug,
+        claim=objects["claim"].public_id,
+        **catalog,
+    )
     data = route.data(objects)
     if route.api and route.method == "post":
         return client.post(path, data, format="multipart")

@@ -108,7 +108,7 @@ def test_import_page_lists_errors_and_writes_nothing(admin_client_logged_in: Cli
     response = admin_client_logged_in.post("/admin/contracts/contract/import-catalog/", {"workbook": upload})
 
     assert response.status_code == 200
-    assert "Prices!2 price: must be greater than 0" in response.content.decode()
+    assert "Prices!2 price: The price must be greater than 0." in response.content.decode()
     assert Contract.objects.count() == 0
 
 

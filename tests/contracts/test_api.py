@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from contracts.models import CatalogChange, Contract
+from contracts.models import CatalogChange, Contract, ContractItem
 from gpo.members.models import Practice, Role
 from tests.factories import (
     ContractFactory,
@@ -71,11 +71,9 @@ def test_viewer_sees_own_tier_price_only(
 def test_non_participating_practice_sees_tier_blank_price_and_volume_breaks(
     tiered_contract: Contract, finance_b: Any, api_client_for: Any
 ) -> None:
-    response = api_client_for(finance_b).get("/api/contracts/")
+    response = api_client_for(finance_b).get(f"/api/contracts/{tiered_contract.id}/")
 
-    body = response.json()
-    assert body["count"] == 1
-    contract = body["results"][0]
+    contract = response.json()
     assert (contract["practice"], contract["participating"], contract["joined_on"]) == ("beta-imaging", False, None)
     item = contract["items"][0]
     assert (item["price"], item["tier"], item["discount_pct"]) == ("80.00", "", "20.00")
@@ -212,4 +210,41 @@ def test_list_queries_do_not_grow_with_contracts_and_items(
         response = client.get("/api/contracts/")
 
     assert response.json()["count"] == 6
-    assert sum(len(contract["items"]) for contract in response.json()["results"]) == 21
+    assert sum(contract["item_count"] for contract in response.json()["results"]) == 21
+
+
+def test_list_names_each_contracts_item_count_but_not_its_items(
+    tiered_contract: Contract, finance_b: Any, api_client_for: Any
+) -> None:
+    listed = api_client_for(finance_b).get("/api/contracts/").json()["results"][0]
+    detail = api_client_for(finance_b).get(f"/api/contracts/{tiered_contract.id}/").json()
+
+    assert "items" not in listed
+    assert listed["item_count"] == len(detail["items"]) == 1
+    assert {key: value for key, value in detail.items() if key != "items"} == listed
+
+
+def test_a_full_list_page_of_large_contracts_stays_under_100_kb(
+    finance_a: Any, api_client_for: Any, tiered_contract: Contract
+) -> None:
+    # 50 contracts (a full page) of 40 items each: with items inside, such a page weighed about 1 MB.
+    vendor = tiered_contract.vendor
+    for number in range(50):
+        contract = ContractFactory(
+            vendor=vendor, start_date=tiered_contract.start_date, end_date=tiered_contract.end_date
+        )
+        ContractItem.objects.bulk_create(
+            ContractItem(
+                contract=contract,
+                vendor_sku=f"SKU-{number}-{i}",
+                vendor_sku_normalized=f"SKU{number}{i}",
+                description="Iohexol 350 mgI/mL 100 mL " * 3,
+            )
+            for i in range(40)
+        )
+
+    response = api_client_for(finance_a).get("/api/contracts/")
+
+    assert len(response.json()["results"]) == 50
+    assert response.json()["results"][0]["item_count"] in {1, 40}
+    assert len(response.content) < 100_000

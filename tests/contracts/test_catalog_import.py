@@ -13,9 +13,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from contracts.catalog_import import CatalogImportError, catalog_import
-from contracts.changes import catalog_listener_register, catalog_listener_unregister
 from contracts.models import CatalogChange, Contract, ContractItem, ContractPrice, Participation
 from gpo.members.models import Practice
+from tests.contracts import listening
 from tests.contracts.workbooks import workbook_write
 from vendors.models import Category, Vendor, VendorAlias
 
@@ -87,11 +87,11 @@ def catalog_sheets() -> dict[str, list[list[Any]]]:
 
 
 @pytest.fixture
-def notified() -> Iterator[list[set[int]]]:
-    calls: list[set[int]] = []
-    catalog_listener_register(calls.append)
-    yield calls
-    catalog_listener_unregister(calls.append)
+def notified(settings: Any) -> Iterator[list[set[int]]]:
+    settings.CATALOG_CHANGE_LISTENERS = [listening.PATH]
+    listening.HEARD.clear()
+    yield listening.HEARD
+    listening.HEARD.clear()
 
 
 def test_import_creates_every_sheet_with_exact_values(tmp_path: Path) -> None:
@@ -200,9 +200,10 @@ def test_workbook_with_errors_writes_nothing_and_lists_each(tmp_path: Path) -> N
 
     assert raised.value.errors == [
         "Vendors!3 website: 'not a url' is not a web address (https://...)",
-        "Contracts!2 end_date: is before start_date",
-        "Contracts!3 discount_pct: must be a percentage above 0 and below 100 (12.5 means 12.5 % off list)",
-        "Items!3 list_price: must be greater than 0",
+        "Contracts!2 end_date: The end date must be on or after the start date.",
+        "Contracts!3 discount_pct: The discount must be a percentage above 0 and below 100"
+        " (12.5 means 12.5 % off list).",
+        "Items!3 list_price: The list price must be greater than 0.",
         "Prices!3 price: 'N/A' is not a number",
         "Prices!7 vendor_sku: no item 'X1' on contract GPO-999 in the Items sheet or the catalog",
         "Prices!6 effective_from: window overlaps the price of row 2",
@@ -257,7 +258,7 @@ def test_command_prints_summary_and_fails_with_every_error(tmp_path: Path, capsy
     sheets["Prices"][1][2] = "0"
     with pytest.raises(CommandError) as raised:
         call_command("import_catalog", str(workbook_write(tmp_path / "bad.xlsx", sheets)))
-    assert "Prices!2 price: must be greater than 0" in str(raised.value)
+    assert "Prices!2 price: The price must be greater than 0." in str(raised.value)
 
 
 def test_file_that_is_not_a_workbook_is_refused(tmp_path: Path) -> None:

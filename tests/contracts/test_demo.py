@@ -49,7 +49,7 @@ def test_seed_catalog_builds_a_realistic_radiology_catalog_that_differs_per_prac
     assert ContractPrice.objects.filter(tier="Tier 3").exists()
     assert ContractPrice.objects.filter(min_qty=50).exists()
     assert ContractPrice.objects.filter(effective_to__isnull=False).exists()
-    assert Vendor.objects.get(aliases__name="GE HEALTHCARE INC").name == "GE Healthcare"
+    assert Vendor.objects.get(aliases__name="GE MEDICAL SYSTEMS").name == "GE Healthcare"
 
     def joined(slug: str) -> set[tuple[str, str]]:
         return set(Participation.objects.filter(practice__slug=slug).values_list("contract__number", "tier"))

@@ -11,8 +11,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from contracts import services
-from contracts.changes import catalog_changed, catalog_listener_register, catalog_listener_unregister
+from contracts.changes import catalog_changed
 from contracts.models import CatalogChange, Contract, ContractItem, ContractPrice
+from tests.contracts import listening
 from tests.factories import ContractFactory, ContractItemFactory, ContractPriceFactory, PracticeFactory, VendorFactory
 
 
@@ -32,11 +33,11 @@ def _broker_configured(settings):
 
 
 @pytest.fixture
-def notified() -> Iterator[list[set[int]]]:
-    calls: list[set[int]] = []
-    catalog_listener_register(calls.append)
-    yield calls
-    catalog_listener_unregister(calls.append)
+def notified(settings: Any) -> Iterator[list[set[int]]]:
+    settings.CATALOG_CHANGE_LISTENERS = [listening.PATH]
+    listening.HEARD.clear()
+    yield listening.HEARD
+    listening.HEARD.clear()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -60,10 +61,17 @@ def test_rolled_back_change_notifies_nobody(notified: list[set[int]]) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_registering_twice_calls_once(notified: list[set[int]]) -> None:
-    catalog_listener_register(notified.append)
-    catalog_changed(vendor_ids=[1])  # outside a transaction on_commit runs at once
+def test_outside_a_transaction_the_listeners_hear_at_once(notified: list[set[int]]) -> None:
+    catalog_changed(vendor_ids=[1])
+
     assert notified == [{1}]
+
+
+def test_the_reports_app_listens_to_catalog_changes() -> None:
+    from contracts.changes import catalog_listeners
+    from reports.tasks import catalog_change_rereconcile
+
+    assert catalog_listeners() == (catalog_change_rereconcile,)
 
 
 def test_empty_change_notifies_nobody(notified: list[set[int]]) -> None:
@@ -245,14 +253,13 @@ def test_participation_once_per_practice_and_contract() -> None:
 
 
 @pytest.mark.django_db
-def test_without_a_broker_listeners_hear_the_change_at_once(settings):
-    from contracts.changes import catalog_changed, catalog_listener_register, catalog_listener_unregister
+def test_without_a_broker_listeners_hear_the_change_when_the_service_commits(settings: Any) -> None:
+    from django.db import transaction
 
     settings.CELERY_TASK_ALWAYS_EAGER = True
-    heard: list[set[int]] = []
-    catalog_listener_register(heard.append)
-    try:
+    settings.CATALOG_CHANGE_LISTENERS = [listening.PATH]
+    listening.HEARD.clear()
+    with transaction.atomic():
         catalog_changed(vendor_ids=[7, 3])
-    finally:
-        catalog_listener_unregister(heard.append)
-    assert heard == [{3, 7}]
+        assert listening.HEARD == []  # as with a broker: nothing runs inside the transaction
+    assert [{3, 7}] == listening.HEARD

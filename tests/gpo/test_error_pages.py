@@ -125,3 +125,33 @@ def test_api_docs_page_has_no_inline_script_or_style(make_member):
     assert start_up.status_code == 200
     assert start_up["Content-Type"].startswith("application/javascript")
     assert "SwaggerUIBundle" in start_up.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [True, False])
+def test_expired_form_is_the_styled_403_case(settings, debug, finance_a):
+    settings.DEBUG = debug
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(finance_a)
+
+    response = client.post("/claims/new", {"vendor": "any"})
+
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "This form has expired" in html
+    assert "/static/css/app.css" in html
+    assert "CSRF" not in html
+
+
+@pytest.mark.django_db
+def test_api_docs_scripts_are_all_same_origin_files(finance_a):
+    client = Client()
+    client.force_login(finance_a)
+
+    html = client.get("/api/docs/").content.decode()
+    sources = re.findall(r"<script\b[^>]*\bsrc=\"([^\"]+)\"", html)
+    stylesheets = re.findall(r"<link\b[^>]*\bhref=\"([^\"]+)\"", html)
+
+    assert len(sources) == 3
+    assert all(url.startswith("/") and not url.startswith("//") for url in [*sources, *stylesheets])
+    assert [client.get(url).status_code for url in sources] == [200, 200, 200]

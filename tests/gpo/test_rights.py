@@ -11,7 +11,7 @@ from gpo.members.rights import Right, has_right, right_require, rights_of
 # DESIGN §3, read row by row: the rights each role holds in its own practice (coalition roles: in any practice).
 EXPECTED = {
     Role.VIEWER: {Right.CATALOG},
-    Role.FINANCE: {Right.CATALOG, Right.UPLOADS, Right.FIGURES, Right.MONTH_CLOSE},
+    Role.FINANCE: {Right.CATALOG, Right.UPLOADS, Right.FIGURES, Right.CLAIMS, Right.MONTH_CLOSE},
     Role.EXECUTIVE: {Right.CATALOG, Right.FIGURES, Right.BILLING_VIEW, Right.BILLING_PAY},
     Role.COALITION_EXECUTIVE: {Right.CATALOG, Right.FIGURES, Right.BILLING_VIEW, Right.COALITION_FIGURES},
     Role.COALITION_ADMIN: set(Right),

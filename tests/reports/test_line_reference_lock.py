@@ -14,8 +14,9 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from psycopg import errors
 
 from contracts.models import ContractPrice
+from reports.db.line_references import line_references_lock
 from reports.models import PurchaseLine
-from reports.services.line_store import line_references_lock, lines_insert
+from reports.services.line_store import lines_insert
 from tests.factories import ContractPriceFactory, PurchaseLineFactory
 
 pytestmark = [

@@ -53,7 +53,8 @@ def test_staff_list_shows_unresolved_and_fuzzy_names_with_spend(
 ):
     staff = make_member(Role.COALITION_ADMIN)
 
-    with django_assert_max_num_queries(9):
+    # Constant in the number of names: the grouped lines, their practices, their sample items, the vendors.
+    with django_assert_max_num_queries(11):
         response = api_client_for(staff).get("/api/vendor-review/")
 
     assert response.status_code == 200
@@ -65,6 +66,8 @@ def test_staff_list_shows_unresolved_and_fuzzy_names_with_spend(
             "match": "",
             "spend": "240.00",
             "lines": 2,
+            "practices": ["Alpha Radiology", "Beta Imaging"],
+            "samples": ["SKU-1"],
         },
         {
             "normalized_name": "acme medicall",
@@ -73,6 +76,8 @@ def test_staff_list_shows_unresolved_and_fuzzy_names_with_spend(
             "match": "fuzzy",
             "spend": "80.00",
             "lines": 1,
+            "practices": ["Alpha Radiology"],
+            "samples": ["SKU-1"],
         },
     ]
 
@@ -128,3 +133,59 @@ def test_coalition_executive_may_neither_read_nor_map_the_queue(queue, make_memb
     assert client.get("/coalition/vendor-review/").status_code == 403
     assert client.post("/coalition/vendor-review/", {"name": "AcmeCo Distrib", "vendor": "acme"}).status_code == 403
     assert not VendorAlias.objects.exists()
+
+
+def test_unknown_names_offer_no_preselected_vendor(queue, coalition_admin, client):
+    client.force_login(coalition_admin)
+
+    html = client.get("/coalition/vendor-review/").content.decode()
+
+    unknown_row = html.split("AcmeCo Distrib")[1].split("</tr>")[0]
+    assert '<option value="" selected>Choose a vendor…</option>' in unknown_row
+    assert 'value="acme" selected' not in unknown_row
+    assert "Alpha Radiology, Beta Imaging" in unknown_row
+
+
+def test_a_map_without_a_vendor_chosen_maps_nothing(queue, coalition_admin, client):
+    client.force_login(coalition_admin)
+
+    response = client.post("/coalition/vendor-review/", {"name": "AcmeCo Distrib", "action": "map", "vendor": ""})
+
+    assert response.status_code == 302
+    assert not VendorAlias.objects.exists()
+
+
+def test_bulk_map_maps_every_ticked_name(queue, coalition_admin, client):
+    client.force_login(coalition_admin)
+
+    client.post(
+        "/coalition/vendor-review/",
+        {"action": "bulk_map", "vendor": "acme", "names": ["AcmeCo Distrib", "Acme Medicall"]},
+    )
+
+    assert set(VendorAlias.objects.values_list("normalized_name", flat=True)) == {"acmeco distrib", "acme medicall"}
+    assert not PurchaseLine.objects.filter(vendor__isnull=True).exists()
+    assert client.get("/coalition/vendor-review/").context["entries"] == []
+
+
+def test_bulk_mark_non_gpo_is_all_or_nothing(queue, coalition_admin, client):
+    client.force_login(coalition_admin)
+
+    # "Acme Medical" is a vendor's own name: the whole batch is refused.
+    client.post("/coalition/vendor-review/", {"action": "bulk_non_gpo", "names": ["AcmeCo Distrib", "Acme Medical"]})
+
+    assert not NonGpoVendorName.objects.exists()
+
+
+def test_create_vendor_from_a_name_resolves_its_lines(queue, coalition_admin, client):
+    client.force_login(coalition_admin)
+
+    client.post(
+        "/coalition/vendor-review/",
+        {"action": "create_vendor", "name": "AcmeCo Distrib", "vendor_name": "AcmeCo Distribution"},
+    )
+
+    line = PurchaseLine.objects.get(id=queue["lines"]["unknown_b"].id)
+    assert line.vendor is not None
+    assert line.vendor.name == "AcmeCo Distribution"
+    assert (line.vendor_match, line.status) == ("alias", "non_gpo_vendor")

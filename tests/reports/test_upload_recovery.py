@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from gpo.celery import app as celery_app
 from gpo.members.models import Role
+from reports.db.locks import UPLOAD_CLAIM_NAMESPACE
 from reports.models import PurchaseLine, PurchaseUpload, UploadAuditEntry
 from reports.services.upload_recovery import upload_retry, uploads_sweep_stale
-from reports.services.uploads import UPLOAD_CLAIM_NAMESPACE, upload_create, upload_process
+from reports.services.uploads import upload_create, upload_process
 from tests.reports.upload_samples import csv_upload
 
 pytestmark = pytest.mark.django_db

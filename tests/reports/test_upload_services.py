@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -28,10 +30,30 @@ from reports.services.uploads import (
 from tests.factories import PurchaseLineFactory, PurchaseUploadFactory, VendorFactory
 from tests.reports.upload_samples import PNG_BYTES, PURCHASES_CSV, csv_rows, csv_upload
 
+REAL_ENQUEUE = upload_services._enqueue
+
+
+class Broker:
+    """A broker no worker serves yet: uploads are queued after their commit (gpo.jobs.run_after_commit) and run
+    when a test says a worker took them (`with broker.worker():`), or when it calls upload_process itself."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[int, int]] = []
+
+    def enqueue(self, upload_id: int, practice_id: int) -> None:
+        self.jobs.append((upload_id, practice_id))
+
+    @contextlib.contextmanager
+    def worker(self) -> Iterator[None]:
+        yield
+        jobs, self.jobs = self.jobs, []
+        for job in jobs:
+            REAL_ENQUEUE(*job)
+
 
 @pytest.fixture(autouse=True)
-def _broker_configured(settings):
-    """These tests pin down the after-commit behaviour of a real broker (gpo.jobs.run_after_commit).
+def broker(settings, monkeypatch) -> Iterator[Broker]:
+    """These tests pin down the behaviour with a real broker (queued after commit, run by a worker).
 
     Celery itself still executes in-process: its configuration is read once per process, so pin it explicitly.
     """
@@ -40,7 +62,9 @@ def _broker_configured(settings):
     eager_before = celery_app.conf.task_always_eager  # read (and so load Celery's config) before changing settings
     settings.CELERY_TASK_ALWAYS_EAGER = False
     celery_app.conf.task_always_eager = True
-    yield
+    queue = Broker()
+    monkeypatch.setattr(upload_services, "_enqueue", queue.enqueue)
+    yield queue
     celery_app.conf.task_always_eager = eager_before
 
 
@@ -53,8 +77,8 @@ def _stored_files(settings) -> list[Path]:
 
 
 @pytest.fixture
-def processed_upload(practice_a, finance_a, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
+def processed_upload(practice_a, finance_a, broker):
+    with broker.worker():
         upload = upload_create(practice=practice_a, user=finance_a, file=csv_upload())
     upload.refresh_from_db()
     return upload
@@ -212,22 +236,25 @@ def test_coalition_admin_may_upload_for_a_practice(practice_a, coalition_admin):
     assert upload.status == PurchaseUpload.Status.QUEUED
 
 
-def test_with_a_broker_processing_is_enqueued_after_commit_with_upload_and_practice_ids(
-    practice_a, finance_a, monkeypatch, settings, django_capture_on_commit_callbacks
+@pytest.mark.parametrize("eager", [False, True], ids=["with_a_broker", "in_process"])
+def test_processing_is_enqueued_after_commit_with_upload_and_practice_ids(
+    practice_a, finance_a, monkeypatch, settings, eager
 ):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    from django.db import transaction
+
+    settings.CELERY_TASK_ALWAYS_EAGER = eager
+    monkeypatch.setattr(upload_services, "_enqueue", REAL_ENQUEUE)
     sent = []
     monkeypatch.setattr("reports.tasks.upload_process.delay", lambda *args: sent.append(args))
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with transaction.atomic():
         upload = upload_create(practice=practice_a, user=finance_a, file=csv_upload())
-    assert sent == []  # not before the commit: a worker must not see uncommitted rows
-    for callback in callbacks:
-        callback()
+        assert sent == []  # not before the commit: a worker must not see uncommitted rows
     assert sent == [(upload.id, practice_a.id)]
 
 
-def test_without_a_broker_processing_runs_in_process_at_once(practice_a, finance_a, settings):
+def test_without_a_broker_processing_runs_in_process_at_once(practice_a, finance_a, settings, monkeypatch):
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    monkeypatch.setattr(upload_services, "_enqueue", REAL_ENQUEUE)
     upload = upload_create(practice=practice_a, user=finance_a, file=csv_upload())
     upload.refresh_from_db()
     assert upload.status == PurchaseUpload.Status.DONE
@@ -453,15 +480,13 @@ def test_the_file_is_parsed_while_the_catalog_loads_and_the_caller_stores_its_pr
     assert {thread for _, thread in writes} == {threading.get_ident()}  # stored from the connection's thread
 
 
-def test_delete_removes_lines_rejected_rows_upload_and_file(
-    processed_upload, finance_a, settings, monkeypatch, django_capture_on_commit_callbacks
-):
+def test_delete_removes_lines_rejected_rows_upload_and_file(processed_upload, finance_a, settings, monkeypatch, broker):
     refreshed = []
     monkeypatch.setattr(
         upload_services, "savings_summary_refresh", lambda practice_ids, cause: refreshed.append((practice_ids, cause))
     )
     practice_id = processed_upload.practice_id
-    with django_capture_on_commit_callbacks(execute=True):
+    with broker.worker():
         upload_delete(upload=processed_upload, user=finance_a)
     assert PurchaseUpload.objects.count() == 0
     assert PurchaseLine.objects.count() == 0
@@ -504,9 +529,7 @@ NOTES_CSV = csv_rows(
 )
 
 
-def test_corrected_mapping_is_remembered_for_the_same_header_layout(
-    practice_a, finance_a, django_capture_on_commit_callbacks
-):
+def test_corrected_mapping_is_remembered_for_the_same_header_layout(practice_a, finance_a, broker):
     found = upload_preview(practice=practice_a, user=finance_a, file=csv_upload(NOTES_CSV))
     corrected = {**found.mapping, "description": "Notes"}
     upload_mapping_save(practice=practice_a, header_signature=found.header_signature, mapping=corrected)
@@ -514,7 +537,7 @@ def test_corrected_mapping_is_remembered_for_the_same_header_layout(
     assert upload_preview(practice=practice_a, user=finance_a, file=csv_upload(NOTES_CSV)).mapping["description"] == (
         "Notes"
     )
-    with django_capture_on_commit_callbacks(execute=True):
+    with broker.worker():
         upload = upload_create(practice=practice_a, user=finance_a, file=csv_upload(NOTES_CSV))
     assert upload.lines.get().description == "Box of 100"
 
@@ -532,13 +555,11 @@ def test_upload_from_a_path_uses_the_file_name(practice_a, finance_a, tmp_path):
     assert (upload.original_filename, upload.uploaded_by) == ("april.csv", None)
 
 
-def test_workbook_sheet_is_chosen_and_read_from_the_extensionless_stored_file(
-    practice_a, finance_a, django_capture_on_commit_callbacks
-):
+def test_workbook_sheet_is_chosen_and_read_from_the_extensionless_stored_file(practice_a, finance_a, broker):
     from tests.reports.upload_samples import purchases_xlsx
 
     file = csv_upload(purchases_xlsx(), name="march.xlsx")
-    with django_capture_on_commit_callbacks(execute=True):
+    with broker.worker():
         upload = upload_create(practice=practice_a, user=finance_a, file=file, sheet="Purchases")
     upload.refresh_from_db()
     assert upload.status == PurchaseUpload.Status.DONE, upload.error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,9 @@ class Command(BaseCommand):
             help="Folder of real public price lists; its VA FSS diagnostic-agent rows join the catalog when present.",
         )
         parser.add_argument("--no-real-data", action="store_true", help="Seed the synthetic catalog only.")
+        # The address printed for signing in: the one the server will use (`make demo` passes its HOST and PORT).
+        parser.add_argument("--host", default=os.environ.get("HOST") or "127.0.0.1", help="Host the server listens on.")
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000), help="Its port.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         logins = seed_members()
@@ -64,7 +68,11 @@ class Command(BaseCommand):
             + ", ".join(f"{slug} {status}" for slug, status in sorted(standings.items()))
             + "."
         )
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/accounts/login/"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready. Sign in at http://{options['host']}:{options['port']}/accounts/login/"
+            )
+        )
         self.stdout.write(f"{'username':<18} {'password':<16} {'role':<20} practice")
         for username, role, practice in [*logins, LAPSED_LOGIN]:
             self.stdout.write(f"{username:<18} {DEMO_PASSWORD:<16} {role:<20} {practice}")

@@ -15,16 +15,10 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from reports.db import copy as bulk_copy
+from reports.db.copy import decimal_array, moment_array, rows_insert_batches
 from reports.models import PurchaseLine, PurchaseUpload, SavingsSummary
-from reports.services import line_store
-from reports.services.line_store import (
-    decimal_array,
-    lines_insert,
-    lines_insert_batches,
-    lines_update,
-    moment_array,
-    rows_insert_batches,
-)
+from reports.services.line_store import lines_insert, lines_insert_batches, lines_update
 from tests.factories import PurchaseUploadFactory, VendorFactory
 
 STAMP = datetime(2026, 3, 15, 10, 11, 12, 345_678, tzinfo=UTC)
@@ -340,8 +334,8 @@ def test_a_batch_that_does_not_fit_after_the_first_stops_the_copy_and_nothing_st
 @pytest.mark.django_db
 def test_batches_cut_into_slices_keep_every_row_and_null_in_place(monkeypatch: pytest.MonkeyPatch) -> None:
     # Given slices of two rows (arrays that start inside their buffers), NULLs at every position
-    monkeypatch.setattr(line_store, "_COPY_ROWS", 2)
-    monkeypatch.setattr(line_store, "_EXECUTEMANY_ROWS", 2)
+    monkeypatch.setattr(bulk_copy, "_COPY_ROWS", 2)
+    monkeypatch.setattr(bulk_copy, "_EXECUTEMANY_ROWS", 2)
     upload = PurchaseUploadFactory()
     vendor = VendorFactory()
     extended = [[None, 1, -2], [300, None, None]]
@@ -479,7 +473,7 @@ def test_any_scaled_integers_in_the_columns_range_come_back_equal(rows: list[tup
 
 
 def test_every_purchase_line_column_has_a_type_to_write() -> None:
-    types = line_store.column_types(PurchaseLine)
+    types = bulk_copy.column_types(PurchaseLine)
     assert set(types) == {field.column for field in PurchaseLine._meta.concrete_fields}
     assert (str(types["quantity"]), str(types["spend"]), types["row_number"].kind, types["vendor_id"].kind) == (
         "numeric(18, 4)",

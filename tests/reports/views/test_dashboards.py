@@ -9,13 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.http import QueryDict
 from django.test import Client
 from openpyxl import load_workbook
 
 from gpo.members.models import Practice, Role
+from reports.periods import period_from_query
 from reports.services.savings import savings_summary_refresh
-from reports.views.dashboards import period_from_query
 from tests.factories import ContractFactory, VendorFactory
 from tests.reports.savings_data import Status, line
 
@@ -68,10 +67,7 @@ def two_practices(practice_a: Practice, practice_b: Practice) -> None:
     ],
 )
 def test_period_filter_choices(query: dict[str, str], start: date | None, end: date | None) -> None:
-    params = QueryDict(mutable=True)
-    params.update(query)
-
-    period = period_from_query(params, today=TODAY)
+    period = period_from_query(query, today=TODAY)
 
     assert (period.start, period.end) == (start, end)
 

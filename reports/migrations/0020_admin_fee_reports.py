@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('contracts', '0002_contract_tiers_and_commitments'),
         ('members', '0001_initial'),
-        ('reports', '0018_month_close_and_restatements'),
+        ('reports', '0019_month_close_and_restatements'),
         ('vendors', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

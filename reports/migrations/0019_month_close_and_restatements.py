@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('members', '0001_initial'),
-        ('reports', '0017_upload_mapping_warnings_and_reprocess'),
+        ('reports', '0018_overcharge_claims'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
