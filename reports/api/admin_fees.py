@@ -8,7 +8,7 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, URLResolver, path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -84,7 +84,17 @@ class AdminFeeReportsView(APIView):
 
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
-    @extend_schema(responses=AdminFeeReportSerializer(many=True))
+    @extend_schema(
+        responses=inline_serializer(
+            "PaginatedAdminFeeReportList",
+            {
+                "count": serializers.IntegerField(),
+                "next": serializers.CharField(allow_null=True),
+                "previous": serializers.CharField(allow_null=True),
+                "results": AdminFeeReportSerializer(many=True),
+            },
+        )
+    )
     def get(self, request: Request) -> Response:
         paginator = StandardPagination()
         page = paginator.paginate_queryset(admin_fee_report_list(user=request.user), request, view=self)

@@ -123,7 +123,11 @@ class MonthCloseViewSet(
         if params.get("practice"):
             queryset = queryset.filter(practice__slug=params["practice"])
         if params.get("month"):
-            queryset = queryset.filter(month=MonthInputField().run_validation(params["month"]))
+            try:
+                month = MonthInputField().run_validation(params["month"])
+            except serializers.ValidationError as exc:  # a field error, as every 400 of the API names its field
+                raise serializers.ValidationError({"month": exc.detail}) from exc
+            queryset = queryset.filter(month=month)
         if params.get("status") in {"closed", "reopened"}:
             queryset = queryset.filter(reopened_at__isnull=params["status"] == "closed")
         return queryset

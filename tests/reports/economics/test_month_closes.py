@@ -244,3 +244,10 @@ def test_admin_lists_closes_and_restatements_read_only(march, finance_a, coaliti
     assert client.get("/admin/reports/adminfeereport/").status_code == 200
     assert client.post(f"/admin/reports/monthclose/{close.pk}/delete/", {"post": "yes"}).status_code == 403
     assert MonthClose.objects.filter(pk=close.pk).exists()
+
+
+def test_a_bad_month_filter_answers_400_naming_the_field(finance_a, api_client_for):
+    response = api_client_for(finance_a).get("/api/month-closes/", {"month": "March"})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["month"]
