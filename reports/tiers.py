@@ -127,11 +127,13 @@ class GapCloser:
 
 
 def gap_closers(contributions: dict[int, tuple[Decimal, Decimal]], gap: Decimal | None) -> list[GapCloser]:
-    """Practices by contribution, largest first; `needed` marks the fewest of them that close the gap together."""
+    """Practices by contribution, largest first; `needed` marks the fewest of them that close the gap together (none
+    when all of them together would not close it)."""
     ordered = sorted(contributions.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    closable = gap is not None and sum((c for c, _ in contributions.values()), ZERO) >= gap
     closers, running = [], ZERO
     for practice_id, (contribution, spend) in ordered:
-        needed = gap is not None and running < gap and contribution > 0
+        needed = closable and gap is not None and running < gap and contribution > 0
         running += contribution
         closers.append(GapCloser(practice_id, contribution, spend, needed))
     return closers

@@ -112,7 +112,8 @@ def tier_simulation_get(*, user: Any, contract: str, as_of: datetime.date) -> di
         contribution, spend = outside.get(row["practice_id"], (ZERO, ZERO))
         outside[row["practice_id"]] = (contribution + measure(row), spend + row["spend"])
     closers = gap_closers(outside, position.gap)
-    names = dict(Practice.objects.filter(pk__in=[c.practice_id for c in closers]).values_list("pk", "slug"))
+    practices = {p.pk: p for p in Practice.objects.filter(pk__in=[c.practice_id for c in closers]).only("slug", "name")}
+    names = {pk: p.slug for pk, p in practices.items()}
     prices_on = min(window[1], found.end_date)
     lines_query = {"contract": found.number, "start": window[0].isoformat(), "end": window[1].isoformat()}
     return {
@@ -135,6 +136,7 @@ def tier_simulation_get(*, user: Any, contract: str, as_of: datetime.date) -> di
         "gap_closers": [
             {
                 "practice": names.get(c.practice_id),
+                "name": practices[c.practice_id].name if c.practice_id in practices else "",
                 "contribution": measure_str(basis, c.contribution),
                 "spend": money_str(c.spend),
                 "needed": c.needed,

@@ -37,13 +37,17 @@ def month_closes(request: HttpRequest) -> HttpResponse:
     practices = scoping.practices_visible(request.user)
     if closers is not None:
         practices = practices.filter(id__in=closers)
+    close_practices = list(practices.order_by("name"))
+    # Months still open for at least one of the practices the user may close.
+    live = {(c.practice_id, c.month) for c in closes if c.is_closed}
+    months = [m for m in _closable_months(timezone.localdate()) if any((p.id, m) not in live for p in close_practices)]
     return render(
         request,
         "reports/month_closes.html",
         {
             "rows": [(close, published_figures(close)) for close in closes],
-            "close_practices": list(practices.order_by("name")),
-            "months": _closable_months(timezone.localdate()),
+            "close_practices": close_practices,
+            "months": months,
             "can_reopen": has_right(request.user, None, Right.MONTH_REOPEN),
         },
     )

@@ -84,13 +84,8 @@ PARAMETERS: dict[tuple[str, str], str] = {
     ("billing-plan-publish", "plan_id"): "shared",
     ("password_reset_confirm", "uidb64"): "shared",
     ("password_reset_confirm", "token"): "shared",
-    ("claim-detail", "id"): "practice",
-    ("claim-status", "id"): "practice",
-    ("claim-workbook", "id"): "practice",
-    ("claim-page", "public_id"): "practice",
     ("claim-page-status", "public_id"): "practice",
     ("claim-page-workbook", "public_id"): "practice",
-    ("contract-benchmarks", "pk"): "shared",
 }
 
 

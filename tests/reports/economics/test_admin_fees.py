@@ -212,5 +212,39 @@ def test_coalition_dashboard_fee_revenue_comes_from_the_vendors_reports(
     kpi = page.split("Admin fee revenue")[1][:600]
     assert "$45.00" in kpi
     assert "paid by vendors" in kpi
-    assert "$52.04 due on uploaded" in kpi
+    assert "$52.04</a> due on uploaded" in kpi
     assert 'href="/coalition/admin-fees/"' in page
+
+
+def test_an_xlsx_report_with_other_headers_is_read_by_their_words(
+    fee_catalog, coalition_admin, api_client_for, tmp_path
+):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Quarterly admin fee statement"])
+    sheet.append(
+        ["Contract #", "GPO Member ID", "Customer Name", "Qtr End", "Sales Amt", "Admin Fee Amt", "Fee Remitted"]
+    )
+    sheet.append(["C-FEE", "alpha-radiology", "Alpha Radiology", date(2026, 3, 31), 1000, 30, 30])
+    path = tmp_path / "statement.xlsx"
+    workbook.save(path)
+
+    response = api_client_for(coalition_admin).post(
+        "/api/admin-fee-reports/",
+        {"file": SimpleUploadedFile("statement.xlsx", path.read_bytes()), "vendor": "fee-medical"},
+    )
+
+    body = response.json()
+    assert response.status_code == 201, body
+    assert {name: m["column"] for name, m in body["mapping"].items()} == {
+        "contract_number": "Contract #",
+        "member_id": "GPO Member ID",
+        "member_name": "Customer Name",
+        "quarter": "Qtr End",
+        "sales": "Sales Amt",
+        "fee_reported": "Admin Fee Amt",
+        "fee_paid": "Fee Remitted",
+    }
+    assert (body["header_row"], body["rows_accepted"], body["quarters"]) == (2, 1, ["2026-Q1"])

@@ -193,6 +193,7 @@ def test_a_practice_sees_only_its_own_closes_and_restatements(march, finance_a, 
     assert other.get("/api/month-closes/").json()["results"] == []
     assert other.get(f"/api/month-closes/{close_id}/").status_code == 404
     assert other.post(f"/api/month-closes/{close_id}/reopen/", {"reason": "x"}, format="json").status_code == 404
+    assert other.post(f"/api/month-closes/{close_id}/reopen/", {}, format="json").status_code == 404
     assert _close(other).status_code == 404
 
 
@@ -228,3 +229,25 @@ def test_the_coalition_dashboard_lists_every_members_restatements(march, finance
     assert "Alpha Radiology" in page
     assert "An upload was deleted" in page
     assert 'href="/month-closes/"' in page
+
+
+def test_admin_lists_closes_and_restatements_read_only(march, finance_a, coalition_admin, client, api_client_for):
+    close_id = _close(api_client_for(finance_a)).json()["id"]
+    upload_delete(upload=march["stray"], user=finance_a)
+    client.force_login(coalition_admin)
+    coalition_admin.is_superuser = coalition_admin.is_staff = True
+    coalition_admin.save()
+    close = MonthClose.objects.get(public_id=close_id)
+
+    assert client.get("/admin/reports/monthclose/").status_code == 200
+    assert client.get("/admin/reports/restatement/").status_code == 200
+    assert client.get("/admin/reports/adminfeereport/").status_code == 200
+    assert client.post(f"/admin/reports/monthclose/{close.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert MonthClose.objects.filter(pk=close.pk).exists()
+
+
+def test_a_bad_month_filter_answers_400_naming_the_field(finance_a, api_client_for):
+    response = api_client_for(finance_a).get("/api/month-closes/", {"month": "March"})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["month"]

@@ -9,6 +9,7 @@ import pytest
 
 from contracts.models import Basis, ContractTier
 from gpo.members.models import Role
+from gpo.money import ZERO
 from reports.models import PurchaseLine
 from reports.services.reconciliation import lines_reconcile
 from tests.factories import (
@@ -181,3 +182,16 @@ def test_a_member_already_at_the_next_tier_gains_nothing(tiered, practice_b, mak
         ("alpha-radiology", "510.00"),
         ("beta-imaging", "0.00"),
     ]
+
+
+def test_gap_closers_mark_the_fewest_needed_and_none_when_they_cannot_close_it():
+    from reports.tiers import gap_closers
+
+    contributions = {1: (Decimal("40"), Decimal("400")), 2: (Decimal("50"), Decimal("500")), 3: (Decimal("5"), ZERO)}
+
+    assert [(c.practice_id, c.needed) for c in gap_closers(contributions, Decimal("70"))] == [
+        (2, True),
+        (1, True),
+        (3, False),
+    ]
+    assert [c.needed for c in gap_closers(contributions, Decimal("96"))] == [False, False, False]
