@@ -70,8 +70,6 @@ PARAMETERS: dict[tuple[str, str], str] = {
     ("claim-status", "id"): "practice",
     ("claim-workbook", "id"): "practice",
     ("claim-page", "public_id"): "practice",
-    ("claim-status", "public_id"): "practice",
-    ("claim-workbook", "public_id"): "practice",
     ("month-close-detail", "id"): "practice",
     ("month-close-reopen", "id"): "practice",
     # A vendor's admin-fee report spans every member (coalition staff only): filled with one naming B.
@@ -215,7 +213,7 @@ class PracticeB:
         if route.name == "api-admin-fee-report":
             return str(self.fee_report.public_id)
         shared = {
-            "pk": str(self.contract.pk if route.name.startswith("contract-") else self.contract.vendor.pk),
+            "pk": str(self.contract.pk if route.name in CONTRACT_ROUTES else self.contract.vendor.pk),
             "slug": self.contract.vendor.slug,
             "number": self.contract.number,
         }
