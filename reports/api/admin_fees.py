@@ -85,6 +85,7 @@ class AdminFeeReportsView(APIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(
+        operation_id="admin_fee_reports_list",
         responses=inline_serializer(
             "PaginatedAdminFeeReportList",
             {
