@@ -94,7 +94,7 @@ class AdminFeeReportsView(APIView):
                 "previous": serializers.CharField(allow_null=True),
                 "results": AdminFeeReportSerializer(many=True),
             },
-        )
+        ),
     )
     def get(self, request: Request) -> Response:
         paginator = StandardPagination()
