@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.__main__ import format_table
+from bench._postgres import database_ensure
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -104,13 +105,7 @@ def _manage(app_dir: Path, env: dict[str, str], *args: str) -> str:
 
 def _prepare(app_dir: Path, env: dict[str, str]) -> Path:
     """Migrate, seed the demo data when there is none, and write the locust fixture (tokens, sessions, addresses)."""
-    import psycopg
-
-    url = env["DATABASE_URL"]
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+    database_ensure(env["DATABASE_URL"])
     _manage(app_dir, env, "migrate", "--noinput", "-v0")
     count = "from gpo.members.models import Practice; print(Practice.objects.count())"
     seeded = _manage(app_dir, env, "shell", "-c", count)

@@ -22,6 +22,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench._postgres import database_ensure
+
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "Date,Vendor,SKU,Description,Qty,UOM,Unit Price,Extended,Invoice"
 
@@ -180,12 +182,7 @@ def main() -> int:
     broker = os.environ.get("PARALLEL_BROKER_URL", "redis://127.0.0.1:6379/0")
     os.environ.setdefault("DEBUG", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gpo.settings")
-    import psycopg
-
-    base, name = os.environ["DATABASE_URL"].rsplit("/", 1)
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+    database_ensure(os.environ["DATABASE_URL"])
     import django
 
     django.setup()

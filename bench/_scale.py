@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.__main__ import format_table
+from bench._postgres import database_ensure
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/gpo_scale_sim"
 
@@ -34,19 +35,14 @@ def _setup_django() -> None:
     os.environ.setdefault("DEBUG", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gpo.settings")
     os.environ.setdefault("DATA_DIR", str(Path("/tmp") / "gpo-bench-scale"))
-    import psycopg
-
-    url = os.environ["DATABASE_URL"]
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+    database_ensure(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
     from django.conf import settings
 
     settings.DEBUG = False  # no query log: millions of lines are stored below
+    settings.UPLOAD_MAX_BYTES = max(settings.UPLOAD_MAX_BYTES, 500 * 1024 * 1024)  # the 1M-line csv is ~90 MB
 
 
 def _catalog_items() -> list[tuple[str, str, str, float]]:
@@ -131,11 +127,24 @@ def _timed_get(client: Any, urls: list[str], *, cold: bool) -> tuple[float, floa
     return statistics.median(samples), _p95(samples), status
 
 
+def _disk_sizes() -> tuple[int, int, int]:
+    """Bytes of the database, of the line table and of the savings summary table (with their indexes)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_database_size(current_database())")
+        total = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT pg_total_relation_size('reports_purchaseline'), pg_total_relation_size('reports_savingssummary')"
+        )
+        line_bytes, summary_bytes = cursor.fetchone()
+    return total, line_bytes, summary_bytes
+
+
 def main() -> int:
     _setup_django()
     from django.contrib.auth import get_user_model
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.db import connection
     from django.test import Client
 
     from bench._parallel_ingest import purchase_csv
@@ -186,6 +195,7 @@ def main() -> int:
         measure("/dashboard/ (practice page)", finance, dashboard_urls, "< 1 s", cold=cold)
     measure("/api/lines/ first page, filtered", finance, lines_urls, "< 500 ms", cold=True)
 
+    print(format_table(rows), flush=True)
     newcomer, _ = Practice.objects.get_or_create(slug="sim-newcomer", defaults={"name": "Sim Newcomer"})
     content = purchase_csv(upload_lines, items=_catalog_items(), seed=9999, first_year=2026, years=1)
     upload = upload_create(
@@ -204,13 +214,7 @@ def main() -> int:
             "status": upload.status,
         }
     )
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_database_size(current_database())")
-        total = cursor.fetchone()[0]
-        cursor.execute(
-            "SELECT pg_total_relation_size('reports_purchaseline'), pg_total_relation_size('reports_savingssummary')"
-        )
-        line_bytes, summary_bytes = cursor.fetchone()
+    total, line_bytes, summary_bytes = _disk_sizes()
     print(f"\n== bench-scale: {stored:,} lines, {len(created)} practices, {years} years (PostgreSQL) ==")
     print(format_table(rows))
     print(

@@ -248,15 +248,15 @@ class _Stored:
         return self.vendor_by_name.get(normalized) or self.vendor_by_alias.get(normalized)
 
 
-def _service_check(p: _Parser, check: Any, obj: Any, columns: dict[str, str]) -> None:
-    """Run a service's no-query check on an unsaved object; each refusal lands on its column (`columns` maps a
-    model field to the sheet's column where they differ)."""
+def _service_check(p: _Parser, check: Any, obj: Any) -> None:
+    """Run a service's no-query check on an unsaved object; each refusal lands on its column (a model field is
+    named as its sheet column)."""
     try:
         check(obj)
     except ValidationError as error:
         for name, messages in error.message_dict.items():
             for message in messages:
-                p.fail(columns.get(name, name), message)
+                p.fail(name, message)
 
 
 # --- one validator per sheet (no writes) -------------------------------------------------------------------------
@@ -336,6 +336,14 @@ def _contract_known(number: str, seen: _Seen, stored: _Stored) -> bool:
     return number in seen.contracts or number in stored.contracts
 
 
+def _contract_named(p: _Parser, seen: _Seen, stored: _Stored) -> str:
+    """The row's required contract number, which the Contracts sheet or the catalog must hold."""
+    number = p.text("contract", required=True)
+    if number and not _contract_known(number, seen, stored):
+        p.fail("contract", f"no contract {number} in the Contracts sheet or the catalog")
+    return number
+
+
 def _economics_fields(p: _Parser) -> dict[str, Any]:
     """The optional tier and commitment columns of a Contracts row that the sheet has (blank cells clear them)."""
     fields: dict[str, Any] = {}
@@ -395,7 +403,7 @@ def _validate_contracts(rows: SheetRows, errors: _Collector, seen: _Seen, stored
             fields["renewal_notice_days"] = int(notice)
         fields.update({column: p.text(column) for column in CONTRACT_TEXT_COLUMNS if p.has(column)})
         fields.update(_economics_fields(p))
-        _service_check(p, services.contract_check, Contract(**fields), {})
+        _service_check(p, services.contract_check, Contract(**fields))
         if contract_number:
             seen.contracts.setdefault(contract_number, number)
         plans.append({"row": number, "ok": p.ok, "number": contract_number, "vendor": vendor, **fields})
@@ -407,9 +415,7 @@ def _validate_items(rows: SheetRows, errors: _Collector, seen: _Seen, stored: _S
     plans = []
     for number, values in rows.rows:
         p = _Parser(errors, "Items", number, values)
-        contract_number = p.text("contract", required=True)
-        if contract_number and not _contract_known(contract_number, seen, stored):
-            p.fail("contract", f"no contract {contract_number} in the Contracts sheet or the catalog")
+        contract_number = _contract_named(p, seen, stored)
         sku = p.text("vendor_sku", required=True)
         sku_normalized = normalize_sku(sku)
         key = (contract_number, sku_normalized)
@@ -429,7 +435,7 @@ def _validate_items(rows: SheetRows, errors: _Collector, seen: _Seen, stored: _S
             "list_price": p.decimal("list_price"),
         }
         if sku:
-            _service_check(p, services.contract_item_check, ContractItem(**fields), {})
+            _service_check(p, services.contract_item_check, ContractItem(**fields))
         if sku_normalized:
             seen.items.setdefault(key, number)
         fields = {k: v for k, v in fields.items() if k == "vendor_sku" or p.has(k)}
@@ -458,7 +464,7 @@ def _validate_prices(rows: SheetRows, errors: _Collector, seen: _Seen, stored: _
         )
         tier, min_qty = p.text("tier"), p.decimal("min_qty")
         fields = {"price": price, "effective_from": start, "effective_to": end, "tier": tier, "min_qty": min_qty}
-        _service_check(p, services.contract_price_check, ContractPrice(**fields), {})
+        _service_check(p, services.contract_price_check, ContractPrice(**fields))
         if p.ok and start is not None:
             row_key = (*key, tier, min_qty, start)
             if row_key in sheet_prices:
@@ -500,9 +506,7 @@ def _validate_participations(rows: SheetRows, errors: _Collector, seen: _Seen, s
         slug = p.text("practice", required=True)
         if slug and slug not in seen.practices and slug not in stored.practices:
             p.fail("practice", f"no practice with slug {slug!r} in the Practices sheet or the catalog")
-        contract_number = p.text("contract", required=True)
-        if contract_number and not _contract_known(contract_number, seen, stored):
-            p.fail("contract", f"no contract {contract_number} in the Contracts sheet or the catalog")
+        contract_number = _contract_named(p, seen, stored)
         joined_on = p.date("joined_on", required=True)
         if (slug, contract_number) in sheet_participations:
             p.fail("contract", f"repeats the participation of row {sheet_participations[(slug, contract_number)]}")
@@ -526,9 +530,7 @@ def _validate_tiers(rows: SheetRows, errors: _Collector, seen: _Seen, stored: _S
     plans = []
     for number, values in rows.rows:
         p = _Parser(errors, "Tiers", number, values)
-        contract_number = p.text("contract", required=True)
-        if contract_number and not _contract_known(contract_number, seen, stored):
-            p.fail("contract", f"no contract {contract_number} in the Contracts sheet or the catalog")
+        contract_number = _contract_named(p, seen, stored)
         tier = p.text("tier", required=True)
         if (contract_number, tier) in tiers:
             p.fail("tier", f"repeats the tier of row {tiers[(contract_number, tier)]}")

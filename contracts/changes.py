@@ -26,14 +26,14 @@ def catalog_listeners() -> tuple[CatalogListener, ...]:
 
 
 def catalog_changed(*, vendor_ids: Iterable[int]) -> None:
-    """Tell every listener which vendors' catalog changed: after commit, or at once when jobs run in-process.
+    """Tell every listener which vendors' catalog changed, once the change commits (gpo.jobs.run_after_commit).
 
     The catalog's version changes here, inside the writing transaction: cached catalog fragments go with it.
     """
-    catalog_version_bump()
     ids = {int(vendor_id) for vendor_id in vendor_ids if vendor_id is not None}
     if not ids:
         return
+    catalog_version_bump()
 
     def deliver() -> None:
         for listener in catalog_listeners():

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 
 from gpo.errors import ApplicationError
@@ -146,4 +147,6 @@ def backup_restore(*, folder: Path) -> dict[str, Any]:
         )
     if (folder / "media").is_dir():
         shutil.copytree(folder / "media", Path(settings.MEDIA_ROOT), dirs_exist_ok=True)
+    # Cached figures and counts describe the database that was replaced.
+    cache.clear()
     return manifest

@@ -8,7 +8,7 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, URLResolver, path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gpo.pagination import StandardPagination
+from gpo.schema import page_of
 from reports.admin_fees import FIELDS, quarter_label, quarter_of
 from reports.models import AdminFeeReport
 from reports.selectors.admin_fees import admin_fee_audit, admin_fee_report_list
@@ -86,15 +87,7 @@ class AdminFeeReportsView(APIView):
 
     @extend_schema(
         operation_id="admin_fee_reports_list",
-        responses=inline_serializer(
-            "PaginatedAdminFeeReportList",
-            {
-                "count": serializers.IntegerField(),
-                "next": serializers.CharField(allow_null=True),
-                "previous": serializers.CharField(allow_null=True),
-                "results": AdminFeeReportSerializer(many=True),
-            },
-        ),
+        responses=page_of("PaginatedAdminFeeReportList", AdminFeeReportSerializer),
     )
     def get(self, request: Request) -> Response:
         paginator = StandardPagination()

@@ -15,10 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from gpo.api import PracticeScopedViewSet
+from gpo.api import DecimalTextField, PracticeScopedViewSet
 from gpo.members.rights import Right, right_require
 from gpo.members.scoping import practice_get
-from gpo.money import money_str, plain_decimal_str, unit_price_str
+from gpo.money import money_str
 from gpo.xlsx import XLSX_CONTENT_TYPE, xlsx_download
 from reports.claim_workbook import claim_workbook
 from reports.models import ClaimEvent, ClaimLine, OverchargeClaim
@@ -30,10 +30,10 @@ from vendors.models import Vendor
 class ClaimLineSerializer(serializers.ModelSerializer):
     """A claimed line as the vendor sees it."""
 
-    quantity = serializers.SerializerMethodField()
-    unit_price = serializers.SerializerMethodField()
-    contract_price = serializers.SerializerMethodField()
-    overcharge = serializers.SerializerMethodField()
+    quantity = DecimalTextField("plain")
+    unit_price = DecimalTextField("unit_price")
+    contract_price = DecimalTextField("unit_price")
+    overcharge = DecimalTextField()
     upload = serializers.UUIDField(source="upload_public_id")
     row = serializers.IntegerField(source="row_number")
 
@@ -56,32 +56,17 @@ class ClaimLineSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_quantity(self, line: ClaimLine) -> str | None:
-        return plain_decimal_str(line.quantity)
-
-    def get_unit_price(self, line: ClaimLine) -> str | None:
-        return unit_price_str(line.unit_price)
-
-    def get_contract_price(self, line: ClaimLine) -> str | None:
-        return unit_price_str(line.contract_price)
-
-    def get_overcharge(self, line: ClaimLine) -> str:
-        return money_str(line.overcharge)
-
 
 class ClaimEventSerializer(serializers.ModelSerializer):
     """One entry of a claim's history: who, when, which status, how much recovered, the note."""
 
     user = serializers.CharField(source="user.get_username", default=None)
-    amount_recovered = serializers.SerializerMethodField()
+    amount_recovered = DecimalTextField()
 
     class Meta:
         model = ClaimEvent
         fields = ["at", "user", "status", "amount_recovered", "note"]
         read_only_fields = fields
-
-    def get_amount_recovered(self, event: ClaimEvent) -> str:
-        return money_str(event.amount_recovered)
 
 
 class OverchargeClaimSerializer(serializers.ModelSerializer):
@@ -91,8 +76,8 @@ class OverchargeClaimSerializer(serializers.ModelSerializer):
     practice = serializers.CharField(source="practice.slug")
     vendor = serializers.CharField(source="vendor.slug")
     vendor_name = serializers.CharField(source="vendor.name")
-    amount_claimed = serializers.SerializerMethodField()
-    amount_recovered = serializers.SerializerMethodField()
+    amount_claimed = DecimalTextField()
+    amount_recovered = DecimalTextField()
     created_by = serializers.CharField(source="created_by.get_username", default=None)
 
     class Meta:
@@ -113,12 +98,6 @@ class OverchargeClaimSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
-
-    def get_amount_claimed(self, claim: OverchargeClaim) -> str:
-        return money_str(claim.amount_claimed)
-
-    def get_amount_recovered(self, claim: OverchargeClaim) -> str:
-        return money_str(claim.amount_recovered)
 
 
 class OverchargeClaimDetailSerializer(OverchargeClaimSerializer):

@@ -125,8 +125,8 @@ class MonthCloseViewSet(
         if params.get("month"):
             try:
                 month = MonthInputField().run_validation(params["month"])
-            except serializers.ValidationError as exc:  # a field error, as every 400 of the API names its field
-                raise serializers.ValidationError({"month": exc.detail}) from exc
+            except serializers.ValidationError as exc:  # named after its parameter, as every 400 of the API is
+                raise serializers.ValidationError({"month": exc.detail}) from None
             queryset = queryset.filter(month=month)
         if params.get("status") in {"closed", "reopened"}:
             queryset = queryset.filter(reopened_at__isnull=params["status"] == "closed")
@@ -155,10 +155,11 @@ class MonthCloseViewSet(
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, id: str | None = None) -> Response:
         """Reopen a closed month with a reason (coalition admins): 409 when it is not closed."""
-        found = self.get_object()  # another practice's close answers 404 before the body is read
+        # The object first: another practice's month answers 404 whatever the body holds (SECURITY.md item 14).
+        month_close = self.get_object()
         data = MonthCloseReopenInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        close = month_close_reopen(month_close=found, user=request.user, reason=data.validated_data["reason"])
+        close = month_close_reopen(month_close=month_close, user=request.user, reason=data.validated_data["reason"])
         close = month_close_list(user=request.user).get(pk=close.pk)
         return Response(MonthCloseSerializer(close).data)
 

@@ -157,6 +157,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("claims/", claims_page, name="claims"),
     path("claims/new", claim_create_page, name="claim-create"),
     path("claims/<uuid:public_id>/", claim_page, name="claim-page"),
-    path("claims/<uuid:public_id>/status", claim_status_page, name="claim-status"),
-    path("claims/<uuid:public_id>/workbook.xlsx", claim_workbook_page, name="claim-workbook"),
+    path("claims/<uuid:public_id>/status", claim_status_page, name="claim-page-status"),
+    path("claims/<uuid:public_id>/workbook.xlsx", claim_workbook_page, name="claim-page-workbook"),
 ]

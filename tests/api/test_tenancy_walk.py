@@ -21,10 +21,18 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from gpo.billing.models import BillingAccount, Invoice
 from gpo.members.models import Role
-from reports.models import PurchaseLine, PurchaseUpload
+from reports.models import (
+    AdminFeeReport,
+    AdminFeeReportLine,
+    MonthClose,
+    OverchargeClaim,
+    PurchaseLine,
+    PurchaseUpload,
+)
 from tests.factories import (
     ContractFactory,
     ContractItemFactory,
@@ -58,6 +66,17 @@ PARAMETERS: dict[tuple[str, str], str] = {
     ("billing-portal", "slug"): "practice",
     ("billing-invoice-billing", "slug"): "practice",
     ("billing-practice-plan", "slug"): "practice",
+    ("claim-detail", "id"): "practice",
+    ("claim-status", "id"): "practice",
+    ("claim-workbook", "id"): "practice",
+    ("claim-page", "public_id"): "practice",
+    ("claim-status", "public_id"): "practice",
+    ("claim-workbook", "public_id"): "practice",
+    ("month-close-detail", "id"): "practice",
+    ("month-close-reopen", "id"): "practice",
+    # A vendor's admin-fee report spans every member (coalition staff only): filled with one naming B.
+    ("api-admin-fee-report", "id"): "shared",
+    ("contract-benchmarks", "pk"): "shared",
     ("vendor-detail", "pk"): "shared",
     ("vendor-detail", "slug"): "shared",
     ("contract-detail", "pk"): "shared",
@@ -65,7 +84,12 @@ PARAMETERS: dict[tuple[str, str], str] = {
     ("billing-plan-publish", "plan_id"): "shared",
     ("password_reset_confirm", "uidb64"): "shared",
     ("password_reset_confirm", "token"): "shared",
+    ("claim-page-status", "public_id"): "practice",
+    ("claim-page-workbook", "public_id"): "practice",
 }
+
+
+CONTRACT_ROUTES = {"contract-detail", "contract-benchmarks"}
 
 
 def _walked(route: Route) -> bool:
@@ -115,7 +139,44 @@ class PracticeB:
             amount_due=Decimal("900.00"),
             amount_remaining=Decimal("900.00"),
         )
-        self.marks = (*self.MARKS, str(self.upload.public_id), "BETA-DUES-0042")
+        self.claim = OverchargeClaim.objects.create(
+            practice=practice,
+            vendor=vendor,
+            amount_claimed=Decimal("4321.00"),
+            period_start=date(2026, 3, 1),
+            period_end=date(2026, 3, 1),
+            notes="INV-BETA-7731",
+        )
+        self.month_close = MonthClose.objects.create(
+            practice=practice,
+            month=date(2026, 3, 1),
+            closed_at=timezone.now(),
+            spend=Decimal("4321.00"),
+            on_contract_spend=Decimal("4321.00"),
+            savings=Decimal("0.00"),
+            overcharge=Decimal("0.00"),
+            missed_savings=Decimal("0.00"),
+            line_count=1,
+        )
+        self.fee_report = AdminFeeReport.objects.create(
+            vendor=vendor, original_file="fees/beta.xlsx", original_filename="fees.xlsx", sha256="f" * 64
+        )
+        AdminFeeReportLine.objects.create(
+            report=self.fee_report,
+            row_number=2,
+            contract=self.contract,
+            practice=practice,
+            member_name="Beta Imaging",
+            quarter=date(2026, 1, 1),
+            sales=Decimal("4321.00"),
+        )
+        self.marks = (
+            *self.MARKS,
+            str(self.upload.public_id),
+            "BETA-DUES-0042",
+            str(self.claim.public_id),
+            str(self.month_close.public_id),
+        )
 
     def state(self) -> tuple[Any, ...]:
         """Everything a write through A's session might change."""
@@ -124,7 +185,16 @@ class PracticeB:
         account = BillingAccount.objects.filter(practice=self.practice).values_list(
             "plan_id", "collection_method", "stripe_subscription_id"
         )
-        return list(upload), sorted(lines), list(account), Invoice.objects.filter(practice=self.practice).count()
+        claims = OverchargeClaim.objects.filter(practice=self.practice).values_list("public_id", "status", "notes")
+        closes = MonthClose.objects.filter(practice=self.practice).values_list("public_id", "reopened_at")
+        return (
+            list(upload),
+            sorted(lines),
+            list(account),
+            Invoice.objects.filter(practice=self.practice).count(),
+            list(claims),
+            list(closes),
+        )
 
     def value(self, route: Route, name: str) -> str:
         kind = PARAMETERS.get((route.name, name))
@@ -135,9 +205,17 @@ class PracticeB:
             "can fill it with practice B's"
         )
         if kind == "practice":
-            return self.practice.slug if name == "slug" else str(self.upload.public_id)
+            if name == "slug":
+                return self.practice.slug
+            if route.name.startswith("claim-"):
+                return str(self.claim.public_id)
+            if route.name.startswith("month-close-"):
+                return str(self.month_close.public_id)
+            return str(self.upload.public_id)
+        if route.name == "api-admin-fee-report":
+            return str(self.fee_report.public_id)
         shared = {
-            "pk": str(self.contract.pk if route.name == "contract-detail" else self.contract.vendor.pk),
+            "pk": str(self.contract.pk if route.name.startswith("contract-") else self.contract.vendor.pk),
             "slug": self.contract.vendor.slug,
             "number": self.contract.number,
         }

@@ -8,16 +8,15 @@ with the reason where it does not answer.
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 from django.core.cache import caches
 from django.test import Client
 
 from gpo.members.models import Role
+from tests.redis_check import redis_reachable
 
 PASSWORD = "correct-horse-battery"
 REDIS_URL = os.environ.get("CACHE_TEST_URL", "redis://127.0.0.1:6379/9")
@@ -107,19 +106,10 @@ def test_the_token_endpoint_is_throttled_like_the_login_form(client, members, se
 # --- the same with the real Redis behind CACHE_URL --------------------------------------------------------------
 
 
-def _redis_answers(url: str) -> bool:
-    parsed = urlparse(url)
-    try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def redis_cache(settings):
     """The default cache on a real Redis, under a key prefix of this test's own."""
-    if not _redis_answers(REDIS_URL):
+    if not redis_reachable(REDIS_URL):
         pytest.skip(f"Redis at {REDIS_URL} does not answer (set CACHE_TEST_URL to run the shared-cache tests)")
     from axes.handlers.proxy import AxesProxyHandler
 

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 
 from reports import ingest
 from reports.ingest import IngestError, ingest_file
+from reports.ingest import formats as ingest_formats
+from reports.ingest import values as ingest_values
 
 HEADER = "Invoice Date,Vendor,Item #,Qty,Unit Price,Extended\n"
 ROW = "3/15/26,GE,1,2,1.50,3.00\n"
@@ -39,7 +41,7 @@ def write(tmp_path: Path, data: bytes, name: str = "purchases.csv") -> Path:
     ],
 )
 def test_text_encoding_names_the_encoding_that_decodes_the_file(data: bytes, encoding: str) -> None:
-    assert ingest._text_encoding(data) == encoding
+    assert ingest_formats._text_encoding(data) == encoding
     data.decode(encoding)  # and that encoding does decode it
 
 
@@ -78,7 +80,7 @@ def test_text_prefix_is_the_decoded_text_cut_at_the_same_character(text: str, ch
     ):
         expected = data.decode(encoding)[:chars]
 
-        assert ingest._text_prefix(ingest._CsvBytes(data, encoding), chars) == expected
+        assert ingest_formats._text_prefix(ingest_formats._CsvBytes(data, encoding), chars) == expected
 
 
 # --- line breaks inside quoted cells: the buffer look-up only skips columns that cannot hold one ---------------------
@@ -114,8 +116,8 @@ number_cells = st.one_of(
 def test_usual_number_shapes_parse_as_the_cleaning_chain_does(places: int, cells: list[str]) -> None:
     column = pa.array(cells)
 
-    fast = ingest._parse_numbers(column, places)
-    slow = ingest._parse_odd_numbers(column, places)
+    fast = ingest_values._parse_numbers(column, places)
+    slow = ingest_values._parse_odd_numbers(column, places)
 
     assert fast.scaled.tolist() == slow.scaled.tolist()
     assert fast.blank.tolist() == slow.blank.tolist()
@@ -138,8 +140,8 @@ def test_plain_columns_cast_whole_parse_as_the_cleaning_chain_does(places: int, 
     # Columns of signs, digits, points and "$" only: the whole-column cast takes them when it can
     column = pa.array(cells)
 
-    fast = ingest._parse_numbers(column, places)
-    slow = ingest._parse_odd_numbers(column, places)
+    fast = ingest_values._parse_numbers(column, places)
+    slow = ingest_values._parse_odd_numbers(column, places)
 
     assert fast.scaled.tolist() == slow.scaled.tolist()
     assert fast.blank.tolist() == slow.blank.tolist()
@@ -150,14 +152,16 @@ def test_plain_columns_cast_whole_parse_as_the_cleaning_chain_does(places: int, 
 def test_whole_column_cast_takes_plain_columns_and_leaves_others() -> None:
     blank = np.array([False, True, False])
 
-    assert ingest._plain_column_scaled(pa.array(["$12.5", "", "-.25"]), blank, 2).tolist() == [1250, 0, -25]
-    assert ingest._plain_column_scaled(pa.array(["1.005", "", "1"]), blank, 2) is None  # a third place: cleaning rounds
-    assert ingest._plain_column_scaled(pa.array(["1e3", "", "1"]), blank, 4) is None
+    assert ingest_values._plain_column_scaled(pa.array(["$12.5", "", "-.25"]), blank, 2).tolist() == [1250, 0, -25]
+    assert (
+        ingest_values._plain_column_scaled(pa.array(["1.005", "", "1"]), blank, 2) is None
+    )  # a third place: cleaning rounds
+    assert ingest_values._plain_column_scaled(pa.array(["1e3", "", "1"]), blank, 4) is None
     # more than 18 digits overflow in Arrow's decimal64 parse: left to the regex path, which reads them exactly
-    assert ingest._plain_column_scaled(pa.array(["262130237051617.93536", "", "1"]), blank, 4) is None
-    assert ingest._plain_column_scaled(pa.array(["1900000000000000", "", "1"]), blank, 4) is None
+    assert ingest_values._plain_column_scaled(pa.array(["262130237051617.93536", "", "1"]), blank, 4) is None
+    assert ingest_values._plain_column_scaled(pa.array(["1900000000000000", "", "1"]), blank, 4) is None
     # a sliced column is judged on its own cells, not the header text before them
-    assert ingest._plain_column_scaled(pa.array(["Extended", "7", "", "8"]).slice(1), blank, 2).tolist() == [
+    assert ingest_values._plain_column_scaled(pa.array(["Extended", "7", "", "8"]).slice(1), blank, 2).tolist() == [
         700,
         0,
         800,
@@ -179,8 +183,8 @@ def test_usual_shapes_are_cast_to_exact_scaled_integers(cell: str, places: int, 
     # 20 copies: a column, not one cell, and through the usual shape's cast (the regex accepts them all)
     column = pa.array([cell] * 20)
 
-    assert pc.all(pc.match_substring_regex(column, ingest._USUAL_NUMBER[places])).as_py()
-    assert ingest._parse_numbers(column, places).scaled.tolist() == [expected] * 20
+    assert pc.all(pc.match_substring_regex(column, ingest_values._USUAL_NUMBER[places])).as_py()
+    assert ingest_values._parse_numbers(column, places).scaled.tolist() == [expected] * 20
 
 
 # --- per distinct value: the same frame and errors whether or not a column is dictionary-encoded -------------------
@@ -219,12 +223,12 @@ def test_per_distinct_parsing_gives_the_same_result_as_per_cell(
 ) -> None:
     # Given a long, repetitive file of odd dates and numbers
     path = write(tmp_path, odd_purchases(30_000).encode())
-    assert ingest._few_distinct(pa.array(["x"] * 30_000)) is not None  # the default takes the per-distinct path
+    assert ingest_values._few_distinct(pa.array(["x"] * 30_000)) is not None  # the default takes the per-distinct path
 
     # When it is read per distinct value and per cell
-    monkeypatch.setattr(ingest, "_few_distinct", always)
+    monkeypatch.setattr(ingest_values, "_few_distinct", always)
     per_distinct = ingest_file(path)
-    monkeypatch.setattr(ingest, "_few_distinct", never)
+    monkeypatch.setattr(ingest_values, "_few_distinct", never)
     per_cell = ingest_file(path)
 
     # Then every line, rejection and total agree
@@ -245,8 +249,8 @@ def test_sign_and_spaces_read_as_before_when_the_column_has_dollars_elsewhere(tm
 
 
 def test_few_distinct_is_skipped_for_columns_that_do_not_repeat() -> None:
-    assert ingest._few_distinct(pa.array([str(index) for index in range(30_000)])) is None
-    assert ingest._few_distinct(pa.array(["1"] * 100)) is None  # too short to pay
+    assert ingest_values._few_distinct(pa.array([str(index) for index in range(30_000)])) is None
+    assert ingest_values._few_distinct(pa.array(["1"] * 100)) is None  # too short to pay
 
 
 def test_file_without_quotes_reads_as_the_same_file_fully_quoted(tmp_path: Path) -> None:
@@ -274,7 +278,7 @@ def test_blank_is_what_trims_to_nothing_for_every_code_point() -> None:
 
     # Then blank means exactly "trims to the empty string"
     trimmed_empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(cells)), 0).to_numpy(zero_copy_only=False)
-    assert ingest._blank(cells).tolist() == trimmed_empty.tolist()
+    assert ingest_values._blank(cells).tolist() == trimmed_empty.tolist()
 
 
 def test_every_whitespace_the_trim_removes_is_ascii_below_0x21_or_not_ascii() -> None:
@@ -302,14 +306,14 @@ def test_every_whitespace_the_trim_removes_is_ascii_below_0x21_or_not_ascii() ->
 def test_trimmed_equals_the_trim_kernel(cells: list[str]) -> None:
     # as a whole column and as a slice of one (the header cell before it must not matter)
     for column in (pa.array(cells), pa.array([" Header ", *cells]).slice(1)):
-        assert ingest._trimmed(column).to_pylist() == pc.utf8_trim_whitespace(column).to_pylist()
+        assert ingest_values._trimmed(column).to_pylist() == pc.utf8_trim_whitespace(column).to_pylist()
 
 
 def test_buffer_look_up_sees_only_the_cells_of_a_slice() -> None:
     column = pa.array(["Unit $ Price", "1\n", "2"])
 
-    assert ingest._may_hold(column, b"$")
-    assert not ingest._may_hold(column.slice(1), b"$")
-    assert ingest._may_hold(column.slice(1), b"\n")
-    assert not ingest._may_hold(column.slice(2), b"\n")
-    assert ingest._may_hold(pa.array(["a$"], type=pa.large_string()), b"$")
+    assert ingest_values._may_hold(column, b"$")
+    assert not ingest_values._may_hold(column.slice(1), b"$")
+    assert ingest_values._may_hold(column.slice(1), b"\n")
+    assert not ingest_values._may_hold(column.slice(2), b"\n")
+    assert ingest_values._may_hold(pa.array(["a$"], type=pa.large_string()), b"$")

@@ -72,3 +72,58 @@ def test_the_conflict_answer_points_at_the_first_upload_by_its_public_id(api_cli
     assert again.status_code == 409
     assert again.json()["upload_id"] == first.json()["id"]
     assert UUID_TEXT.match(again.json()["upload_id"])
+
+
+# --- no answer of the API carries a sequential key (SECURITY.md item 16) ------------------------------------------
+
+# The catalog (vendors, contracts, categories) is the same for every member: its keys name nothing confidential and
+# `GET /api/contracts/{id}/` is a public contract of DESIGN §7. Everything else is a practice's or the coalition's.
+CATALOG_PREFIXES = ("/api/vendors/", "/api/contracts/")
+ID_KEYS = {"id", "upload", "repeat_of", "claim", "month_close", "report"}
+
+
+def _ids(value, found):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if (key in ID_KEYS or key.endswith("_id")) and not isinstance(item, dict | list):
+                found.append((key, item))
+            _ids(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _ids(item, found)
+    return found
+
+
+def _sequential(value) -> bool:
+    return isinstance(value, int) or (isinstance(value, str) and value.isdigit())
+
+
+@pytest.mark.parametrize("role", ["finance", "coalition_admin"])
+def test_no_api_list_carries_a_sequential_id(role, api_client_for, make_member, practice_a, two_uploads):
+    from tests.routes import all_routes, allowed_methods
+
+    first, second = two_uploads
+    earlier = PurchaseLineFactory(upload=first, row_number=7, status="on_contract")
+    PurchaseLineFactory(upload=second, row_number=3, repeat_of=earlier, status="on_contract", vendor_name="Zed Co")
+    user = make_member(role, practice_a if role == "finance" else None)
+    client = api_client_for(user)
+    lists = [
+        route
+        for route in all_routes()
+        if route.is_api
+        and not route.parameters
+        and "get" in allowed_methods(route)
+        and not route.template.startswith(CATALOG_PREFIXES)
+        and route.name not in {"api-schema", "api-docs"}
+    ]
+    assert {route.template for route in lists} >= {"/api/uploads/", "/api/lines/", "/api/savings/"}
+    seen = []
+    for route in lists:
+        response = client.get(route.url())
+        if response.status_code != 200 or not response["Content-Type"].startswith("application/json"):
+            continue
+        found = _ids(response.json(), [])
+        seen += found
+        sequential = [(key, value) for key, value in found if _sequential(value)]
+        assert not sequential, f"{route.template} shows sequential ids {sequential[:5]}"
+    assert {key for key, _ in seen} >= {"id", "upload", "repeat_of"}

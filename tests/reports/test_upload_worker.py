@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from urllib.parse import urlparse
 
 import kombu.pools
 import pytest
@@ -13,26 +12,16 @@ import pytest
 from gpo.celery import app as celery_app
 from reports.models import PurchaseUpload
 from reports.services.uploads import upload_create
+from tests.redis_check import redis_reachable
 from tests.reports.upload_samples import csv_upload
 
 BROKER_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/9")
 
 
-def _redis_reachable(url: str) -> bool:
-    import socket
-
-    parsed = urlparse(url)
-    try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def redis_worker(settings):
     """An in-process worker consuming from Redis, with eager execution switched off."""
-    if not _redis_reachable(BROKER_URL):
+    if not redis_reachable(BROKER_URL):
         pytest.skip(f"Redis broker {BROKER_URL} is not reachable (set CELERY_TEST_BROKER_URL to run this test)")
     from celery.contrib.testing.worker import start_worker
 

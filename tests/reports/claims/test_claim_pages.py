@@ -42,6 +42,9 @@ def test_filing_from_the_page_opens_the_claim(overcharges, practice_a, finance_a
     assert "Credit claim to GE Healthcare" in page
     assert "Download claim workbook" in page
     assert "Record progress" in page
+    # The page's own addresses, not the API's (the router names its routes claim-status and claim-workbook too).
+    assert f'action="/claims/{claim.public_id}/status"' in page
+    assert f'href="/claims/{claim.public_id}/workbook.xlsx"' in page
 
 
 def test_status_form_records_a_partial_credit(overcharges, practice_a, finance_a):

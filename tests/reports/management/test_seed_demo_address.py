@@ -21,6 +21,10 @@ def quick_seeders(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(seed_demo, "seed_catalog", lambda real_data: catalog)
     monkeypatch.setattr(seed_demo, "seed_purchases", lambda: {})
     monkeypatch.setattr(seed_demo, "seed_billing", lambda: {})
+    monkeypatch.setattr(seed_demo, "seed_month_closes", lambda: {"closed": 0, "restatements": 0})
+    monkeypatch.setattr(seed_demo, "seed_tier_terms", lambda: [])
+    monkeypatch.setattr(seed_demo, "seed_commitment_terms", lambda: [])
+    monkeypatch.setattr(seed_demo, "seed_admin_fee_report", lambda: None)
 
 
 def _output(*args: str) -> str:
