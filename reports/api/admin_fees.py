@@ -85,7 +85,10 @@ class AdminFeeReportsView(APIView):
 
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
-    @extend_schema(responses=page_of("PaginatedAdminFeeReportList", AdminFeeReportSerializer))
+    @extend_schema(
+        operation_id="admin_fee_reports_list",
+        responses=page_of("PaginatedAdminFeeReportList", AdminFeeReportSerializer),
+    )
     def get(self, request: Request) -> Response:
         paginator = StandardPagination()
         page = paginator.paginate_queryset(admin_fee_report_list(user=request.user), request, view=self)
