@@ -53,3 +53,15 @@ def test_coalition_executive_gets_no_admin_permissions():
 
     assert not executive.groups.exists()
     assert not executive.is_staff
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flushed_database_gets_the_group_back_with_its_permissions():
+    from django.core.management import call_command
+
+    call_command("flush", interactive=False, verbosity=0)
+
+    group = Group.objects.get(name=COALITION_ADMIN_GROUP)
+    assert {"add_vendor", "change_contractprice", "view_purchaseupload"} <= set(
+        group.permissions.values_list("codename", flat=True)
+    )

@@ -9,49 +9,11 @@ coalition_admin membership joins it (here for existing ones, in `member_add` for
 
 from django.db import migrations
 
-GROUP = "Coalition admins"
-FULL = {
-    "vendors": ["category", "vendor", "vendoralias"],
-    "contracts": ["contract", "contractdocument", "contractitem", "contractprice", "participation"],
-    "members": ["practice", "practicelocation", "membership"],
-    "reports": ["nongpovendorname"],
-    "billing": ["duesplan"],
-}
-VIEW_ONLY = {
-    "contracts": ["catalogchange"],
-    "reports": ["purchaseupload", "uploadauditentry"],
-    "billing": ["billingaccount", "invoice"],
-}
-
-
-def _create_permissions(apps):
-    """Permissions are normally created after migrate; the group needs them now (a fresh database has none)."""
-    from django.contrib.auth.management import create_permissions
-
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+from gpo.members.admin_group import GROUP, group_sync
 
 
 def group_create(apps, schema_editor):
-    _create_permissions(apps)
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    Membership = apps.get_model("members", "Membership")
-    group, _ = Group.objects.get_or_create(name=GROUP)
-    wanted = []
-    for app_label, models in FULL.items():
-        wanted += list(Permission.objects.filter(content_type__app_label=app_label, content_type__model__in=models))
-    for app_label, models in VIEW_ONLY.items():
-        wanted += list(
-            Permission.objects.filter(
-                content_type__app_label=app_label, content_type__model__in=models, codename__startswith="view_"
-            )
-        )
-    group.permissions.set(wanted)
-    for membership in Membership.objects.filter(role="coalition_admin").select_related("user"):
-        membership.user.groups.add(group)
+    group_sync(apps)
 
 
 def group_delete(apps, schema_editor):
