@@ -179,12 +179,34 @@ def print_the_dashboard(journey: Journey) -> None:
     page.emulate_media(media="screen")
 
 
+def create_a_claim_and_download_its_workbook(journey: Journey) -> None:
+    """The gloves' overcharge (10 x (2.50 - 2.00)) filed as a claim to Acme Medical, and the workbook it sends."""
+    page = journey.page
+    page.goto("/claims/")
+    group = page.locator(".claim-group").filter(has=page.get_by_role("heading", name=re.compile("^Acme Medical")))
+    assert group.locator(".claim-actions strong").inner_text() == "$5.00"
+    journey.screenshots("claims")
+    group.get_by_role("button", name="Create claim").click()
+    page.wait_for_url(re.compile(r"/claims/[0-9a-f-]{36}/$"))
+    assert page.locator("h1").inner_text() == "Credit claim to Acme Medical"
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download claim workbook").click()
+    workbook = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    assert workbook.sheetnames == ["Credit claim", "Lines"]
+    rows = list(workbook["Lines"].iter_rows(values_only=True))
+    amount = rows[0].index("Amount claimed")
+    assert [r[rows[0].index("Invoice")] for r in rows[1:] if r[0] != "Total"] == ["INV-1"]
+    assert sum(Decimal(str(r[amount])) for r in rows[1:] if r[0] != "Total") == Decimal("5.00")
+    journey.screenshots("claim")
+
+
 FINANCE_STEPS: list[Step] = [
     sign_in,
     upload_a_file,
     open_the_dashboard,
     click_a_vendor_figure_down_to_its_lines,
     export_the_lines,
+    create_a_claim_and_download_its_workbook,
     print_the_dashboard,
 ]
 
@@ -226,7 +248,7 @@ def _run(steps: list[Step], journey: Journey) -> None:
 
 
 @pytest.mark.usefixtures("catalog")
-def test_finance_uploads_drills_from_a_vendor_figure_to_its_lines_and_exports_them(
+def test_finance_uploads_drills_from_a_vendor_figure_to_its_lines_exports_them_and_files_a_claim(
     open_page: Callable[[], Any],  # noqa: F811 (the fixture imported above)
     make_member: Callable[..., Any],
     practice_a: Any,
