@@ -27,7 +27,8 @@ from gpo.members.models import Membership, Role
 from reports.models import PurchaseLine, PurchaseUpload
 from reports.services.uploads import upload_create
 from tests.factories import ParticipationFactory, PracticeFactory, UserFactory
-from tests.reports.test_upload_worker import BROKER_URL, _connections_reset, _redis_reachable
+from tests.redis_check import redis_reachable
+from tests.reports.test_upload_worker import BROKER_URL, _connections_reset
 
 ITEMS = [("Acme Medical", "AC-100", "EA", 80.0), ("Acme Medical", "AC-200", "EA", 15.0)]
 ROWS = 400
@@ -56,7 +57,7 @@ def _finance(practice):
 def test_four_practices_uploading_at_once_get_exactly_their_sequential_figures(acme, settings):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: worker processes cannot see this process's SQLite test database")
-    if not _redis_reachable(BROKER_URL):
+    if not redis_reachable(BROKER_URL):
         pytest.skip(f"Redis broker {BROKER_URL} is not reachable (set CELERY_TEST_BROKER_URL to run this test)")
     contract = Contract.objects.get(number="GPO-ACME")
     files = [purchase_csv(ROWS, items=ITEMS, seed=seed) for seed in range(4)]

@@ -29,7 +29,8 @@ from gpo.celery import app as celery_app
 from reports.models import PurchaseLine, PurchaseUpload
 from reports.services.upload_recovery import uploads_sweep_stale
 from reports.services.uploads import upload_create
-from tests.reports.test_upload_worker import BROKER_URL, _connections_reset, _redis_reachable
+from tests.redis_check import redis_reachable
+from tests.reports.test_upload_worker import BROKER_URL, _connections_reset
 from tests.reports.upload_samples import csv_rows, csv_upload
 
 pytestmark = [
@@ -76,7 +77,7 @@ _WORKER = textwrap.dedent(
 @pytest.fixture
 def broker(settings: Any) -> Iterator[str]:
     """This test's own queue on Redis, with the app sending there instead of running tasks eagerly."""
-    if not _redis_reachable(BROKER_URL):
+    if not redis_reachable(BROKER_URL):
         pytest.skip(f"Redis broker {BROKER_URL} is not reachable")
     saved = {key: celery_app.conf[key] for key in ("task_always_eager", "broker_url", "task_default_queue")}
     queue = f"test-killed-{uuid.uuid4().hex}"
