@@ -8,6 +8,7 @@ not wrong). Checks: no 5xx; status codes, content types, headers and bodies as t
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -45,6 +46,21 @@ BOUNDS = settings(
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
+
+
+@pytest.fixture(autouse=True)
+def _test_connection_kept() -> Iterator[None]:
+    """The WSGI app is called directly, not through Django's test client; like that client, keep Django from closing
+    the test's connection at each request's start and end (on PostgreSQL it holds the test's open transaction, and
+    the next query would find it closed)."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
