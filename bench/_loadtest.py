@@ -198,7 +198,7 @@ def main() -> int:
     label = os.environ.get("LOADTEST_LABEL", str(app_dir))
     fixture = _prepare(app_dir, env)
     server = subprocess.Popen(
-        [str(VENV_BIN / "honcho"), "-f", str(ROOT / "Procfile"), "-d", str(app_dir), "start"],
+        [str(VENV_BIN / "honcho"), "-f", str(app_dir / "Procfile"), "-d", str(app_dir), "start"],
         cwd=app_dir,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Bump when the shape of what is cached changes: entries of the old shape are then never read.
-KEY_PREFIX = "versioned:1"
+KEY_PREFIX = "versioned:2"
 
 
 def cached_by_version(kind: str, version: str | None, parameters: Hashable, compute: Callable[[], T]) -> T:

@@ -22,6 +22,12 @@ def catalog_version_bump() -> None:
     CatalogVersion.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
 
 
+def catalog_version_bump_on_write(sender: Any, **kwargs: Any) -> None:
+    """Every save or delete of a vendor or category, whatever path it takes, gives the catalog a new version:
+    cached figures carry their names (reports.figures_cache), so a rename shows at once (connected in apps.py)."""
+    catalog_version_bump()
+
+
 def _unique_slug(model: type[Model], text: str, *, exclude_id: int | None = None, max_length: int = 120) -> str:
     base = (slugify(text) or "item")[: max_length - 6]
     slug, counter = base, 2
@@ -75,7 +81,6 @@ def vendor_create(
         raise ValidationError({"name": "A vendor needs a name with at least one letter or digit."})
     vendor.full_clean()
     vendor.save()
-    catalog_version_bump()
     return vendor
 
 
@@ -95,7 +100,6 @@ def vendor_update(*, vendor: Vendor, **fields: Any) -> Vendor:
         vendor.normalized_name = normalize_vendor_name(vendor.name)
     vendor.full_clean()
     vendor.save()
-    catalog_version_bump()
     return vendor
 
 
@@ -149,12 +153,10 @@ def category_get_or_create(*, path: str, unspsc_code: str | None = None) -> Cate
             node = Category(name=name, parent=parent, slug=_unique_slug(Category, slug_text))
             node.full_clean()
             node.save()
-            catalog_version_bump()
         parent = node
     assert parent is not None
     if unspsc_code is not None and parent.unspsc_code != unspsc_code:
         parent.unspsc_code = unspsc_code
         parent.full_clean()
         parent.save()
-        catalog_version_bump()
     return parent

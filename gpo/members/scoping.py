@@ -95,9 +95,20 @@ def has_practice_role(user: Any, practice: Practice, roles: Iterable[str]) -> bo
     return bool(held & set(roles)) or Role.COALITION_ADMIN in held
 
 
+def _member_practices(user: Any) -> list[Practice]:
+    """The practices a member (not coalition staff) belongs to, by name, from the memberships read for the request."""
+    practices = {m.practice_id: m.practice for m in _memberships(user) if m.practice is not None}
+    return sorted(practices.values(), key=lambda practice: (practice.name, practice.pk))
+
+
 def practice_get(*, user: Any, slug: str) -> Practice:
     """A practice the user may see, by slug; another practice answers 404."""
-    practice = practices_visible(user).filter(slug=slug).first()
+    if not getattr(user, "is_authenticated", False):
+        raise Http404("No such practice.")
+    if is_coalition_staff(user):
+        practice = Practice.objects.filter(slug=slug).first()
+    else:  # a member's practices came with the memberships: no query
+        practice = next((p for p in _member_practices(user) if p.slug == slug), None)
     if practice is None:
         raise Http404("No such practice.")
     return practice
@@ -108,12 +119,9 @@ def current_practice(request: Any) -> Practice | None:
     user = request.user
     if not getattr(user, "is_authenticated", False):
         return None
-    visible = practices_visible(user)
     chosen_id = request.session.get(SESSION_PRACTICE_KEY)
-    if chosen_id is not None:
-        chosen = visible.filter(id=chosen_id).first()
-        if chosen is not None:
-            return chosen
     if is_coalition_staff(user):
-        return None
-    return visible.order_by("name").first()
+        return None if chosen_id is None else Practice.objects.filter(id=chosen_id).first()
+    practices = _member_practices(user)  # no query: they came with the memberships
+    chosen = next((p for p in practices if p.pk == chosen_id), None)
+    return chosen or (practices[0] if practices else None)

@@ -292,8 +292,7 @@ def savings_scope(*, user: Any, practice: str | None) -> SavingsScope:
 def _name_maps(
     vendor_ids: Iterable[int | None], category_ids: Iterable[int | None]
 ) -> tuple[dict[int, tuple[str, str]], dict[int, tuple[str, str]]]:
-    """Slugs and names of these vendors and categories (one query each, only when needed): read per request, never
-    cached, so a renamed vendor shows at once."""
+    """Slugs and names of these vendors and categories (one query each, only when needed)."""
     wanted_vendors = {i for i in vendor_ids if i is not None}
     wanted_categories = {i for i in category_ids if i is not None}
     vendors: dict[int, tuple[str, str]] = {}
@@ -363,18 +362,23 @@ def savings_figures(
     """Totals and breakdowns as Figures (not yet formatted): keys total, by_status, by_vendor, by_category, by_month.
 
     Group keys: status; (vendor slug or None, vendor name); (category slug or None, category name or None); month
-    as "YYYY-MM". Unresolved vendors are grouped by the vendor name as given, with a null slug. The sums come from
-    the figures cache (reports.figures_cache) when `cached` and `use_summary`; names are read each time.
+    as "YYYY-MM". Unresolved vendors are grouped by the vendor name as given, with a null slug. The figures come
+    from the figures cache (reports.figures_cache) when `cached` and `use_summary`, under the versions of the
+    practices' figures and of the catalog (which names them).
     """
 
-    def compute() -> FiguresById:
-        return _figures_by_id(practice_ids=practice_ids, start=start, end=end, use_summary=use_summary)
+    def compute() -> dict[str, Any]:
+        by_id = _figures_by_id(practice_ids=practice_ids, start=start, end=end, use_summary=use_summary)
+        return _figures_named(by_id)
 
-    if use_summary and cached:
-        ids = None if practice_ids is None else sorted(set(practice_ids))
-        by_id = figures_cached("savings", scope_version(ids), (ids, start, end), compute)
-    else:
-        by_id = compute()
+    if not (use_summary and cached):
+        return compute()
+    ids = None if practice_ids is None else sorted(set(practice_ids))
+    return figures_cached("savings", scope_version(ids, with_names=True), (ids, start, end), compute)
+
+
+def _figures_named(by_id: FiguresById) -> dict[str, Any]:
+    """The figures keyed by ids, keyed by names instead and in the order they are shown."""
     vendors, categories = _name_maps((key[0] for key in by_id.by_vendor), by_id.by_category)
     by_vendor = {
         (vendors[vendor_id] if vendor_id is not None else (None, name)): figures
@@ -403,7 +407,27 @@ def savings_json(
     use_summary: bool = True,
     cached: bool = True,
 ) -> dict[str, Any]:
-    """The `GET /api/savings/` body for an already-resolved scope."""
+    """The `GET /api/savings/` body for an already-resolved scope; cached like the figures it shows (issue 16:
+    the hot read of a practice's year costs a version query and a cache read)."""
+    if use_summary and cached:
+        ids = None if scope.practice_ids is None else sorted(set(scope.practice_ids))
+        return figures_cached(
+            "savings-json",
+            scope_version(ids, with_names=True),
+            (ids, scope.practice.slug if scope.practice else None, start, end),
+            lambda: _savings_json(scope=scope, start=start, end=end),
+        )
+    return _savings_json(scope=scope, start=start, end=end, use_summary=use_summary, cached=False)
+
+
+def _savings_json(
+    *,
+    scope: SavingsScope,
+    start: datetime.date | None,
+    end: datetime.date | None,
+    use_summary: bool = True,
+    cached: bool = True,
+) -> dict[str, Any]:
     figures = savings_figures(
         practice_ids=scope.practice_ids, start=start, end=end, use_summary=use_summary, cached=cached
     )

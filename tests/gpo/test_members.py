@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.http import Http404
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 
 from gpo.members import scoping
 from gpo.members.models import Membership, Practice, Role
@@ -36,6 +39,33 @@ def test_practice_get_answers_404_for_another_practice(practice_b, finance_a):
 
     with pytest.raises(Http404):
         scoping.practice_get(user=finance_a, slug=practice_b.slug)
+
+
+def test_a_members_practice_comes_with_the_memberships_read_once(practice_a, practice_b, finance_a):
+    finance_a.refresh_from_db()  # a fresh user object, as each request has
+    with CaptureQueriesContext(connection) as queries:
+        found = scoping.practice_get(user=finance_a, slug=practice_a.slug)
+        again = scoping.practice_get(user=finance_a, slug=practice_a.slug)
+        with pytest.raises(Http404):
+            scoping.practice_get(user=finance_a, slug=practice_b.slug)
+
+    assert found == again == practice_a
+    assert len(queries) == 1  # the memberships, with their practices
+
+
+def test_the_current_practice_is_the_one_chosen_else_the_first_by_name(practice_a, practice_b, make_member):
+    user = make_member(Role.FINANCE, practice_b)
+    Membership.objects.create(user=user, practice=practice_a, role=Role.VIEWER)
+    request = RequestFactory().get("/")
+    request.user = user
+    request.session = {}
+    first = min((practice_a, practice_b), key=lambda p: p.name)
+
+    assert scoping.current_practice(request) == first
+    request.session[scoping.SESSION_PRACTICE_KEY] = practice_b.id
+    assert scoping.current_practice(request) == practice_b
+    request.session[scoping.SESSION_PRACTICE_KEY] = Practice.objects.create(name="Other", slug="other").id
+    assert scoping.current_practice(request) == first  # a practice the user is not in is never chosen
 
 
 @pytest.mark.django_db

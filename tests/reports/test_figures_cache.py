@@ -18,11 +18,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from contracts import services as contract_services
-from contracts.models import ContractPrice
+from contracts.models import ContractItem, ContractPrice
 from reports.models import PurchaseUpload
 from reports.selectors.dashboards import contract_performance_list, leakage_list, practice_performance_list
 from reports.selectors.savings import SavingsScope, savings_json
 from reports.services.uploads import upload_create, upload_delete, upload_reprocess
+from tests.factories import CategoryFactory
 from tests.reports.upload_samples import ACME_ROWS, ODD_HEADER, RIGHT_HEADER, csv_rows, csv_upload
 
 YEAR = "start=2026-01-01&end=2026-12-31"
@@ -164,3 +165,33 @@ def test_figures_of_a_practice_whose_lines_skipped_the_summary_are_not_cached(pr
 
     assert scope_version([practice_a.id]) is None
     assert scope_version(None) is None
+
+
+def test_a_renamed_category_shows_at_once_in_cached_figures(acme, practice_a, finance_a, api_client_for):
+    supplies = CategoryFactory(name="Med-surg supplies")
+    ContractItem.objects.filter(contract__vendor=acme).update(category=supplies)
+    acme.category = supplies
+    acme.save()
+    _upload(practice_a, finance_a, *ACME_ROWS, name="march.csv")
+    client = api_client_for(finance_a)
+    url = f"/api/savings/?practice=alpha-radiology&{YEAR}"
+    assert "Med-surg supplies" in {row["category_name"] for row in client.get(url).json()["by_category"]}
+
+    supplies.name = "Renamed supplies"
+    supplies.save()
+
+    assert "Renamed supplies" in {row["category_name"] for row in client.get(url).json()["by_category"]}
+
+
+def test_a_cached_savings_read_costs_three_queries(practice_a, finance_a, api_client_for):
+    """Who asks (token, memberships) and one version query: the body itself comes from the cache."""
+    _upload(practice_a, finance_a, *ACME_ROWS, name="march.csv")
+    client = api_client_for(finance_a)
+    url = f"/api/savings/?practice=alpha-radiology&{YEAR}"
+    first = client.get(url).json()
+
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url).json()
+
+    assert again == first
+    assert len(queries) <= 3, [q["sql"][:80] for q in queries.captured_queries]
