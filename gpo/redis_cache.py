@@ -20,10 +20,12 @@ class RedisCacheClient(DjangoRedisCacheClient):
         self._clients: dict[int, Any] = {}
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        index = self._get_connection_pool_index(write)
+        django_client: Any = self  # the stubs leave out the private helpers used here
+        index = django_client._get_connection_pool_index(write)
         client = self._clients.get(index)
         if client is None:
-            client = self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
+            pool = django_client._get_connection_pool(write)
+            client = self._clients[index] = django_client._client(connection_pool=pool)
         return client
 
 

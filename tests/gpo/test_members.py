@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
@@ -58,7 +59,7 @@ def test_the_current_practice_is_the_one_chosen_else_the_first_by_name(practice_
     Membership.objects.create(user=user, practice=practice_a, role=Role.VIEWER)
     request = RequestFactory().get("/")
     request.user = user
-    request.session = {}
+    request.session = SessionBase()
     first = min((practice_a, practice_b), key=lambda p: p.name)
 
     assert scoping.current_practice(request) == first

@@ -25,6 +25,7 @@ from reports.selectors.savings import SavingsScope, savings_json
 from reports.services.uploads import upload_create, upload_delete, upload_reprocess
 from tests.factories import CategoryFactory
 from tests.reports.upload_samples import ACME_ROWS, ODD_HEADER, RIGHT_HEADER, csv_rows, csv_upload
+from vendors.models import Category
 
 YEAR = "start=2026-01-01&end=2026-12-31"
 
@@ -168,7 +169,7 @@ def test_figures_of_a_practice_whose_lines_skipped_the_summary_are_not_cached(pr
 
 
 def test_a_renamed_category_shows_at_once_in_cached_figures(acme, practice_a, finance_a, api_client_for):
-    supplies = CategoryFactory(name="Med-surg supplies")
+    supplies = Category.objects.get(pk=CategoryFactory(name="Med-surg supplies").pk)
     ContractItem.objects.filter(contract__vendor=acme).update(category=supplies)
     acme.category = supplies
     acme.save()
