@@ -325,7 +325,7 @@ def _vendor_highlights(vendors: list[Vendor], on: date) -> dict[int, VendorHighl
 
 def contract_get_for_page(*, user: Any, pk: int) -> Contract:
     """A browsable contract with its vendor; drafts answer 404 to members."""
-    contract = catalog_contracts(user=user).prefetch_related("documents").filter(pk=pk).first()
+    contract = catalog_contracts(user=user).filter(pk=pk).first()
     if contract is None:
         raise Http404("No such contract.")
     return contract

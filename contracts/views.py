@@ -9,11 +9,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from contracts import selectors
 from gpo.billing import selectors as billing_selectors
+from gpo.cache import cached_html
 from gpo.members import scoping
+from gpo.members.context_processors import practice_context
 from gpo.members.models import Practice
 from gpo.xlsx import wants_xlsx, xlsx_response
 from vendors import selectors as vendor_selectors
@@ -58,10 +61,8 @@ def catalog_home(request: HttpRequest) -> HttpResponse:
     """`/catalog/`: search vendors, aliases, contracts, items and part numbers; filter by category."""
     query = request.GET.get("q", "").strip()[:200]
     category_slug = request.GET.get("category", "")
-    tree = vendor_selectors.category_options()
-    category_ids = vendor_selectors.category_subtree_ids(slug=category_slug, tree=tree) if category_slug else None
-    items = selectors.catalog_item_search(user=request.user, query=query, category_ids=category_ids)
     if wants_xlsx(request):
+        items = _catalog_items(request, query=query, category_slug=category_slug)[1]
         return xlsx_response(
             filename="catalog-items",
             title="Catalog items",
@@ -91,6 +92,31 @@ def catalog_home(request: HttpRequest) -> HttpResponse:
                 for item in items[:EXPORT_ROW_LIMIT]
             ),
         )
+    staff = scoping.is_coalition_staff(request.user)
+    gate = _price_gate(scoping.current_practice(request))
+    # The page but for its dues banner is the same for every viewer with the same rights and the same query: it is
+    # cached under the catalog's version (every catalog write replaces it) and the day (contracts start and end).
+    parameters = (staff, gate["prices_withheld"], sorted(request.GET.lists()), timezone.localdate())
+    results = cached_html(
+        "catalog-home",
+        vendor_selectors.catalog_version(),
+        parameters,
+        lambda: _catalog_results(request, query=query, category_slug=category_slug, staff=staff, **gate),
+    )
+    return render(request, "contracts/catalog_home.html", {"results": results, **gate})
+
+
+def _catalog_items(request: HttpRequest, *, query: str, category_slug: str) -> tuple[Any, Any, list[int] | None]:
+    """The category tree, the items matching the search and the chosen category's subtree (None: every category)."""
+    tree = vendor_selectors.category_options()
+    category_ids = vendor_selectors.category_subtree_ids(slug=category_slug, tree=tree) if category_slug else None
+    items = selectors.catalog_item_search(user=request.user, query=query, category_ids=category_ids)
+    return tree, items, category_ids
+
+
+def _catalog_results(request: HttpRequest, *, query: str, category_slug: str, staff: bool, **gate: Any) -> str:
+    """The catalog page's search form and results (vendors, contracts, items) as HTML."""
+    tree, items, category_ids = _catalog_items(request, query=query, category_slug=category_slug)
     vendor_q = vendor_selectors.vendor_search_q(query) if query else None
     vendors = selectors.catalog_vendor_list(
         user=request.user, query=query, category_ids=category_ids, vendor_q=vendor_q
@@ -112,8 +138,10 @@ def catalog_home(request: HttpRequest) -> HttpResponse:
         "items_query": _query_without(request, "page"),
         "vendors_query": _query_without(request, "vendor_page"),
         "export_query": _query_without(request, "page", "vendor_page", "format"),
+        "staff": staff,
+        **gate,
     }
-    return render(request, "contracts/catalog_home.html", context)
+    return render_to_string("contracts/_catalog_results.html", context)
 
 
 @login_required
@@ -121,7 +149,6 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """`/catalog/contracts/<id>/`: terms, dates and every item with the price the viewer's practice pays today."""
     contract = selectors.contract_get_for_page(user=request.user, pk=pk)
     practice = viewer_practice(request)
-    participation = selectors.participation_get(practice=practice, contract=contract)
     today = timezone.localdate()
     all_tiers = practice is None and scoping.is_coalition_staff(request.user)
     gate = _price_gate(practice)
@@ -133,7 +160,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             items=list(items[:EXPORT_ROW_LIMIT]),
             contract=contract,
             practice=practice,
-            participation=participation,
+            participation=selectors.participation_get(practice=practice, contract=contract),
             on=today,
             all_tiers=all_tiers,
         )
@@ -170,32 +197,51 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 for v in views
             ),
         )
-    page = Paginator(items, CONTRACT_ITEMS_PER_PAGE).get_page(request.GET.get("page"))
-    views = _item_prices(
-        withheld=withheld,
-        items=list(page.object_list),
-        contract=contract,
-        practice=practice,
-        participation=participation,
-        on=today,
-        all_tiers=all_tiers,
+    # The content is the same for every viewer with the same practice, rights and query: cached under the catalog's
+    # version (items, prices, participations and documents all replace it) and the day (prices take effect by day).
+    header = practice_context(request)  # the rights the page shows links by, as the header has them
+    rights = {"rights": header["rights"], "coalition_rights": header["coalition_rights"]}
+    parameters = (
+        contract.pk,
+        practice.pk if practice else None,
+        sorted(rights["rights"]),
+        sorted(rights["coalition_rights"]),
+        withheld,
+        sorted(request.GET.lists()),
+        today,
     )
-    in_force = selectors.contract_in_force(contract, today)
-    context = {
-        "contract": contract,
-        "practice": practice,
-        "participation": participation,
-        "joined_today": participation is not None and participation.joined_on <= today,
-        "all_tiers": all_tiers,
-        "in_force": in_force,
-        "today": today,
-        "page": page,
-        "price_views": views,
-        **gate,
-        "page_query": _query_without(request, "page"),
-        "export_query": _query_without(request, "page", "format"),
-    }
-    return render(request, "contracts/contract_detail.html", context)
+
+    def body() -> str:
+        participation = selectors.participation_get(practice=practice, contract=contract)
+        page = Paginator(items, CONTRACT_ITEMS_PER_PAGE).get_page(request.GET.get("page"))
+        views = _item_prices(
+            withheld=withheld,
+            items=list(page.object_list),
+            contract=contract,
+            practice=practice,
+            participation=participation,
+            on=today,
+            all_tiers=all_tiers,
+        )
+        context = {
+            "contract": contract,
+            "practice": practice,
+            "participation": participation,
+            "joined_today": participation is not None and participation.joined_on <= today,
+            "all_tiers": all_tiers,
+            "in_force": selectors.contract_in_force(contract, today),
+            "today": today,
+            "page": page,
+            "price_views": views,
+            **gate,
+            **rights,
+            "page_query": _query_without(request, "page"),
+            "export_query": _query_without(request, "page", "format"),
+        }
+        return render_to_string("contracts/_contract_body.html", context)
+
+    content = cached_html("contract-page", vendor_selectors.catalog_version(), parameters, body)
+    return render(request, "contracts/contract_detail.html", {"contract": contract, "body": content})
 
 
 @login_required

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.safestring import SafeString, mark_safe
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -46,3 +47,8 @@ def cached_by_version(kind: str, version: str | None, parameters: Hashable, comp
     except Exception:
         logger.warning("cache unavailable for writing", exc_info=True)
     return value
+
+
+def cached_html(kind: str, version: str | None, parameters: Hashable, render: Callable[[], str]) -> SafeString:
+    """A rendered page fragment cached like any versioned value; `render` returns the template's (escaped) output."""
+    return mark_safe(cached_by_version(kind, version, parameters, render))  # rendered by a template

@@ -7,10 +7,10 @@ class VendorsConfig(AppConfig):
     verbose_name = "Vendors"
 
     def ready(self) -> None:
-        from vendors.models import Category, Vendor
+        from vendors.models import Category, Vendor, VendorAlias
         from vendors.services import catalog_version_bump_on_write
 
-        for model in (Vendor, Category):
+        for model in (Vendor, Category, VendorAlias):
             post_save.connect(
                 catalog_version_bump_on_write, sender=model, dispatch_uid=f"catalog-version-{model.__name__}"
             )

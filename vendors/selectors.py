@@ -156,8 +156,8 @@ def vendor_search_q(query: str) -> Q:
 
 
 def vendor_page_get(*, slug: str) -> Vendor:
-    """A vendor by slug, with its category and aliases; 404 when unknown."""
-    vendor = Vendor.objects.select_related("category").prefetch_related("aliases").filter(slug=slug).first()
+    """A vendor by slug, with its category; 404 when unknown."""
+    vendor = Vendor.objects.select_related("category").filter(slug=slug).first()
     if vendor is None:
         raise Http404("No such vendor.")
     return vendor

@@ -23,8 +23,9 @@ def catalog_version_bump() -> None:
 
 
 def catalog_version_bump_on_write(sender: Any, **kwargs: Any) -> None:
-    """Every save or delete of a vendor or category, whatever path it takes, gives the catalog a new version:
-    cached figures carry their names (reports.figures_cache), so a rename shows at once (connected in apps.py)."""
+    """Every save or delete of a vendor, alias or category (and of a contract's documents and eligible practices),
+    whatever path it takes, gives the catalog a new version: cached figures carry their names
+    (reports.figures_cache) and cached catalog pages show them, so a change shows at once (connected in apps.py)."""
     catalog_version_bump()
 
 
@@ -120,7 +121,6 @@ def vendor_alias_add(*, vendor: Vendor, name: str) -> VendorAlias:
     alias = VendorAlias(vendor=vendor, name=name.strip(), normalized_name=normalized)
     alias.full_clean()
     alias.save()
-    catalog_version_bump()
     return alias
 
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from gpo.billing import selectors as billing_selectors
+from gpo.cache import cached_html
 from gpo.members import scoping
+from gpo.members.models import Practice
 from gpo.xlsx import wants_xlsx, xlsx_response
 from vendors import selectors
+from vendors.models import Vendor
 
 
 @login_required
@@ -22,14 +28,10 @@ def vendor_detail(request: HttpRequest, slug: str) -> HttpResponse:
         scoping.practice_get(user=request.user, slug=slug_param) if slug_param else scoping.current_practice(request)
     )
     staff = scoping.is_coalition_staff(request.user)
-    contracts = list(
-        selectors.vendor_contract_list(
-            vendor=vendor, user=request.user, practice_id=practice.id if practice else None, show_drafts=staff
-        )
-    )
     today = timezone.localdate()
     withheld = billing_selectors.prices_withheld(practice=practice)
     if wants_xlsx(request):
+        contracts = _vendor_contracts(vendor=vendor, practice=practice, staff=staff)
         return xlsx_response(
             filename=f"vendor-{vendor.slug}-contracts",
             title=vendor.name,
@@ -59,6 +61,30 @@ def vendor_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 for c in contracts
             ),
         )
+    # The content is the same for every viewer with the same practice and rights: cached under the catalog's version
+    # (contracts, participations, documents and aliases all replace it) and the day (contracts start and end).
+    parameters = (vendor.pk, practice.pk if practice else None, staff, withheld, slug_param, today)
+    body = cached_html(
+        "vendor-page",
+        selectors.catalog_version(),
+        parameters,
+        lambda: _vendor_body(vendor=vendor, practice=practice, staff=staff, withheld=withheld, slug_param=slug_param),
+    )
+    return render(request, "vendors/vendor_detail.html", {"vendor": vendor, "body": body})
+
+
+def _vendor_contracts(*, vendor: Vendor, practice: Practice | None, staff: bool) -> list[Any]:
+    """The vendor's contracts the viewer may see (drafts for staff), with the practice's joins."""
+    practice_id = practice.id if practice else None
+    return list(selectors.vendor_contract_list(vendor=vendor, user=None, practice_id=practice_id, show_drafts=staff))
+
+
+def _vendor_body(
+    *, vendor: Vendor, practice: Practice | None, staff: bool, withheld: bool, slug_param: str | None
+) -> str:
+    """The vendor page's content as HTML: about, contact, contracts by period (with the practice's joins), documents."""
+    today = timezone.localdate()
+    contracts = _vendor_contracts(vendor=vendor, practice=practice, staff=staff)
     groups = selectors.contracts_by_period(contracts, today=today)
     sections = [
         ("in-force", "In force", groups.in_force),
@@ -75,5 +101,6 @@ def vendor_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "documents": documents,
         "today": today,
         "prices_withheld": withheld,
+        "practice_param": slug_param,
     }
-    return render(request, "vendors/vendor_detail.html", context)
+    return render_to_string("vendors/_vendor_body.html", context)

@@ -22,7 +22,7 @@ def practice_context(request: HttpRequest) -> dict[str, Any]:
         # What the header offers follows the role table (DESIGN §3) for the practice shown, else coalition-wide.
         "rights": {str(r) for r in (rights_of(user, practice) if practice is not None else coalition_rights)},
         "coalition_rights": {str(r) for r in coalition_rights},
-        "picker_practices": list(scoping.practices_visible(user).order_by("name")[:200]),
+        "picker_practices": scoping.practices_by_name(user, limit=200),
         "is_coalition_staff": scoping.is_coalition_staff(user),
         "is_coalition_admin": scoping.is_coalition_admin(user),
         "user_roles": sorted(scoping.roles_of(user)),

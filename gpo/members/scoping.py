@@ -101,6 +101,13 @@ def _member_practices(user: Any) -> list[Practice]:
     return sorted(practices.values(), key=lambda practice: (practice.name, practice.pk))
 
 
+def practices_by_name(user: Any, *, limit: int) -> list[Practice]:
+    """Up to `limit` practices the user may see, by name (the header's picker); a member's need no query."""
+    if is_coalition_staff(user):
+        return list(Practice.objects.order_by("name", "pk")[:limit])
+    return _member_practices(user)[:limit]
+
+
 def practice_get(*, user: Any, slug: str) -> Practice:
     """A practice the user may see, by slug; another practice answers 404."""
     if not getattr(user, "is_authenticated", False):

@@ -66,7 +66,7 @@ def test_production_cache_is_the_redis_named_by_cache_url(tmp_path):
     result = _manage("shell", "-c", code, env=env, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1].split() == [
-        "django.core.cache.backends.redis.RedisCache",
+        "gpo.redis_cache.RedisCache",
         "redis://127.0.0.1:6379/1",
         "RedisCache",
         "RedisCache",
