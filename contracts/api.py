@@ -17,9 +17,11 @@ from contracts.filters import ContractFilterSet
 from contracts.models import Contract, ContractItem
 from gpo.api import CatalogViewSet, DecimalTextField
 from gpo.billing import selectors as billing_selectors
+from gpo.cache import cached_by_version
 from gpo.members import scoping
 from gpo.members.models import Practice
 from gpo.money import cents, plain_decimal_str, unit_price_str
+from vendors import selectors as vendor_selectors
 from vendors.api import IsCoalitionAdminForWrites
 from vendors.models import Vendor
 
@@ -239,10 +241,25 @@ class ContractViewSet(CatalogViewSet):
 
     @extend_schema(parameters=[PRACTICE_PARAMETER], responses=ContractListSerializer(many=True))
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # The same page for every caller with the same practice, rights and query: cached under the catalog's
+        # version (every contract, item, price and participation write replaces it) and the day (joins take effect).
+        practice = self._practice()  # another practice: 404 before anything is read from the cache
+        parameters = (
+            practice.pk if practice else None,
+            scoping.is_coalition_staff(request.user),
+            billing_selectors.prices_withheld(practice=practice),
+            request.get_host(),  # the page links are absolute
+            sorted(request.query_params.lists()),
+            timezone.localdate(),
+        )
+        body = cached_by_version("contracts-list", vendor_selectors.catalog_version(), parameters, self._list_body)
+        return Response(body)
+
+    def _list_body(self) -> Any:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         contracts = list(page if page is not None else self.filter_queryset(self.get_queryset()))
         data = ContractListSerializer(contracts, many=True, context=self._context(contracts, with_items=False)).data
-        return self.get_paginated_response(data) if page is not None else Response(data)
+        return (self.get_paginated_response(data) if page is not None else Response(data)).data
 
     @extend_schema(parameters=[PRACTICE_PARAMETER])
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:

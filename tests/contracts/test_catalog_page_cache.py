@@ -165,3 +165,26 @@ def test_a_lapsed_practice_never_gets_a_page_cached_with_prices(client, make_mem
 
     assert "81.23" not in _page(client, url)
     assert "hidden" in _page(client, "/catalog/vendors/bracco/") or "81.23" not in _page(client, "/catalog/")
+
+
+def test_the_contract_list_follows_writes_and_each_callers_practice(api_client_for, finance_a, finance_b, contract):
+    def listed(user: Any) -> dict[str, Any]:
+        response = api_client_for(user).get("/api/contracts/")
+        assert response.status_code == 200
+        return {row["number"]: row for row in response.json()["results"]}
+
+    assert listed(finance_a)["GPO-CM-001"]["participating"] is True
+    assert listed(finance_b)["GPO-CM-001"]["participating"] is False  # not A's page from the cache
+
+    services.contract_item_create(contract=contract, vendor_sku="ISO-300", list_price=Decimal("90"))
+    services.contract_create(
+        vendor=contract.vendor,
+        number="GPO-CM-009",
+        title="New",
+        start_date=contract.start_date,
+        end_date=contract.end_date,
+    )
+
+    rows = listed(finance_a)
+    assert rows["GPO-CM-001"]["item_count"] == 2
+    assert "GPO-CM-009" in rows
