@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
@@ -60,14 +61,19 @@ class Scope:
     practice: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
-    def url(self, filters: Filters) -> str:
-        """The explorer address for these filters within the scope."""
+    @cached_property
+    def _prefix(self) -> str:
+        """The address up to the group's filters: the practice and the period, encoded once per page."""
         params: list[tuple[str, str]] = []
         if self.practice:
             params.append(("practice", self.practice))
         params += list(self.period.query().items())
-        params += _pairs({**self.extra, **filters})
         return f"{LINES_URL}?{urlencode(params)}"
+
+    def url(self, filters: Filters) -> str:
+        """The explorer address for these filters within the scope."""
+        pairs = _pairs({**self.extra, **filters})
+        return f"{self._prefix}&{urlencode(pairs)}" if pairs else self._prefix
 
     def drill(self, figure: str, value: Any, savings: str = "", **filters: Any) -> Drill:
         """One figure's link: `filters` select the group; the figure's own narrowing is added here."""
