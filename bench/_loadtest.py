@@ -9,7 +9,8 @@ them with the dashboards, /api/lines/ and two users uploading files the whole ti
 Environment (defaults in brackets): LOADTEST_DATABASE_URL [postgres://postgres@127.0.0.1:5432/gpo_loadtest],
 LOADTEST_REDIS_URL [redis://127.0.0.1:6379/0] (broker and cache), LOADTEST_PORT [8000], LOADTEST_USERS [25,50],
 LOADTEST_RUN_TIME [20s], LOADTEST_SCENARIOS [savings,catalog,contracts,mixed], LOADTEST_APP_DIR [this checkout:
-the code the server runs, e.g. an older checkout to measure "before" with this harness], LOADTEST_LABEL.
+the code the server runs, with its own Procfile, e.g. an older checkout to measure "before" with this harness],
+LOADTEST_LABEL. WEB_CONCURRENCY, WEB_WORKER_CLASS and WEB_THREADS pass through to the Procfile.
 The per-user API throttle is lifted for the run (a load test is one user making thousands of requests).
 """
 
@@ -215,7 +216,8 @@ def main() -> int:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
-    print(f"\n== loadtest: {label} (gunicorn 4 workers x 2 threads, Celery worker x2, beat; {os.cpu_count()} cores) ==")
+    web = next(line for line in (app_dir / "Procfile").read_text().splitlines() if line.startswith("web:"))
+    print(f"\n== loadtest: {label} ({os.cpu_count()} cores; {web[4:].strip()}) ==")
     print(format_table(rows))
     out = Path(env["DATA_DIR"]) / "loadtest.json"
     out.write_text(json.dumps(rows, indent=1), encoding="utf-8")
