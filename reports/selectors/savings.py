@@ -409,28 +409,24 @@ def savings_json(
 ) -> dict[str, Any]:
     """The `GET /api/savings/` body for an already-resolved scope; cached like the figures it shows (issue 16:
     the hot read of a practice's year costs a version query and a cache read)."""
-    if use_summary and cached:
-        ids = None if scope.practice_ids is None else sorted(set(scope.practice_ids))
-        return figures_cached(
-            "savings-json",
-            scope_version(ids, with_names=True),
-            (ids, scope.practice.slug if scope.practice else None, start, end),
-            lambda: _savings_json(scope=scope, start=start, end=end),
+
+    def compute() -> dict[str, Any]:
+        figures = savings_figures(
+            practice_ids=scope.practice_ids, start=start, end=end, use_summary=use_summary, cached=cached
         )
-    return _savings_json(scope=scope, start=start, end=end, use_summary=use_summary, cached=False)
+        return _savings_body(scope, start, end, figures)
+
+    if not (use_summary and cached):
+        return compute()
+    ids = None if scope.practice_ids is None else sorted(set(scope.practice_ids))
+    practice = scope.practice.slug if scope.practice else None
+    return figures_cached("savings-json", scope_version(ids, with_names=True), (ids, practice, start, end), compute)
 
 
-def _savings_json(
-    *,
-    scope: SavingsScope,
-    start: datetime.date | None,
-    end: datetime.date | None,
-    use_summary: bool = True,
-    cached: bool = True,
+def _savings_body(
+    scope: SavingsScope, start: datetime.date | None, end: datetime.date | None, figures: dict[str, Any]
 ) -> dict[str, Any]:
-    figures = savings_figures(
-        practice_ids=scope.practice_ids, start=start, end=end, use_summary=use_summary, cached=cached
-    )
+    """The `GET /api/savings/` body from `savings_figures()` output."""
     total: Figures = figures["total"]
     return {
         "practice": scope.practice.slug if scope.practice else None,
