@@ -14,8 +14,10 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import URLPattern, URLResolver, path
 
+from gpo.cache import cached_html
 from gpo.members import scoping
 from gpo.members.models import Practice
 from gpo.members.rights import Right, right_require
@@ -23,6 +25,7 @@ from gpo.money import ZERO
 from gpo.xlsx import Sheet, workbook_bytes, xlsx_download
 from reports import charts, exports
 from reports.drilldown import MISSED_NOT_OVERCHARGE, Drill, Scope
+from reports.figures_cache import scope_version
 from reports.models import PurchaseLine
 from reports.periods import PERIOD_CHOICES, Period, month_label, previous_period, year_earlier
 from reports.selectors.claims import recovery_totals
@@ -271,9 +274,9 @@ def practice_dashboard(request: HttpRequest) -> HttpResponse:
     right_require(request.user, practice, Right.FIGURES)
     period = request_period(request)
     figures = savings_figures(practice_ids=[practice.id], start=period.start, end=period.end)
-    claims = list(overcharge_claims_list(user=request.user, practice=practice, start=period.start, end=period.end))
-    missed = list(missed_savings_list(user=request.user, practice=practice, start=period.start, end=period.end))
     if request.GET.get("format") == "xlsx":
+        claims = list(overcharge_claims_list(user=request.user, practice=practice, start=period.start, end=period.end))
+        missed = list(missed_savings_list(user=request.user, practice=practice, start=period.start, end=period.end))
         sheets = [
             exports.summary_sheet(practice_name=practice.name, start=period.start, end=period.end, figures=figures),
             *exports.breakdown_sheets(figures),
@@ -283,21 +286,41 @@ def practice_dashboard(request: HttpRequest) -> HttpResponse:
         name = f"savings-{practice.slug}-{_file_part(period)}.xlsx"
         return xlsx_download(workbook_bytes(_pick(sheets, request.GET.get("table", ""))), filename=name)
     scope = Scope(period, practice.slug)
-    total: Figures = figures["total"]
+    query = _page_query(period, practice, bool(slug))
+
+    def tables() -> str:
+        """The trend, the breakdowns, the overcharges to claim and the missed savings: most of the page's work."""
+        claims = list(overcharge_claims_list(user=request.user, practice=practice, start=period.start, end=period.end))
+        missed = list(missed_savings_list(user=request.user, practice=practice, start=period.start, end=period.end))
+        context = {
+            **_common(scope, period, figures, practice, bool(slug)),
+            "practice": practice,
+            "vendor_count": len(figures["by_vendor"]),
+            "claims": [(line, _line_drill(scope, line, "overcharge")) for line in claims],
+            "claims_total": sum((c.overcharge for c in claims), ZERO),
+            "claims_all": scope.drill("overcharge", figures["total"].overcharge, "total", status=Status.OVERCHARGED),
+            "claims_complete": len(claims) < 50,
+            "missed": [(line, _line_drill(scope, line, "missed_savings")) for line in missed],
+            "missed_all": scope.drill(
+                "missed_savings", _missed_off_contract(figures), "", status=MISSED_NOT_OVERCHARGE
+            ),
+        }
+        context["by_vendor"] = context["by_vendor"][:25]
+        return render_to_string("reports/dashboards/_practice_tables.html", context)
+
+    # Cached like the figures they show (reports.figures_cache): an upload, a reprocess, a catalog change or a
+    # rename replaces the version; the period is in the key as dates, so "this year" moves on with the calendar.
+    version = scope_version([practice.id], with_names=True)
+    parameters = (practice.pk, practice.slug, period.choice, period.start, period.end, query)
     context = {
-        **_common(scope, period, figures, practice, bool(slug)),
+        "period": period,
+        "period_choices": PERIOD_CHOICES,
+        "query": query,
         "practice": practice,
         "cards": _cards(period, practice, figures, spend_label="Spend"),
-        "vendor_count": len(figures["by_vendor"]),
-        "claims": [(line, _line_drill(scope, line, "overcharge")) for line in claims],
-        "claims_total": sum((c.overcharge for c in claims), ZERO),
-        "claims_all": scope.drill("overcharge", total.overcharge, "total", status=Status.OVERCHARGED),
-        "claims_complete": len(claims) < 50,
-        "missed": [(line, _line_drill(scope, line, "missed_savings")) for line in missed],
         "recovery": recovery_totals(practice=practice),
-        "missed_all": scope.drill("missed_savings", _missed_off_contract(figures), "", status=MISSED_NOT_OVERCHARGE),
+        "tables": cached_html("practice-dashboard-tables", version, parameters, tables),
     }
-    context["by_vendor"] = context["by_vendor"][:25]
     return render(request, "reports/dashboards/practice.html", context)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from contracts import services as contract_services
@@ -43,12 +44,23 @@ def _dashboard_tables(user: Any) -> Any:
     return practices, contracts, leakage
 
 
+def _dashboard_page(user: Any) -> str:
+    """The practice dashboard's content for the year (the header carries a per-request CSRF token)."""
+    client = Client()
+    client.force_login(user)
+    response = client.get("/dashboard/?period=custom&start=2026-01-01&end=2026-12-31")
+    assert response.status_code == 200
+    html = response.content.decode()
+    return html[html.index("<main") : html.index("</main>")]
+
+
 def _figures(api_client_for: Any, finance: Any, staff: Any) -> Any:
-    """Every cached figure as a request sees it: a practice's year, the coalition's year, the dashboard tables."""
+    """Every cached figure as a request sees it: a practice's year, the coalition's year, the dashboard tables, the
+    practice dashboard page."""
     practice = api_client_for(finance).get(f"/api/savings/?practice=alpha-radiology&{YEAR}")
     coalition = api_client_for(staff).get(f"/api/savings/?{YEAR}")
     assert (practice.status_code, coalition.status_code) == (200, 200)
-    return practice.json(), coalition.json(), _dashboard_tables(staff)
+    return practice.json(), coalition.json(), _dashboard_tables(staff), _dashboard_page(finance)
 
 
 def _line_reference(practice: Any) -> Any:
