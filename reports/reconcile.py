@@ -390,40 +390,6 @@ def _practice_standing(
     return signature, sorted({joined for _, joined, _ in signature})
 
 
-def _alternative_of(
-    alternatives: dict[tuple[object, ...], PriceAnswer | None],
-    catalog: CatalogSlice,
-    practice_id: int,
-    mfr_normalized: str,
-    uom: str,
-    magnitude: Decimal,
-    on: date,
-) -> PriceAnswer | None:
-    """price_by_mfr_part, once per practice, part number, UOM, quantity and day (kept in `alternatives`)."""
-    key = (practice_id, mfr_normalized, uom, magnitude, on)
-    if key not in alternatives:
-        alternatives[key] = price_by_mfr_part(
-            catalog, practice_id=practice_id, mfr_normalized=mfr_normalized, uom=uom, quantity=magnitude, on=on
-        )
-    return alternatives[key]
-
-
-def _result_key(
-    answer: PriceAnswer, alternative: PriceAnswer | None, line: LineInput, resolved: tuple[object, ...]
-) -> tuple[object, ...]:
-    """What result_from_answer reads of a line besides its answers: the resolved texts, the money figures and, for
-    an item price (an overcharge's cause looks at the prices of that day), the date."""
-    return (
-        id(answer),  # answers and alternatives are kept for the whole keyed loop: their ids stay theirs
-        id(alternative),
-        resolved,
-        line.quantity,
-        line.unit_price,
-        line.extended_amount,
-        line.purchase_date if answer.rule is Rule.ITEM_PRICE else None,
-    )
-
-
 def reconcile_keyed(
     catalog: CatalogSlice, directory: VendorDirectory, lines: Sequence[LineInput], *, tolerance: Tolerance
 ) -> list[LineResult]:
@@ -447,10 +413,6 @@ def _reconcile_keyed(
     alternatives: dict[tuple[object, ...], PriceAnswer | None] = {}
     plans: dict[tuple[int, str, str], tuple[list[date], bool]] = {}
     standings: dict[tuple[int, int], tuple[tuple[tuple[int, date, str], ...], list[date]]] = {}
-    # A line's result is a function of its answers, texts and money figures (and of its date only through an
-    # overcharge's cause): lines that agree on those share one result, made once. Measured on the scale bench's
-    # files (mostly off contract or not participating, every line through this loop): about half its time.
-    made: dict[tuple[object, ...], LineResult] = {}
     results: list[LineResult] = []
 
     def norm(text: str) -> str:
@@ -506,11 +468,20 @@ def _reconcile_keyed(
             )
         alternative = None
         if answer.rule in (Rule.NO_VENDOR_CONTRACT, Rule.NOT_COVERED):
-            alternative = _alternative_of(alternatives, catalog, line.practice_id, mfr_normalized, uom, magnitude, on)
-        result_key = _result_key(answer, alternative, line, (vendor_id, match, sku_normalized, mfr_normalized))
-        result = made.get(result_key)
-        if result is None:
-            result = made[result_key] = result_from_answer(
+            alt_key = (line.practice_id, mfr_normalized, uom, magnitude, line.purchase_date)
+            if alt_key in alternatives:
+                alternative = alternatives[alt_key]
+            else:
+                alternative = alternatives[alt_key] = price_by_mfr_part(
+                    catalog,
+                    practice_id=line.practice_id,
+                    mfr_normalized=mfr_normalized,
+                    uom=uom,
+                    quantity=magnitude,
+                    on=line.purchase_date,
+                )
+        results.append(
+            result_from_answer(
                 catalog,
                 line,
                 vendor_id=vendor_id,
@@ -522,7 +493,7 @@ def _reconcile_keyed(
                 alternative=alternative,
                 tolerance=tolerance,
             )
-        results.append(result)
+        )
     return results
 
 

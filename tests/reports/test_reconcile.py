@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from contracts.pricing import CatalogSlice, ContractTerms, ItemTerms, ParticipationTerms, PriceRow, Tolerance
 from reports.catalog_index import CatalogIndex, catalog_frames
-from reports.reconcile import LineInput, VendorDirectory, VendorRecord, reconcile_keyed, reconcile_line
+from reports.reconcile import LineInput, VendorDirectory, VendorRecord, reconcile_line
 from tests.reports.bulk_engine import reconcile_batch
 
 PRACTICE = 10
@@ -469,25 +469,6 @@ def test_old_price_of_a_renewed_contract_is_recognised():
 
     assert (result.status, result.overcharge_cause, result.contract_id) == ("overcharged", "old_price", 9)
     assert result.overcharge == Decimal("10.00")
-
-
-def test_keyed_loop_gives_lines_alike_but_for_day_or_amount_each_the_reference_result():
-    # Given lines that share answers and figures but differ in day, extended amount or vendor spelling (the keyed
-    # loop makes one result per distinct line situation and shares it)
-    days = [D, D + timedelta(days=1), D + timedelta(days=40), date(2025, 6, 1)]
-    lines = [
-        *(line("NP1", q="3", p="70", on=day) for day in days),  # not participating
-        *(line(q="2", p="85", on=day) for day in days),  # overcharged at the old price in 2026
-        *(line(q="2", p="85", on=D, extended=amount) for amount in (None, "170.00", "169.99")),
-        *(line("MP7", q="1", p="60", vendor=vendor, uom="EA", on=D) for vendor in ("Acme Medical", "Acme Med", "Zeta")),
-        line("UNKNOWN", q="4", p="9", mfr="MP7", on=D),  # off contract, missed savings by part number
-    ]
-
-    # When the keyed loop reconciles them together
-    keyed = reconcile_keyed(catalog(tier=""), DIRECTORY, lines * 2, tolerance=TOLERANCE)
-
-    # Then each line has exactly the one-line reference's result
-    assert keyed == [reconcile_line(catalog(tier=""), DIRECTORY, one, tolerance=TOLERANCE) for one in lines * 2]
 
 
 def test_min_qty_leaving_no_row_for_a_joined_contract_is_off_contract():
