@@ -30,7 +30,7 @@ def test_analyze_is_due_by_autovacuums_rule(_case, rows, changed, due):
 @pytest.mark.django_db
 def test_upload_reports_the_rows_it_wrote_for_the_statistics_check(practice_a, monkeypatch):
     # Given an upload of two accepted lines (one row is rejected)
-    reported = []
+    reported: list[object] = []
     monkeypatch.setattr(upload_services, "tables_analyze_when_changed", reported.append)
     upload = upload_create(practice=practice_a, user=None, file=csv_upload(), enqueue=False)
 
@@ -44,7 +44,7 @@ def test_upload_reports_the_rows_it_wrote_for_the_statistics_check(practice_a, m
 
 @pytest.mark.django_db
 def test_failed_upload_runs_no_statistics_check(practice_a, monkeypatch):
-    reported = []
+    reported: list[object] = []
     monkeypatch.setattr(upload_services, "tables_analyze_when_changed", reported.append)
     monkeypatch.setattr(upload_services, "_upload_store", lambda *args: 1 / 0)
     upload = upload_create(practice=practice_a, user=None, file=csv_upload(), enqueue=False)
