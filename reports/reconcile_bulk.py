@@ -414,26 +414,79 @@ def _item_prices(
     slow[count == 0] = False
     slow[quick[taken]] = False
     slow_at = np.flatnonzero(slow)
-    won, best, packs = _joined_winners(index, out, lines[slow_at], interval[slow_at], practice, days, uom, quantity)
+    won, best, packs, undecided = _joined_winners(
+        index, lines[slow_at], interval[slow_at], practice, days, uom, quantity
+    )
+    # DESIGN §4.6: the lines no contract of P prices may be not participating; the join decides those of practices in
+    # none of the vendor's contracts, the keyed loop the rest.
+    joining, joining_best, joining_packs, rest = _joining_winners(
+        index, lines[slow_at[undecided]], interval[slow_at[undecided]], practice, uom, quantity
+    )
+    out.todo[rest] = True
+    _settle_not_participating(index, out, joining, joining_best, joining_packs, quantity, paid)
     won = np.concatenate([lines[quick[taken]], won])
     best = np.concatenate([winner[taken], best])
     packs = np.concatenate([pack[taken], packs])
     _settle(index, out, tolerance, won, best, packs, group, days, quantity, paid)
 
 
-def _joined_winners(
+def _practices_with_vendor(index: CatalogIndex, practice: np.ndarray, vendor: np.ndarray) -> np.ndarray:
+    """Whether each practice has a letter of participation (any day, any tier) for a contract of each vendor."""
+    table = index.participations
+    if not len(table.keys) or not len(practice):
+        return np.zeros(len(practice), dtype=bool)
+    span = int(index.contracts.vendor_id.max()) + 1
+    joined = np.unique(
+        (table.keys // table.contract_count) * span + index.contracts.vendor_id[table.keys % table.contract_count]
+    )
+    wanted = practice * span + vendor
+    at = np.minimum(np.searchsorted(joined, wanted), len(joined) - 1)
+    return joined[at] == wanted
+
+
+def _settle_not_participating(
     index: CatalogIndex,
     out: _Out,
+    won: np.ndarray,
+    best_entry: np.ndarray,
+    pack: np.ndarray,
+    quantity: np.ndarray,
+    paid: np.ndarray,
+) -> None:
+    """DESIGN §4.6-4.7 for lines not participating at an entry's price: the entry recorded, (p - c) * q missed when
+    p > c (prices per the item's UOM compared), no savings, no overcharge."""
+    contract_price = index.entries.price[best_entry]
+    q, p = quantity[won], paid[won]
+    # Products that could leave int64 go to the keyed loop, which works in Decimal.
+    safe = (np.abs(p).astype(np.float64) * pack + contract_price) * np.abs(q) < _MONEY_LIMIT
+    out.todo[won[~safe]] = True
+    won, best_entry, pack, contract_price, q, p = (a[safe] for a in (won, best_entry, pack, contract_price, q, p))
+    out.status[won] = STATUS_CODE[Status.NOT_PARTICIPATING]
+    out.contract[won] = index.contracts.id[index.entries.contract[best_entry]]
+    out.item[won] = index.entries.item_id[best_entry]
+    out.price[won] = index.entries.price_id[best_entry]
+    category = index.entries.category_id[best_entry]
+    out.category[won] = np.where(category >= 0, category, out.category[won])
+    out.expected[won] = contract_price
+    out.list_price[won] = index.entries.list_price[best_entry]
+    above = np.flatnonzero(p * pack > contract_price)
+    numerator, denominator = price_difference_amount(contract_price[above], p[above], q[above], pack[above])
+    out.missed[won[above]] = round_half_up_integers(-numerator, denominator * E4_TIMES_E4_PER_CENT)
+
+
+def _joined_winners(
+    index: CatalogIndex,
     lines: np.ndarray,
     interval: np.ndarray,
     practice: np.ndarray,
     days: np.ndarray,
     uom: np.ndarray,
     quantity: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """DESIGN §4.4 as masks over each line's interval candidates: (lines decided, winning entries, pack sizes)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """DESIGN §4.4 as masks over each line's interval candidates: (lines decided, winning entries, pack sizes,
+    positions in `lines` of those no own contract prices)."""
     if not len(lines):
-        return lines, lines, lines
+        return lines, lines, lines, lines
     owner, at = spans(index.time_line.first_candidate[interval], index.time_line.candidate_count[interval])
     entry = index.time_line.candidates[at]
     line = lines[owner]
@@ -455,8 +508,45 @@ def _joined_winners(
     best = kept[winning_entries(owner[kept], entry[kept], index.entries.per_each, index.contracts, index.entries)]
     decided = np.zeros(len(lines), dtype=bool)
     decided[owner[best]] = True
-    out.todo[lines[~decided]] = True
-    return lines[owner[best]], entry[best], pack[best]
+    return lines[owner[best]], entry[best], pack[best], np.flatnonzero(~decided)
+
+
+def _joining_winners(
+    index: CatalogIndex,
+    lines: np.ndarray,
+    interval: np.ndarray,
+    practice: np.ndarray,
+    uom: np.ndarray,
+    quantity: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """DESIGN §4.6 "as if P had joined", for lines of practices in none of the vendor's contracts whose interval has
+    candidates: (lines decided, winning entries, pack sizes, lines left to the keyed loop).
+
+    With no letter for the vendor, P has no tier: each contract keeps its tier-blank rows (min_qty applied). A line
+    with a contract that has convertible rows but no blank one (where the reference takes the dearest tier), or with
+    no row left, is left to the keyed loop.
+    """
+    if not len(lines):
+        return lines, lines, lines, lines
+    owner, at = spans(index.time_line.first_candidate[interval], index.time_line.candidate_count[interval])
+    entry = index.time_line.candidates[at]
+    line = lines[owner]
+    contract = index.entries.contract[entry]
+    # A line's candidates are all items of its vendor.
+    outsider = ~_practices_with_vendor(index, practice[line], index.contracts.vendor_id[contract])
+    pack = _pack(uom[line], index.entries.uom[entry], index.entries.units_per_uom[entry])
+    convertible = pack > 0
+    blank = convertible & (index.entries.tier[entry] == 0)
+    block = np.concatenate(([0], np.cumsum((owner[1:] != owner[:-1]) | (contract[1:] != contract[:-1]))))
+    dearest_tier_rule = (np.bincount(block, weights=convertible) > 0) & ~(np.bincount(block, weights=blank) > 0)
+    left = np.bincount(owner[dearest_tier_rule[block]], minlength=len(lines)) > 0
+    keep = blank & min_qty_allows(index.entries.min_qty[entry], quantity[line], pack)
+    keep &= ~left[owner] & outsider
+    kept = np.flatnonzero(keep)
+    best = kept[winning_entries(owner[kept], entry[kept], index.entries.per_each, index.contracts, index.entries)]
+    decided = np.zeros(len(lines), dtype=bool)
+    decided[owner[best]] = True
+    return lines[owner[best]], entry[best], pack[best], lines[~decided]
 
 
 def _settle(
