@@ -444,6 +444,26 @@ def _practices_with_vendor(index: CatalogIndex, practice: np.ndarray, vendor: np
     return joined[at] == wanted
 
 
+def _dearest_tier_rows(
+    index: CatalogIndex, block: np.ndarray, tier: np.ndarray, entry: np.ndarray, usable: np.ndarray
+) -> np.ndarray:
+    """DESIGN §4.6 for a contract with no tier-blank row: the usable rows of the tier whose lowest price per each is
+    highest (the first such tier by name, as contracts.pricing._rows_for_tier takes it), per block of candidates."""
+    chosen = np.zeros(len(block), dtype=bool)
+    at = np.flatnonzero(usable)
+    if not len(at):
+        return chosen
+    names = sorted(index.tiers.codes)
+    rank = np.zeros(max(index.tiers.codes.values()) + 1, dtype=np.int64)
+    rank[[index.tiers.codes[name] for name in names]] = np.arange(len(names))
+    rows = pd.DataFrame({"block": block[at], "rank": rank[tier[at]], "price": index.entries.per_each[entry[at]]})
+    prices = rows.groupby(["block", "rank"], sort=False)["price"].min().reset_index()
+    best = prices.sort_values(["block", "price", "rank"], ascending=[True, False, True]).drop_duplicates("block")
+    best_rank = pd.Series(best["rank"].to_numpy(), index=best["block"].to_numpy())
+    chosen[at] = rows["rank"].to_numpy() == best_rank.reindex(rows["block"].to_numpy()).to_numpy()
+    return chosen
+
+
 def _settle_not_participating(
     index: CatalogIndex,
     out: _Out,
@@ -522,9 +542,9 @@ def _joining_winners(
     """DESIGN §4.6 "as if P had joined", for lines of practices in none of the vendor's contracts whose interval has
     candidates: (lines decided, winning entries, pack sizes, lines left to the keyed loop).
 
-    With no letter for the vendor, P has no tier: each contract keeps its tier-blank rows (min_qty applied). A line
-    with a contract that has convertible rows but no blank one (where the reference takes the dearest tier), or with
-    no row left, is left to the keyed loop.
+    With no letter for the vendor, P has no tier: each contract keeps its tier-blank rows (min_qty applied), and a
+    contract without any keeps the rows of its dearest tier (`_dearest_tier_rows`). A line with no row left is left
+    to the keyed loop (percent-off contracts may still apply).
     """
     if not len(lines):
         return lines, lines, lines, lines
@@ -535,13 +555,13 @@ def _joining_winners(
     # A line's candidates are all items of its vendor.
     outsider = ~_practices_with_vendor(index, practice[line], index.contracts.vendor_id[contract])
     pack = _pack(uom[line], index.entries.uom[entry], index.entries.units_per_uom[entry])
-    convertible = pack > 0
-    blank = convertible & (index.entries.tier[entry] == 0)
+    tier = index.entries.tier[entry]
+    usable = (pack > 0) & min_qty_allows(index.entries.min_qty[entry], quantity[line], pack)
+    blank = (pack > 0) & (tier == 0)
     block = np.concatenate(([0], np.cumsum((owner[1:] != owner[:-1]) | (contract[1:] != contract[:-1]))))
-    dearest_tier_rule = (np.bincount(block, weights=convertible) > 0) & ~(np.bincount(block, weights=blank) > 0)
-    left = np.bincount(owner[dearest_tier_rule[block]], minlength=len(lines)) > 0
-    keep = blank & min_qty_allows(index.entries.min_qty[entry], quantity[line], pack)
-    keep &= ~left[owner] & outsider
+    has_blank = (np.bincount(block, weights=blank) > 0)[block]
+    keep = np.where(has_blank, blank & usable, _dearest_tier_rows(index, block, tier, entry, usable & ~has_blank))
+    keep &= outsider
     kept = np.flatnonzero(keep)
     best = kept[winning_entries(owner[kept], entry[kept], index.entries.per_each, index.contracts, index.entries)]
     decided = np.zeros(len(lines), dtype=bool)

@@ -501,6 +501,30 @@ def test_practice_in_no_contract_of_the_vendor_misses_savings_at_the_price_it_wo
     ]
 
 
+@pytest.mark.parametrize(
+    ("_case", "silver_price", "price_id"),
+    [("dearer_tier_wins", "65", 11), ("tie_goes_to_the_first_tier_by_name", "60", 10)],
+)
+def test_not_participating_without_blank_rows_takes_the_dearest_tier(_case, silver_price, price_id):
+    # Given C-4's NP1 priced only per tier (gold 60, silver as given), indexed from columns, and a practice in none
+    # of Acme's contracts
+    tiered = slice_with(
+        prices=(
+            PriceRow(10, 5, Decimal("60"), date(2026, 1, 1), tier="gold"),
+            PriceRow(11, 5, Decimal(silver_price), date(2026, 1, 1), tier="silver"),
+        ),
+        participations=(),
+    )
+    one = line("NP1", q="2", p="70")
+
+    # When the bulk path prices a purchase of it
+    [bulk] = reconcile_batch(CatalogIndex.from_frames(catalog_frames(tiered)), DIRECTORY, [one], tolerance=TOLERANCE)
+
+    # Then it is not participating at the dearest tier's price (the reference's answer)
+    assert bulk == reconcile_line(tiered, DIRECTORY, one, tolerance=TOLERANCE)
+    assert (bulk.status, bulk.price_id) == ("not_participating", price_id)
+
+
 def test_min_qty_leaving_no_row_for_a_joined_contract_is_off_contract():
     only_volume = slice_with(prices=(PriceRow(2, 1, Decimal("80"), date(2026, 1, 1), min_qty=Decimal("10")),))
 
