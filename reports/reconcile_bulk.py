@@ -373,7 +373,17 @@ def reconcile_columns(
     joined_lines = np.flatnonzero(priced & exact_group)
     if len(joined_lines):
         _item_prices(
-            index, out, tolerance, joined_lines, group, batch.practice, batch.days, keys.uom, batch.quantity, batch.paid
+            index,
+            out,
+            tolerance,
+            joined_lines,
+            group,
+            batch.practice,
+            batch.days,
+            keys.uom,
+            batch.quantity,
+            batch.paid,
+            keys.vendor,
         )
 
     # 3. Vendors with contracts but no item of theirs matched: percent-off contracts, else off contract.
@@ -399,11 +409,12 @@ def _item_prices(
     uom: np.ndarray,
     quantity: np.ndarray,
     paid: np.ndarray,
+    vendor: np.ndarray,
 ) -> None:
     """DESIGN §4.4 for lines with matched items: the interval's winner when it applies, else a join; then money."""
     interval = index.interval_of(group[lines], days[lines])
     count = index.time_line.candidate_count[interval]
-    out.todo[lines[count == 0]] = True
+    _not_covered(index, out, lines[count == 0], group, vendor)
     # The winner applies when P is in its contract on d and the line's UOM converts to its item's (DESIGN §4.3).
     quick = np.flatnonzero(index.time_line.is_simple[interval] & (count > 0))
     winner = index.time_line.winner[interval[quick]]
@@ -428,6 +439,19 @@ def _item_prices(
     best = np.concatenate([winner[taken], best])
     packs = np.concatenate([pack[taken], packs])
     _settle(index, out, tolerance, won, best, packs, group, days, quantity, paid)
+
+
+def _not_covered(index: CatalogIndex, out: _Out, lines: np.ndarray, group: np.ndarray, vendor: np.ndarray) -> None:
+    """DESIGN §4.6 for lines none of whose matched items has a row in force on d: off contract when their vendor has
+    no percent-off contract (else the keyed loop decides), recording the first matched item and its category."""
+    percent_off = np.isin(vendor[lines], index.vendors_with_percent_off)
+    out.todo[lines[percent_off]] = True
+    lines = lines[~percent_off]
+    first = index.groups.first_item[group[lines]]
+    out.status[lines] = _OFF_CONTRACT
+    out.item[lines] = index.items.id[first]
+    category = index.items.category_id[first]
+    out.category[lines] = np.where(category >= 0, category, out.category[lines])
 
 
 def _practices_with_vendor(index: CatalogIndex, practice: np.ndarray, vendor: np.ndarray) -> np.ndarray:
