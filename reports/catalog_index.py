@@ -310,6 +310,7 @@ class GroupArrays:
     is_exact: np.ndarray
     first_interval: np.ndarray
     interval_count: np.ndarray
+    first_item: np.ndarray  # the item position (catalog order) of its first member: DESIGN §4.2's first match
 
 
 @dataclass(frozen=True)
@@ -403,6 +404,14 @@ def _item_groups(items: ItemArrays, contracts: ContractArrays, key_span: int) ->
         part_keys=part_keys,
         common_units=_common_units(items.units_per_uom[member_item], member_group, groups),
     )
+
+
+def _first_items(members: _Members) -> np.ndarray:
+    """Per group, its member that comes first in the catalog's item order (every group has a member)."""
+    counts = np.bincount(members.group, minlength=members.group_count)
+    if not len(members.item):
+        return np.zeros(0, dtype=np.int64)
+    return np.minimum.reduceat(members.item, _first_positions(counts))
 
 
 def _common_units(member_units: np.ndarray, member_group: np.ndarray, groups: int) -> np.ndarray:
@@ -569,6 +578,7 @@ class CatalogIndex:
             is_exact=group_is_exact,
             first_interval=_first_positions(interval_count),
             interval_count=interval_count,
+            first_item=_first_items(members),
         )
         return cls(
             frames={name: frames[name] for name in ("contracts", "items", "prices", "participations")},

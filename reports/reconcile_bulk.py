@@ -373,7 +373,17 @@ def reconcile_columns(
     joined_lines = np.flatnonzero(priced & exact_group)
     if len(joined_lines):
         _item_prices(
-            index, out, tolerance, joined_lines, group, batch.practice, batch.days, keys.uom, batch.quantity, batch.paid
+            index,
+            out,
+            tolerance,
+            joined_lines,
+            group,
+            batch.practice,
+            batch.days,
+            keys.uom,
+            batch.quantity,
+            batch.paid,
+            keys.vendor,
         )
 
     # 3. Vendors with contracts but no item of theirs matched: percent-off contracts, else off contract.
@@ -399,11 +409,12 @@ def _item_prices(
     uom: np.ndarray,
     quantity: np.ndarray,
     paid: np.ndarray,
+    vendor: np.ndarray,
 ) -> None:
     """DESIGN §4.4 for lines with matched items: the interval's winner when it applies, else a join; then money."""
     interval = index.interval_of(group[lines], days[lines])
     count = index.time_line.candidate_count[interval]
-    out.todo[lines[count == 0]] = True
+    _not_covered(index, out, lines[count == 0], group, vendor)
     # The winner applies when P is in its contract on d and the line's UOM converts to its item's (DESIGN §4.3).
     quick = np.flatnonzero(index.time_line.is_simple[interval] & (count > 0))
     winner = index.time_line.winner[interval[quick]]
@@ -414,26 +425,112 @@ def _item_prices(
     slow[count == 0] = False
     slow[quick[taken]] = False
     slow_at = np.flatnonzero(slow)
-    won, best, packs = _joined_winners(index, out, lines[slow_at], interval[slow_at], practice, days, uom, quantity)
+    won, best, packs, undecided = _joined_winners(
+        index, lines[slow_at], interval[slow_at], practice, days, uom, quantity
+    )
+    # DESIGN §4.6: the lines no contract of P prices may be not participating; the join decides those of practices in
+    # none of the vendor's contracts, the keyed loop the rest.
+    joining, joining_best, joining_packs, rest = _joining_winners(
+        index, lines[slow_at[undecided]], interval[slow_at[undecided]], practice, uom, quantity
+    )
+    out.todo[rest] = True
+    _settle_not_participating(index, out, joining, joining_best, joining_packs, quantity, paid)
     won = np.concatenate([lines[quick[taken]], won])
     best = np.concatenate([winner[taken], best])
     packs = np.concatenate([pack[taken], packs])
     _settle(index, out, tolerance, won, best, packs, group, days, quantity, paid)
 
 
-def _joined_winners(
+def _not_covered(index: CatalogIndex, out: _Out, lines: np.ndarray, group: np.ndarray, vendor: np.ndarray) -> None:
+    """DESIGN §4.6 for lines none of whose matched items has a row in force on d: off contract when their vendor has
+    no percent-off contract (else the keyed loop decides), recording the first matched item and its category."""
+    percent_off = np.isin(vendor[lines], index.vendors_with_percent_off)
+    out.todo[lines[percent_off]] = True
+    lines = lines[~percent_off]
+    first = index.groups.first_item[group[lines]]
+    out.status[lines] = _OFF_CONTRACT
+    out.item[lines] = index.items.id[first]
+    category = index.items.category_id[first]
+    out.category[lines] = np.where(category >= 0, category, out.category[lines])
+
+
+def _practices_with_vendor(index: CatalogIndex, practice: np.ndarray, vendor: np.ndarray) -> np.ndarray:
+    """Whether each practice has a letter of participation (any day, any tier) for a contract of each vendor."""
+    table = index.participations
+    if not len(table.keys) or not len(practice):
+        return np.zeros(len(practice), dtype=bool)
+    span = int(index.contracts.vendor_id.max()) + 1
+    joined = np.unique(
+        (table.keys // table.contract_count) * span + index.contracts.vendor_id[table.keys % table.contract_count]
+    )
+    wanted = practice * span + vendor
+    at = np.minimum(np.searchsorted(joined, wanted), len(joined) - 1)
+    return joined[at] == wanted
+
+
+def _dearest_tier_rows(
+    index: CatalogIndex, block: np.ndarray, tier: np.ndarray, entry: np.ndarray, usable: np.ndarray
+) -> np.ndarray:
+    """DESIGN §4.6 for a contract with no tier-blank row: the usable rows of the tier whose lowest price per each is
+    highest (the first such tier by name, as contracts.pricing._rows_for_tier takes it), per block of candidates."""
+    chosen = np.zeros(len(block), dtype=bool)
+    at = np.flatnonzero(usable)
+    if not len(at):
+        return chosen
+    names = sorted(index.tiers.codes)
+    rank = np.zeros(max(index.tiers.codes.values()) + 1, dtype=np.int64)
+    rank[[index.tiers.codes[name] for name in names]] = np.arange(len(names))
+    rows = pd.DataFrame({"block": block[at], "rank": rank[tier[at]], "price": index.entries.per_each[entry[at]]})
+    prices = rows.groupby(["block", "rank"], sort=False)["price"].min().reset_index()
+    best = prices.sort_values(["block", "price", "rank"], ascending=[True, False, True]).drop_duplicates("block")
+    best_rank = pd.Series(best["rank"].to_numpy(), index=best["block"].to_numpy())
+    chosen[at] = rows["rank"].to_numpy() == best_rank.reindex(rows["block"].to_numpy()).to_numpy()
+    return chosen
+
+
+def _settle_not_participating(
     index: CatalogIndex,
     out: _Out,
+    won: np.ndarray,
+    best_entry: np.ndarray,
+    pack: np.ndarray,
+    quantity: np.ndarray,
+    paid: np.ndarray,
+) -> None:
+    """DESIGN §4.6-4.7 for lines not participating at an entry's price: the entry recorded, (p - c) * q missed when
+    p > c (prices per the item's UOM compared), no savings, no overcharge."""
+    contract_price = index.entries.price[best_entry]
+    q, p = quantity[won], paid[won]
+    # Products that could leave int64 go to the keyed loop, which works in Decimal.
+    safe = (np.abs(p).astype(np.float64) * pack + contract_price) * np.abs(q) < _MONEY_LIMIT
+    out.todo[won[~safe]] = True
+    won, best_entry, pack, contract_price, q, p = (a[safe] for a in (won, best_entry, pack, contract_price, q, p))
+    out.status[won] = STATUS_CODE[Status.NOT_PARTICIPATING]
+    out.contract[won] = index.contracts.id[index.entries.contract[best_entry]]
+    out.item[won] = index.entries.item_id[best_entry]
+    out.price[won] = index.entries.price_id[best_entry]
+    category = index.entries.category_id[best_entry]
+    out.category[won] = np.where(category >= 0, category, out.category[won])
+    out.expected[won] = contract_price
+    out.list_price[won] = index.entries.list_price[best_entry]
+    above = np.flatnonzero(p * pack > contract_price)
+    numerator, denominator = price_difference_amount(contract_price[above], p[above], q[above], pack[above])
+    out.missed[won[above]] = round_half_up_integers(-numerator, denominator * E4_TIMES_E4_PER_CENT)
+
+
+def _joined_winners(
+    index: CatalogIndex,
     lines: np.ndarray,
     interval: np.ndarray,
     practice: np.ndarray,
     days: np.ndarray,
     uom: np.ndarray,
     quantity: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """DESIGN §4.4 as masks over each line's interval candidates: (lines decided, winning entries, pack sizes)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """DESIGN §4.4 as masks over each line's interval candidates: (lines decided, winning entries, pack sizes,
+    positions in `lines` of those no own contract prices)."""
     if not len(lines):
-        return lines, lines, lines
+        return lines, lines, lines, lines
     owner, at = spans(index.time_line.first_candidate[interval], index.time_line.candidate_count[interval])
     entry = index.time_line.candidates[at]
     line = lines[owner]
@@ -455,8 +552,45 @@ def _joined_winners(
     best = kept[winning_entries(owner[kept], entry[kept], index.entries.per_each, index.contracts, index.entries)]
     decided = np.zeros(len(lines), dtype=bool)
     decided[owner[best]] = True
-    out.todo[lines[~decided]] = True
-    return lines[owner[best]], entry[best], pack[best]
+    return lines[owner[best]], entry[best], pack[best], np.flatnonzero(~decided)
+
+
+def _joining_winners(
+    index: CatalogIndex,
+    lines: np.ndarray,
+    interval: np.ndarray,
+    practice: np.ndarray,
+    uom: np.ndarray,
+    quantity: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """DESIGN §4.6 "as if P had joined", for lines of practices in none of the vendor's contracts whose interval has
+    candidates: (lines decided, winning entries, pack sizes, lines left to the keyed loop).
+
+    With no letter for the vendor, P has no tier: each contract keeps its tier-blank rows (min_qty applied), and a
+    contract without any keeps the rows of its dearest tier (`_dearest_tier_rows`). A line with no row left is left
+    to the keyed loop (percent-off contracts may still apply).
+    """
+    if not len(lines):
+        return lines, lines, lines, lines
+    owner, at = spans(index.time_line.first_candidate[interval], index.time_line.candidate_count[interval])
+    entry = index.time_line.candidates[at]
+    line = lines[owner]
+    contract = index.entries.contract[entry]
+    # A line's candidates are all items of its vendor.
+    outsider = ~_practices_with_vendor(index, practice[line], index.contracts.vendor_id[contract])
+    pack = _pack(uom[line], index.entries.uom[entry], index.entries.units_per_uom[entry])
+    tier = index.entries.tier[entry]
+    usable = (pack > 0) & min_qty_allows(index.entries.min_qty[entry], quantity[line], pack)
+    blank = (pack > 0) & (tier == 0)
+    block = np.concatenate(([0], np.cumsum((owner[1:] != owner[:-1]) | (contract[1:] != contract[:-1]))))
+    has_blank = (np.bincount(block, weights=blank) > 0)[block]
+    keep = np.where(has_blank, blank & usable, _dearest_tier_rows(index, block, tier, entry, usable & ~has_blank))
+    keep &= outsider
+    kept = np.flatnonzero(keep)
+    best = kept[winning_entries(owner[kept], entry[kept], index.entries.per_each, index.contracts, index.entries)]
+    decided = np.zeros(len(lines), dtype=bool)
+    decided[owner[best]] = True
+    return lines[owner[best]], entry[best], pack[best], lines[~decided]
 
 
 def _settle(

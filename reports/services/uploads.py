@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, models, transaction
 from django.utils import timezone
 
 from gpo.errors import ApplicationError, ConflictError, PayloadTooLargeError
@@ -38,9 +38,18 @@ from reports import ingest
 from reports.db.copy import decimal_array, text_column
 from reports.db.line_references import line_references_lock
 from reports.db.locks import UPLOAD_CLAIM_NAMESPACE
+from reports.db.statistics import tables_analyze_when_changed
 from reports.figures_cache import figures_versions_bump
 from reports.lines import lines_in_periods
-from reports.models import ColumnMappingPreset, PurchaseLine, PurchaseUpload, RejectedRow, Restatement, UploadAuditEntry
+from reports.models import (
+    ColumnMappingPreset,
+    PurchaseLine,
+    PurchaseUpload,
+    RejectedRow,
+    Restatement,
+    SavingsSummary,
+    UploadAuditEntry,
+)
 from reports.services import upload_checks
 from reports.services.line_store import lines_insert_batches
 from reports.services.reconciliation import (
@@ -698,7 +707,7 @@ def _upload_run(upload: PurchaseUpload) -> None:
             status=PurchaseUpload.Status.RECONCILING, progress=PARSE_PROGRESS_SHARE + 5, updated_at=timezone.now()
         )
         with transaction.atomic():
-            _upload_store(upload, parsed)
+            written = _upload_store(upload, parsed)
             upload.status = PurchaseUpload.Status.DONE
             upload.progress = 100
             upload.finished_at = timezone.now()
@@ -709,6 +718,9 @@ def _upload_run(upload: PurchaseUpload) -> None:
         _fail(upload, _failure_reason(exc))
         if not isinstance(exc, Exception):
             raise  # the upload is marked failed; an interrupt still interrupts
+        return
+    # Reads right after a big upload are planned on the tables' new size (reports.db.statistics says why).
+    run_after_commit(lambda: tables_analyze_when_changed(written))
 
 
 @dataclass
@@ -760,11 +772,12 @@ def _upload_parse(upload: PurchaseUpload) -> _Parsed:
     return _Parsed(result, context, requested)
 
 
-def _upload_store(upload: PurchaseUpload, parsed: _Parsed) -> None:
+def _upload_store(upload: PurchaseUpload, parsed: _Parsed) -> dict[type[models.Model], int]:
     """Inside the processing transaction: replace the upload's lines and rejected rows and record the counts.
 
     A reprocessed upload still holds its previous lines: they go (later uploads' repeats of them are reconciled
-    again), and its summary rows are rebuilt over both date spans, all in this transaction.
+    again), and its summary rows are rebuilt over both date spans, all in this transaction. Returns about how many
+    rows of the line and summary tables it wrote.
     """
     result = parsed.result
     previous_span = (upload.first_purchase_date, upload.last_purchase_date)
@@ -781,10 +794,12 @@ def _upload_store(upload: PurchaseUpload, parsed: _Parsed) -> None:
     # The summary rows commit with the lines: figures never show a half-added upload.
     if replacing:
         _summary_replace(upload, previous_span, sorted({*orphaned, *_later_lines_sharing_invoices(upload)}))
+        summary_rows = accepted
     else:
-        savings_summary_add(upload_id=upload.pk, practice_id=upload.practice_id, rows=summary)
+        summary_rows = savings_summary_add(upload_id=upload.pk, practice_id=upload.practice_id, rows=summary)
     upload.warnings = upload_checks.upload_warnings_for(upload, result, summary)
     upload.save(update_fields=["warnings", "updated_at"])
+    return {PurchaseLine: accepted, SavingsSummary: summary_rows}
 
 
 def _upload_result_record(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -371,7 +372,8 @@ def purchases(catalog_slice: CatalogSlice) -> st.SearchStrategy[LineInput]:
     ).filter(lambda p: p > 0)
     return st.builds(
         LineInput,
-        practice_id=st.sampled_from([PRACTICE, PRACTICE + 1]),
+        # PRACTICE + 2 joins nothing: every covered line of it is not participating (the bulk path's own case)
+        practice_id=st.sampled_from([PRACTICE, PRACTICE + 1, PRACTICE + 2]),
         purchase_date=days,
         vendor_name=st.sampled_from(["Acme Medical", "Acme Medical", "Acme Medical", "Beta Supply", "Zeta"]),
         sku=st.sampled_from(["S0", "S1", "s-2", "0S1", "X"]),
@@ -469,6 +471,58 @@ def test_old_price_of_a_renewed_contract_is_recognised():
 
     assert (result.status, result.overcharge_cause, result.contract_id) == ("overcharged", "old_price", 9)
     assert result.overcharge == Decimal("10.00")
+
+
+def test_practice_in_no_contract_of_the_vendor_misses_savings_at_the_price_it_would_get_by_joining():
+    # Given a catalog without tiers or minimums, indexed from columns, and a practice in none of Acme's contracts
+    plain = slice_with(
+        prices=tuple(replace(row, tier="") for row in catalog(tier="").prices if row.tier == ""),
+        participations=(ParticipationTerms(PRACTICE + 1, 1, date(2025, 12, 1)),),
+    )
+    index = CatalogIndex.from_frames(catalog_frames(plain))
+    lines = [
+        line(q="3", p="82"),  # above c = 80 (C-1's blank row): (82 - 80) x 3 missed
+        line(q="-3", p="82"),  # its return reverses it
+        line(q="3", p="79"),  # below c: nothing missed
+        line("BOX1", q="25", p="18.50"),  # each against a box of 10 at 180: (185 - 180) x 2.5
+        line("BOX1", q="2", p="500", uom="CS"),  # no conversion: left to the reference engine
+    ]
+
+    # When the bulk path prices them
+    bulk = reconcile_batch(index, DIRECTORY, lines, tolerance=TOLERANCE)
+
+    # Then each is not participating with the reference's figures
+    assert bulk == [reconcile_line(plain, DIRECTORY, one, tolerance=TOLERANCE) for one in lines]
+    assert [(r.status, r.contract_id, r.expected_unit_price, r.missed_savings) for r in bulk[:4]] == [
+        ("not_participating", 1, Decimal("80"), Decimal("6.00")),
+        ("not_participating", 1, Decimal("80"), Decimal("-6.00")),
+        ("not_participating", 1, Decimal("80"), Decimal("0")),
+        ("not_participating", 1, Decimal("180"), Decimal("12.50")),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("_case", "silver_price", "price_id"),
+    [("dearer_tier_wins", "65", 11), ("tie_goes_to_the_first_tier_by_name", "60", 10)],
+)
+def test_not_participating_without_blank_rows_takes_the_dearest_tier(_case, silver_price, price_id):
+    # Given C-4's NP1 priced only per tier (gold 60, silver as given), indexed from columns, and a practice in none
+    # of Acme's contracts
+    tiered = slice_with(
+        prices=(
+            PriceRow(10, 5, Decimal("60"), date(2026, 1, 1), tier="gold"),
+            PriceRow(11, 5, Decimal(silver_price), date(2026, 1, 1), tier="silver"),
+        ),
+        participations=(),
+    )
+    one = line("NP1", q="2", p="70")
+
+    # When the bulk path prices a purchase of it
+    [bulk] = reconcile_batch(CatalogIndex.from_frames(catalog_frames(tiered)), DIRECTORY, [one], tolerance=TOLERANCE)
+
+    # Then it is not participating at the dearest tier's price (the reference's answer)
+    assert bulk == reconcile_line(tiered, DIRECTORY, one, tolerance=TOLERANCE)
+    assert (bulk.status, bulk.price_id) == ("not_participating", price_id)
 
 
 def test_min_qty_leaving_no_row_for_a_joined_contract_is_off_contract():
