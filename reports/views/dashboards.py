@@ -263,6 +263,13 @@ def _line_drill(scope: Scope, line: PurchaseLine, figure: str) -> Drill:
     return scope.drill(figure, getattr(line, figure), "", upload=str(line.upload.public_id), row=str(line.row_number))
 
 
+def _line_lists(request: HttpRequest, practice: Practice, period: Period) -> tuple[list[Any], list[Any]]:
+    """The period's largest overcharged lines and largest missed-savings lines of the practice (50 each)."""
+    user, start, end = request.user, period.start, period.end
+    claims = list(overcharge_claims_list(user=user, practice=practice, start=start, end=end))
+    return claims, list(missed_savings_list(user=user, practice=practice, start=start, end=end))
+
+
 @login_required
 def practice_dashboard(request: HttpRequest) -> HttpResponse:
     """KPIs, trend, breakdowns, the overcharge claim list and missed savings of the current practice."""
@@ -275,8 +282,7 @@ def practice_dashboard(request: HttpRequest) -> HttpResponse:
     period = request_period(request)
     figures = savings_figures(practice_ids=[practice.id], start=period.start, end=period.end)
     if request.GET.get("format") == "xlsx":
-        claims = list(overcharge_claims_list(user=request.user, practice=practice, start=period.start, end=period.end))
-        missed = list(missed_savings_list(user=request.user, practice=practice, start=period.start, end=period.end))
+        claims, missed = _line_lists(request, practice, period)
         sheets = [
             exports.summary_sheet(practice_name=practice.name, start=period.start, end=period.end, figures=figures),
             *exports.breakdown_sheets(figures),
@@ -290,8 +296,7 @@ def practice_dashboard(request: HttpRequest) -> HttpResponse:
 
     def tables() -> str:
         """The trend, the breakdowns, the overcharges to claim and the missed savings: most of the page's work."""
-        claims = list(overcharge_claims_list(user=request.user, practice=practice, start=period.start, end=period.end))
-        missed = list(missed_savings_list(user=request.user, practice=practice, start=period.start, end=period.end))
+        claims, missed = _line_lists(request, practice, period)
         context = {
             **_common(scope, period, figures, practice, bool(slug)),
             "practice": practice,
