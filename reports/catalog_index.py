@@ -310,7 +310,7 @@ class GroupArrays:
     is_exact: np.ndarray
     first_interval: np.ndarray
     interval_count: np.ndarray
-    first_item: np.ndarray  # the item position (catalog order) of its first member: DESIGN §4.2's first match
+    first_item: np.ndarray  # the item position of its member with the lowest id: DESIGN §4.2's first match
 
 
 @dataclass(frozen=True)
@@ -406,12 +406,15 @@ def _item_groups(items: ItemArrays, contracts: ContractArrays, key_span: int) ->
     )
 
 
-def _first_items(members: _Members) -> np.ndarray:
-    """Per group, its member that comes first in the catalog's item order (every group has a member)."""
+def _first_items(members: _Members, item_ids: np.ndarray) -> np.ndarray:
+    """Per group, the position of its member with the lowest item id: DESIGN §4.2's first match, as the reference
+    (contracts.pricing.matched_items) takes it, whatever order the catalog's items come in."""
     counts = np.bincount(members.group, minlength=members.group_count)
     if not len(members.item):
         return np.zeros(0, dtype=np.int64)
-    return np.minimum.reduceat(members.item, _first_positions(counts))
+    lowest = np.minimum.reduceat(item_ids[members.item], _first_positions(counts))
+    by_id = np.argsort(item_ids)
+    return by_id[np.searchsorted(item_ids, lowest, sorter=by_id)]
 
 
 def _common_units(member_units: np.ndarray, member_group: np.ndarray, groups: int) -> np.ndarray:
@@ -578,7 +581,7 @@ class CatalogIndex:
             is_exact=group_is_exact,
             first_interval=_first_positions(interval_count),
             interval_count=interval_count,
-            first_item=_first_items(members),
+            first_item=_first_items(members, items.id),
         )
         return cls(
             frames={name: frames[name] for name in ("contracts", "items", "prices", "participations")},
