@@ -506,13 +506,7 @@ def _settle_not_participating(
     out.todo[won[~safe]] = True
     won, best_entry, pack, contract_price, q, p = (a[safe] for a in (won, best_entry, pack, contract_price, q, p))
     out.status[won] = STATUS_CODE[Status.NOT_PARTICIPATING]
-    out.contract[won] = index.contracts.id[index.entries.contract[best_entry]]
-    out.item[won] = index.entries.item_id[best_entry]
-    out.price[won] = index.entries.price_id[best_entry]
-    category = index.entries.category_id[best_entry]
-    out.category[won] = np.where(category >= 0, category, out.category[won])
-    out.expected[won] = contract_price
-    out.list_price[won] = index.entries.list_price[best_entry]
+    _record_entries(index, out, won, best_entry)
     above = np.flatnonzero(p * pack > contract_price)
     numerator, denominator = price_difference_amount(contract_price[above], p[above], q[above], pack[above])
     out.missed[won[above]] = round_half_up_integers(-numerator, denominator * E4_TIMES_E4_PER_CENT)
@@ -593,6 +587,18 @@ def _joining_winners(
     return lines[owner[best]], entry[best], pack[best], lines[~decided]
 
 
+def _record_entries(index: CatalogIndex, out: _Out, won: np.ndarray, best_entry: np.ndarray) -> None:
+    """Each line's winning price entry: its contract, item, price row, category (the item's, when it has one),
+    contract price and list price."""
+    out.contract[won] = index.contracts.id[index.entries.contract[best_entry]]
+    out.item[won] = index.entries.item_id[best_entry]
+    out.price[won] = index.entries.price_id[best_entry]
+    category = index.entries.category_id[best_entry]
+    out.category[won] = np.where(category >= 0, category, out.category[won])
+    out.expected[won] = index.entries.price[best_entry]
+    out.list_price[won] = index.entries.list_price[best_entry]
+
+
 def _settle(
     index: CatalogIndex,
     out: _Out,
@@ -623,13 +629,7 @@ def _settle(
         won, best_entry, pack, contract_price, list_price, q, p = (
             a[safe] for a in (won, best_entry, pack, contract_price, list_price, q, p)
         )
-    out.contract[won] = index.contracts.id[index.entries.contract[best_entry]]
-    out.item[won] = index.entries.item_id[best_entry]
-    out.price[won] = index.entries.price_id[best_entry]
-    category = index.entries.category_id[best_entry]
-    out.category[won] = np.where(category >= 0, category, out.category[won])
-    out.expected[won] = contract_price
-    out.list_price[won] = list_price
+    _record_entries(index, out, won, best_entry)
 
     listed = np.flatnonzero(list_price >= 0)
     numerator, denominator = price_difference_amount(list_price[listed], p[listed], q[listed], pack[listed])
